@@ -1,0 +1,21 @@
+package io.sensorgw.api;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * Whiteboard: register a service of this type to receive every reading any sensor produces.
+ *
+ * <p>Each listener is called from its own thread through its own bounded queue, so a slow
+ * listener delays nobody else; when it falls behind, the oldest readings are dropped and counted.
+ * Optional service properties: {@link #SENSOR_FILTER} and {@link #QUEUE_CAPACITY}.
+ */
+@ConsumerType
+public interface ReadingListener {
+  /** Service property: only readings of this sensor id are delivered. */
+  String SENSOR_FILTER = "reading.sensor.id";
+  /** Service property: capacity of this listener's queue (default 1024). */
+  String QUEUE_CAPACITY = "reading.queue.capacity";
+
+  /** Called for each reading, in order per sensor. Exceptions are logged and counted. */
+  void onReading(Reading reading);
+}

@@ -1,0 +1,35 @@
+package io.sensorgw.api;
+
+import java.util.concurrent.CompletionStage;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One device instance, registered as an OSGi service by its driver with the service properties
+ * {@link #SENSOR_ID}, {@link #SENSOR_MODEL} and {@link #SENSOR_KIND}.
+ */
+@ProviderType
+public interface Sensor {
+  /** Service property: the sensor's unique id, e.g. {@code tfluna-1}. */
+  String SENSOR_ID = "sensor.id";
+  /** Service property: the device model in lower case, e.g. {@code tfluna}. */
+  String SENSOR_MODEL = "sensor.model";
+  /** Service property: what the sensor measures, e.g. {@code distance}, {@code imu}, {@code camera}. */
+  String SENSOR_KIND = "sensor.kind";
+
+  /** What this sensor is; constant for the life of the service. */
+  SensorInfo info();
+
+  /**
+   * A reading no older than the sensor's max age: cached, or one fresh acquisition shared by all
+   * concurrent callers. Returns at once and never blocks the caller; the work runs on the sensor's
+   * own executor. The stage fails when the device fails, the read times out or the executor is
+   * saturated.
+   */
+  CompletionStage<Reading> read();
+
+  /** Current health of the device, without touching it. */
+  SensorState state();
+
+  /** Live statistics of the sensor's own executor. */
+  ExecutorStats executorStats();
+}

@@ -1,0 +1,230 @@
+package io.sensorgw.core;
+
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.SensorState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * The read path every driver shares: a reading younger than the sensor's max age is served from
+ * cache; otherwise concurrent callers share one acquisition on the device's executor (single
+ * flight), bounded by a per-read timeout. Every fresh reading goes to the {@code sink} (normally
+ * {@link ReadingPublisher#publish}).
+ */
+public final class SensorReader implements AutoCloseable {
+  /** The device access a driver supplies; runs on the device's executor and may block. */
+  @FunctionalInterface
+  public interface Acquisition {
+    Measurement acquire() throws Exception;
+  }
+
+  /**
+   * @param reads calls of read()
+   * @param cacheHits reads served from cache
+   * @param acquisitions device accesses started
+   * @param errors device accesses that failed or timed out
+   * @param timeouts device accesses that timed out
+   * @param lastAcquisitionMillis duration of the last successful device access
+   */
+  public record Stats(
+      long reads,
+      long cacheHits,
+      long acquisitions,
+      long errors,
+      long timeouts,
+      double lastAcquisitionMillis) {}
+
+  private final SensorInfo info;
+  private final ManagedExecutor executor;
+  private final Duration readTimeout;
+  private final Acquisition acquisition;
+  private final Consumer<Reading> sink;
+  private final Clock clock;
+
+  private final Object lock = new Object();
+  private CompletableFuture<Reading> inFlight; // guarded by lock
+  private volatile Reading latest;
+  private volatile SensorState state = SensorState.STARTING;
+  private volatile ScheduledFuture<?> sampling;
+  private volatile boolean closed;
+
+  private final AtomicLong sequence = new AtomicLong();
+  private final LongAdder reads = new LongAdder();
+  private final LongAdder cacheHits = new LongAdder();
+  private final LongAdder acquisitions = new LongAdder();
+  private final LongAdder errors = new LongAdder();
+  private final LongAdder timeouts = new LongAdder();
+
+  public SensorReader(
+      SensorInfo info,
+      ManagedExecutor executor,
+      Duration readTimeout,
+      Acquisition acquisition,
+      Consumer<Reading> sink) {
+    this(info, executor, readTimeout, acquisition, sink, Clock.systemUTC());
+  }
+
+  public SensorReader(
+      SensorInfo info,
+      ManagedExecutor executor,
+      Duration readTimeout,
+      Acquisition acquisition,
+      Consumer<Reading> sink,
+      Clock clock) {
+    this.info = info;
+    this.executor = executor;
+    this.readTimeout = readTimeout;
+    this.acquisition = acquisition;
+    this.sink = sink;
+    this.clock = clock;
+  }
+
+  /** A reading no older than max age: cached, or the shared result of one fresh acquisition. */
+  public CompletableFuture<Reading> read() {
+    reads.increment();
+    Reading cached = latest;
+    if (cached != null && !closed && cached.age(clock.instant()).compareTo(info.maxAge()) <= 0) {
+      cacheHits.increment();
+      return CompletableFuture.completedFuture(cached);
+    }
+    return refresh();
+  }
+
+  /** A fresh acquisition, shared with any already in flight; bypasses the cache. */
+  public CompletableFuture<Reading> refresh() {
+    CompletableFuture<Reading> shared;
+    synchronized (lock) {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("sensor " + info.id() + " is closed"));
+      }
+      shared = inFlight;
+      // A finished acquisition whose bookkeeping has not run yet is not shared any more.
+      if (shared == null || shared.isDone()) {
+        CompletableFuture<Reading> started = startAcquisition();
+        shared = started;
+        inFlight = started.isDone() ? null : started;
+      }
+    }
+    // Each caller gets its own stage, so one caller's cancel cannot fail the others.
+    return shared.thenApply(reading -> reading);
+  }
+
+  // Called with lock held.
+  private CompletableFuture<Reading> startAcquisition() {
+    acquisitions.increment();
+    CompletableFuture<Reading> task = executor.submit(this::acquireReading);
+    task.orTimeout(readTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    task.whenComplete(
+        (reading, error) -> {
+          synchronized (lock) {
+            if (inFlight == task) inFlight = null;
+          }
+          if (error == null) return;
+          Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          errors.increment();
+          if (cause instanceof TimeoutException) timeouts.increment();
+          if (!closed) state = SensorState.ERROR;
+        });
+    return task;
+  }
+
+  private Reading acquireReading() throws Exception {
+    Instant start = clock.instant();
+    long startNanos = System.nanoTime();
+    Measurement measurement = acquisition.acquire();
+    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+    Reading reading =
+        new Reading(
+            info.id(),
+            sequence.incrementAndGet(),
+            start,
+            measurement.values(),
+            measurement.quality(),
+            took,
+            measurement.message());
+    latest = reading;
+    state = SensorState.OK;
+    sink.accept(reading);
+    return reading;
+  }
+
+  /**
+   * Accepts a reading the device produced on its own (a streaming device), so that it is cached
+   * and published like an acquired one. Sequence numbers are assigned here.
+   */
+  public Reading offer(Measurement measurement, Instant acquiredAt, Duration acquisitionTime) {
+    Reading reading =
+        new Reading(
+            info.id(),
+            sequence.incrementAndGet(),
+            acquiredAt,
+            measurement.values(),
+            measurement.quality(),
+            acquisitionTime,
+            measurement.message());
+    latest = reading;
+    state = SensorState.OK;
+    sink.accept(reading);
+    return reading;
+  }
+
+  /** Acquires a fresh reading every {@code interval} on the device's executor until closed. */
+  public void sampleEvery(Duration interval) {
+    if (interval.isZero() || interval.isNegative()) return;
+    ScheduledFuture<?> previous = sampling;
+    if (previous != null) previous.cancel(false);
+    sampling = executor.scheduleWithFixedDelay(() -> refresh(), Duration.ZERO, interval);
+  }
+
+  /** Marks the device failed, e.g. when its port disappeared; the cached value is dropped. */
+  public void fail() {
+    latest = null;
+    if (!closed) state = SensorState.ERROR;
+  }
+
+  public SensorState state() {
+    return state;
+  }
+
+  public SensorInfo info() {
+    return info;
+  }
+
+  /** The last fresh reading, or null. */
+  public Reading latest() {
+    return latest;
+  }
+
+  public Stats stats() {
+    Reading last = latest;
+    return new Stats(
+        reads.sum(),
+        cacheHits.sum(),
+        acquisitions.sum(),
+        errors.sum(),
+        timeouts.sum(),
+        last == null ? 0 : last.acquisitionTime().toNanos() / 1e6);
+  }
+
+  /** Stops sampling and fails further reads; the executor belongs to the caller. */
+  @Override
+  public void close() {
+    ScheduledFuture<?> schedule = sampling;
+    if (schedule != null) schedule.cancel(false);
+    synchronized (lock) {
+      closed = true;
+    }
+    state = SensorState.STOPPED;
+  }
+}

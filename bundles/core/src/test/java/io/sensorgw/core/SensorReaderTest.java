@@ -1,0 +1,186 @@
+package io.sensorgw.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.SensorState;
+import io.sensorgw.api.Value;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SensorReaderTest {
+  private final ManagedExecutor executor = new ManagedExecutor("reader", 2, 16);
+  private final List<Reading> published = new CopyOnWriteArrayList<>();
+  private final AtomicInteger deviceAccesses = new AtomicInteger();
+
+  @AfterEach
+  void close() {
+    executor.close();
+  }
+
+  private static SensorInfo info(Duration maxAge) {
+    return new SensorInfo("dev-1", "testdev", "distance", true, maxAge, "unit test");
+  }
+
+  private Measurement measure() {
+    int n = deviceAccesses.incrementAndGet();
+    return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(100 + n, "cm")));
+  }
+
+  @Test
+  void concurrentReadsShareOneDeviceAccess() throws Exception {
+    CountDownLatch allReading = new CountDownLatch(1);
+    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofSeconds(5),
+        () -> { allReading.await(5, TimeUnit.SECONDS); return measure(); }, published::add);
+
+    List<CompletableFuture<Reading>> reads = new ArrayList<>();
+    for (int i = 0; i < 50; i++) reads.add(reader.read());
+    allReading.countDown();
+
+    Reading first = reads.get(0).get(5, TimeUnit.SECONDS);
+    for (CompletableFuture<Reading> read : reads) assertSame(first, read.get(5, TimeUnit.SECONDS));
+    assertEquals(1, deviceAccesses.get());
+    assertEquals(1, reader.stats().acquisitions());
+    assertEquals(50, reader.stats().reads());
+    assertEquals(List.of(first), published);
+    assertEquals(1, first.sequence());
+    assertEquals(Quality.SIMULATED, first.quality());
+    assertEquals(SensorState.OK, reader.state());
+  }
+
+  @Test
+  void readingYoungerThanMaxAgeComesFromCache() throws Exception {
+    MutableClock clock = new MutableClock();
+    SensorReader reader = new SensorReader(info(Duration.ofMillis(500)), executor,
+        Duration.ofSeconds(5), this::measure, published::add, clock);
+
+    Reading first = reader.read().get(5, TimeUnit.SECONDS);
+    clock.advance(Duration.ofMillis(500));
+    assertSame(first, reader.read().get(5, TimeUnit.SECONDS), "at max age: cached");
+    clock.advance(Duration.ofMillis(1));
+    Reading second = reader.read().get(5, TimeUnit.SECONDS);
+    assertNotSame(first, second, "older than max age: fresh");
+    assertEquals(2, second.sequence());
+    assertEquals(2, deviceAccesses.get());
+    assertEquals(1, reader.stats().cacheHits());
+  }
+
+  @Test
+  void slowDeviceTimesOutAndTheNextReadTriesAgain() throws Exception {
+    CountDownLatch interrupted = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMillis(100),
+        () -> {
+          if (calls.incrementAndGet() == 1) {
+            try {
+              new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+              interrupted.countDown();
+              throw e;
+            }
+          }
+          return measure();
+        }, published::add);
+
+    ExecutionException error = assertThrows(ExecutionException.class,
+        () -> reader.read().get(5, TimeUnit.SECONDS));
+    assertInstanceOf(TimeoutException.class, error.getCause());
+    assertTrue(interrupted.await(5, TimeUnit.SECONDS), "hung device access interrupted");
+    Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
+    assertEquals(1, reader.stats().timeouts());
+
+    Reading recovered = reader.read().get(5, TimeUnit.SECONDS);
+    assertEquals(SensorState.OK, reader.state());
+    assertEquals(1, recovered.sequence());
+  }
+
+  @Test
+  void deviceFailureFailsTheStageAndMarksError() {
+    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofSeconds(5),
+        () -> { throw new java.io.IOException("port gone"); }, published::add);
+    ExecutionException error = assertThrows(ExecutionException.class,
+        () -> reader.read().get(5, TimeUnit.SECONDS));
+    assertEquals("port gone", error.getCause().getMessage());
+    Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
+    assertTrue(published.isEmpty());
+  }
+
+  @Test
+  void saturatedExecutorFailsTheReadAtOnceAndDoesNotWedgeTheReader() throws Exception {
+    ManagedExecutor tiny = new ManagedExecutor("tiny", 1, 1);
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      tiny.submit(() -> release.await(5, TimeUnit.SECONDS));
+      Waits.until(tiny::stats, s -> s.active() == 1, "blocker running");
+      tiny.submit(() -> true); // fills the queue
+      SensorReader reader = new SensorReader(info(Duration.ZERO), tiny, Duration.ofSeconds(5),
+          this::measure, published::add);
+      CompletableFuture<Reading> rejected = reader.read();
+      assertTrue(rejected.isCompletedExceptionally());
+      release.countDown();
+      Waits.until(tiny::stats, s -> s.queued() == 0 && s.active() == 0, "queue drained");
+      assertEquals(1, reader.read().get(5, TimeUnit.SECONDS).sequence());
+    } finally {
+      tiny.close();
+    }
+  }
+
+  @Test
+  void samplingPublishesFreshReadingsUntilClosed() throws Exception {
+    SensorReader reader = new SensorReader(info(Duration.ofHours(1)), executor,
+        Duration.ofSeconds(5), this::measure, published::add);
+    reader.sampleEvery(Duration.ofMillis(5));
+    Waits.until(published::size, n -> n >= 3, "three sampled readings");
+    reader.close();
+    assertEquals(SensorState.STOPPED, reader.state());
+    assertTrue(reader.read().isCompletedExceptionally(), "closed reader refuses fresh reads");
+    for (int i = 1; i < 3; i++) {
+      assertEquals(published.get(i - 1).sequence() + 1, published.get(i).sequence());
+    }
+  }
+
+  /** A clock the test moves by hand. */
+  static final class MutableClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void advance(Duration by) {
+      now = now.plus(by);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package io.sensorgw.core;
+
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/** Waits on a condition with a deadline: tests never sleep to synchronise. */
+final class Waits {
+  private Waits() {}
+
+  static <T> T until(Supplier<T> probe, Predicate<T> condition, String what) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    T value = probe.get();
+    while (!condition.test(value)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + "; last value: " + value);
+      }
+      LockSupport.parkNanos(1_000_000); // poll interval, not a synchronisation
+      value = probe.get();
+    }
+    return value;
+  }
+}

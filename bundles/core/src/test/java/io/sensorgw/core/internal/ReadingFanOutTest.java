@@ -1,0 +1,108 @@
+package io.sensorgw.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.ReadingListener;
+import io.sensorgw.core.ReadingPublisher.ListenerStats;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ReadingFanOutTest {
+  private final ReadingFanOut fanOut = new ReadingFanOut();
+
+  @AfterEach
+  void deactivate() {
+    fanOut.deactivate();
+  }
+
+  private static Reading reading(String sensor, long sequence) {
+    return new Reading(sensor, sequence, Instant.now(), Map.of(), Quality.SIMULATED, Duration.ZERO, "");
+  }
+
+  private static Map<String, Object> props(long serviceId, Object... extra) {
+    java.util.HashMap<String, Object> map = new java.util.HashMap<>();
+    map.put("service.id", serviceId);
+    for (int i = 0; i < extra.length; i += 2) map.put((String) extra[i], extra[i + 1]);
+    return map;
+  }
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      LockSupport.parkNanos(1_000_000);
+    }
+  }
+
+  @Test
+  void blockedListenerDelaysNeitherThePublisherNorOtherListeners() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blockedEntered = new CountDownLatch(1);
+    ReadingListener blocked = r -> {
+      blockedEntered.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+    List<Reading> fastGot = new CopyOnWriteArrayList<>();
+    fanOut.addListener(blocked, props(1, ReadingListener.QUEUE_CAPACITY, 4));
+    fanOut.addListener(fastGot::add, props(2));
+
+    fanOut.publish(reading("a", 1));
+    assertTrue(blockedEntered.await(5, TimeUnit.SECONDS));
+    // The publisher returns for every reading although one listener is stuck.
+    for (long seq = 2; seq <= 100; seq++) fanOut.publish(reading("a", seq));
+    await(() -> fastGot.size() == 100, "fast listener got all 100");
+    for (int i = 0; i < 100; i++) assertEquals(i + 1, fastGot.get(i).sequence());
+
+    ListenerStats blockedStats = fanOut.listenerStats().stream()
+        .filter(s -> s.capacity() == 4).findFirst().orElseThrow();
+    assertEquals(4, blockedStats.queued());
+    assertEquals(95, blockedStats.dropped(), "99 queued behind a stuck listener, capacity 4");
+    release.countDown();
+  }
+
+  @Test
+  void failingListenerIsCountedAndKeepsReceiving() {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    fanOut.addListener(r -> {
+      seen.add(r.sequence());
+      if (r.sequence() % 2 == 0) throw new IllegalStateException("even");
+    }, props(3));
+    for (long seq = 1; seq <= 10; seq++) fanOut.publish(reading("a", seq));
+    await(() -> seen.size() == 10, "all ten delivered");
+    await(() -> fanOut.listenerStats().get(0).failed() == 5, "five failures counted");
+    assertEquals(5, fanOut.listenerStats().get(0).delivered());
+  }
+
+  @Test
+  void sensorFilterAndRemovalFreeTheThread() {
+    List<Reading> got = new CopyOnWriteArrayList<>();
+    ReadingListener listener = got::add;
+    fanOut.addListener(listener, props(4, ReadingListener.SENSOR_FILTER, "b"));
+    fanOut.publish(reading("a", 1));
+    fanOut.publish(reading("b", 1));
+    await(() -> got.size() == 1, "one reading of sensor b");
+    assertEquals("b", got.get(0).sensorId());
+
+    fanOut.removeListener(listener);
+    assertTrue(fanOut.listenerStats().isEmpty());
+    await(() -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().endsWith("-4") && t.getName().startsWith("sensorgw-listener-")),
+        "listener thread gone");
+  }
+}
