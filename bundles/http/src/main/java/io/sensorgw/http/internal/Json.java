@@ -1,0 +1,87 @@
+package io.sensorgw.http.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.Sensor;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.Value;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** The JSON shapes of the HTTP API, written with Jackson. */
+final class Json {
+  private final ObjectMapper mapper =
+      new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+  void write(HttpServletResponse response, int status, Object body) throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.setHeader("Cache-Control", "no-store");
+    mapper.writeValue(response.getOutputStream(), body);
+  }
+
+  void error(HttpServletResponse response, int status, String message) throws IOException {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", message);
+    body.put("status", status);
+    write(response, status, body);
+  }
+
+  String toString(Object body) throws IOException {
+    return mapper.writeValueAsString(body);
+  }
+
+  static Map<String, Object> reading(Reading reading) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map.Entry<String, Value> value : reading.values().entrySet()) {
+      Map<String, Object> v = new LinkedHashMap<>();
+      v.put("value", value.getValue().value());
+      v.put("unit", value.getValue().unit());
+      values.put(value.getKey(), v);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sensor", reading.sensorId());
+    body.put("sequence", reading.sequence());
+    body.put("timestamp", reading.acquiredAt().toString());
+    body.put("quality", reading.quality().name().toLowerCase(Locale.ROOT));
+    body.put("acquisitionMs", reading.acquisitionTime().toNanos() / 1e6);
+    body.put("values", values);
+    if (!reading.message().isEmpty()) body.put("message", reading.message());
+    return body;
+  }
+
+  static Map<String, Object> sensor(Sensor sensor) {
+    SensorInfo info = sensor.info();
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("id", info.id());
+    body.put("model", info.model());
+    body.put("kind", info.kind());
+    body.put("simulated", info.simulated());
+    body.put("state", sensor.state().name().toLowerCase(Locale.ROOT));
+    body.put("maxAgeMs", info.maxAge().toMillis());
+    body.put("description", info.description());
+    body.put("executor", executor(sensor.executorStats()));
+    return body;
+  }
+
+  static Map<String, Object> executor(ExecutorStats stats) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", stats.name());
+    body.put("threads", stats.threads());
+    body.put("active", stats.active());
+    body.put("queued", stats.queued());
+    body.put("queueCapacity", stats.queueCapacity());
+    body.put("completed", stats.completed());
+    body.put("failed", stats.failed());
+    body.put("rejected", stats.rejected());
+    body.put("meanLatencyMs", stats.meanLatencyMillis());
+    body.put("maxLatencyMs", stats.maxLatencyMillis());
+    return body;
+  }
+}

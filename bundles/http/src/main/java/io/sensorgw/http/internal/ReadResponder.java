@@ -1,0 +1,102 @@
+package io.sensorgw.http.internal;
+
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.Sensor;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request with a sensor's reading without holding a Jetty thread while the device is
+ * read: the request goes async and the response is written when the stage completes.
+ */
+final class ReadResponder {
+  private static final Logger LOG = LoggerFactory.getLogger(ReadResponder.class);
+  /** Safety net only: every sensor read has its own, shorter timeout. */
+  static final long ASYNC_TIMEOUT_MS = 60_000;
+
+  private final Json json;
+
+  ReadResponder(Json json) {
+    this.json = json;
+  }
+
+  void respond(HttpServletRequest request, HttpServletResponse response, Sensor sensor, String id) {
+    AsyncContext async = request.startAsync();
+    async.setTimeout(ASYNC_TIMEOUT_MS);
+    AtomicBoolean answered = new AtomicBoolean();
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onTimeout(AsyncEvent event) throws IOException {
+            if (answered.compareAndSet(false, true)) {
+              json.error(response, 504, "read of sensor " + id + " did not complete in time");
+              async.complete();
+            }
+          }
+
+          @Override
+          public void onComplete(AsyncEvent event) {}
+
+          @Override
+          public void onError(AsyncEvent event) {
+            answered.set(true); // the client went away; nothing left to answer
+          }
+
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
+
+    CompletionStage<Reading> stage;
+    try {
+      stage = sensor.read();
+    } catch (RuntimeException e) { // a driver that breaks the contract still gets an answer
+      stage = CompletableFuture.failedFuture(e);
+    }
+    stage.whenComplete(
+        (reading, error) -> {
+          if (!answered.compareAndSet(false, true)) return;
+          try {
+            if (error == null) {
+              json.write(response, 200, Json.reading(reading));
+            } else {
+              writeFailure(response, id, error);
+            }
+          } catch (IOException | RuntimeException e) {
+            LOG.debug("Could not answer a read of {}: {}", id, e.toString());
+          } finally {
+            async.complete();
+          }
+        });
+  }
+
+  private void writeFailure(HttpServletResponse response, String id, Throwable error)
+      throws IOException {
+    Throwable cause = error instanceof CompletionException && error.getCause() != null
+        ? error.getCause() : error;
+    if (cause instanceof TimeoutException) {
+      json.error(response, 504, "read of sensor " + id + " timed out");
+    } else if (cause instanceof RejectedExecutionException) {
+      response.setHeader("Retry-After", "1");
+      json.error(response, 503, "sensor " + id + " is overloaded: " + cause.getMessage());
+    } else {
+      json.error(response, 503, "sensor " + id + " failed: " + describe(cause));
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+  }
+}

@@ -1,0 +1,88 @@
+package io.sensorgw.http.internal;
+
+import io.sensorgw.api.Sensor;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every registered {@link Sensor}, by id, as sensors come and go. */
+@Component(service = SensorDirectory.class)
+public class SensorDirectory {
+  private static final Logger LOG = LoggerFactory.getLogger(SensorDirectory.class);
+
+  /** A sensor service and the registration facts routes need. */
+  record Entry(Sensor sensor, String id, String model, long serviceId) {}
+
+  // Sorted by id so listings are stable; several registrations of one id are kept in service order.
+  private final ConcurrentSkipListMap<String, List<Entry>> byId = new ConcurrentSkipListMap<>();
+
+  @Reference(
+      service = Sensor.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addSensor(Sensor sensor, Map<String, Object> properties) {
+    Object id = properties.get(Sensor.SENSOR_ID);
+    if (id == null) {
+      LOG.warn("Ignoring a Sensor service without the {} property: {}", Sensor.SENSOR_ID, properties);
+      return;
+    }
+    Object model = properties.get(Sensor.SENSOR_MODEL);
+    Entry entry =
+        new Entry(
+            sensor,
+            id.toString(),
+            model == null ? sensor.info().model() : model.toString(),
+            ((Number) properties.get(Constants.SERVICE_ID)).longValue());
+    byId.compute(
+        entry.id(),
+        (key, entries) -> {
+          if (entries != null) {
+            LOG.warn("Two sensors share the id {}; the first registered one is served", key);
+            return append(entries, entry);
+          }
+          return List.of(entry);
+        });
+  }
+
+  void removeSensor(Sensor sensor, Map<String, Object> properties) {
+    Object id = properties.get(Sensor.SENSOR_ID);
+    if (id == null) return;
+    byId.computeIfPresent(
+        id.toString(),
+        (key, entries) -> {
+          List<Entry> left = entries.stream().filter(e -> e.sensor() != sensor).toList();
+          return left.isEmpty() ? null : left;
+        });
+  }
+
+  private static List<Entry> append(List<Entry> entries, Entry entry) {
+    return java.util.stream.Stream.concat(entries.stream(), java.util.stream.Stream.of(entry))
+        .sorted(Comparator.comparingLong(Entry::serviceId))
+        .toList();
+  }
+
+  Optional<Entry> byId(String id) {
+    List<Entry> entries = byId.get(id);
+    return entries == null ? Optional.empty() : Optional.of(entries.get(0));
+  }
+
+  /** The first registered sensor of a model, as the old system's {@code /{model}/sensor} routes expect. */
+  Optional<Entry> firstOfModel(String model) {
+    return all().stream()
+        .filter(e -> e.model().equalsIgnoreCase(model))
+        .min(Comparator.comparingLong(Entry::serviceId));
+  }
+
+  List<Entry> all() {
+    return byId.values().stream().map(entries -> entries.get(0)).toList();
+  }
+}
