@@ -1,0 +1,212 @@
+package io.sensorgw.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exported runtime as a user runs it: {@code runtime/bin/start} in a fresh home folder on a
+ * free port, driven over HTTP and through its config/ and deploy/ folders.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ExportedRuntimeIT {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  private Path home;
+  private Process gateway;
+  private Path log;
+  private int port;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  void start(@TempDir Path tempHome) throws Exception {
+    home = tempHome;
+    Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    log = home.resolve("gateway.out");
+    ProcessBuilder builder = new ProcessBuilder(repo.resolve("runtime/bin/start").toString())
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    builder.environment().put("SENSORGW_HOME", home.toString());
+    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=" + port);
+    gateway = builder.start();
+    await(() -> status("/health", null) == 200, "/health answers 200");
+  }
+
+  @AfterAll
+  void stopIfStillRunning() throws Exception {
+    if (gateway != null && gateway.isAlive()) {
+      gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Order(1)
+  void healthAndApiAnswer() throws Exception {
+    HttpResponse<String> health = get("/health", null);
+    assertEquals(200, health.statusCode());
+    assertTrue(health.body().contains("\"status\":"), health.body());
+    HttpResponse<String> missing = get("/api/sensors/no-such-sensor/reading", null);
+    assertEquals(404, missing.statusCode());
+    assertTrue(missing.body().contains("\"status\":404"), missing.body());
+  }
+
+  @Test
+  @Order(2)
+  void consoleRefusesAnonymousAndAdminAdminAndOpensWithTheGeneratedPassword() throws Exception {
+    assertEquals(401, status("/system/console/bundles", null));
+    assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));
+    Path passwordFile = home.resolve("data/console-password");
+    assertTrue(Files.isRegularFile(passwordFile), "generated password stored in data/");
+    String password = Files.readString(passwordFile).trim();
+    assertTrue(password.length() >= 16, "a long random password");
+    assertEquals(200, status("/system/console/bundles", basic("admin", password)));
+    assertTrue(Files.readString(log).contains(passwordFile.toString()),
+        "the log says where the password is");
+  }
+
+  @Test
+  @Order(3)
+  void aConfigFileInConfigChangesTheConsoleLogin() throws Exception {
+    Files.writeString(home.resolve("config/io.sensorgw.console.cfg"),
+        "username=operator\npassword=from-a-file\n");
+    await(() -> status("/system/console/bundles", basic("operator", "from-a-file")) == 200,
+        "console accepts the credentials from config/io.sensorgw.console.cfg");
+    assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));
+    Files.delete(home.resolve("config/io.sensorgw.console.cfg"));
+    String generated = Files.readString(home.resolve("data/console-password")).trim();
+    await(() -> status("/system/console/bundles", basic("admin", generated)) == 200,
+        "deleting the file brings back the generated password");
+  }
+
+  @Test
+  @Order(4)
+  void aBundleDroppedIntoDeployStartsAndLeavesWhenRemoved() throws Exception {
+    String password = Files.readString(home.resolve("data/console-password")).trim();
+    String auth = basic("admin", password);
+    Path bundle = home.resolve("deploy/io.sensorgw.e2e.probe.jar");
+    Path staged = home.resolve("probe.tmp");
+    writeBundle(staged, "io.sensorgw.e2e.probe", "1.0.0");
+    Files.move(staged, bundle); // appear whole, never half-written
+
+    await(() -> bundleState(auth, "io.sensorgw.e2e.probe").equals("Active"), "probe bundle active");
+    Files.delete(bundle);
+    await(() -> bundleState(auth, "io.sensorgw.e2e.probe").isEmpty(), "probe bundle uninstalled");
+  }
+
+  @Test
+  @Order(5)
+  void stopsCleanlyAndReleasesThePort() throws Exception {
+    gateway.destroy(); // SIGTERM, as a service manager stops it
+    assertTrue(gateway.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "exited within the deadline");
+    int exit = gateway.exitValue();
+    assertTrue(exit == 0 || exit == 143, "clean exit code, was " + exit);
+    String output = Files.readString(log);
+    assertTrue(output.contains("Stopped Jetty"), "the HTTP server was stopped, not killed");
+    assertFalse(output.contains("Exception in thread"), "no thread died with an exception");
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      throw new AssertionError("port " + port + " still accepts connections");
+    } catch (ConnectException expected) {
+      // the port is free
+    }
+  }
+
+  /** The state the Web Console reports for a bundle, or "" when it is not installed. */
+  private String bundleState(String auth, String symbolicName) {
+    try {
+      HttpResponse<String> response = get("/system/console/bundles.json", auth);
+      if (response.statusCode() != 200) return "error " + response.statusCode();
+      String body = response.body();
+      int at = body.indexOf("\"symbolicName\":\"" + symbolicName + "\"");
+      if (at < 0) return "";
+      int start = body.lastIndexOf('{', at);
+      int stateAt = body.indexOf("\"state\":\"", start) + "\"state\":\"".length();
+      return body.substring(stateAt, body.indexOf('"', stateAt));
+    } catch (IOException e) {
+      return "unreachable";
+    }
+  }
+
+  private static void writeBundle(Path jar, String symbolicName, String version) throws IOException {
+    Manifest manifest = new Manifest();
+    Attributes main = manifest.getMainAttributes();
+    main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    main.putValue("Bundle-ManifestVersion", "2");
+    main.putValue("Bundle-SymbolicName", symbolicName);
+    main.putValue("Bundle-Version", version);
+    try (OutputStream out = Files.newOutputStream(jar);
+        JarOutputStream jarOut = new JarOutputStream(out, manifest)) {
+      jarOut.closeEntry();
+    }
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private HttpResponse<String> get(String path, String authorization) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(20));
+    if (authorization != null) request.header("Authorization", authorization);
+    try {
+      return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  private int status(String path, String authorization) {
+    try {
+      return get(path, authorization).statusCode();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  private void await(BooleanSupplier condition, String what) throws IOException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (!gateway.isAlive()) {
+        throw new AssertionError("gateway exited while waiting for " + what + ":\n" + Files.readString(log));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + "; gateway output:\n" + Files.readString(log));
+      }
+      LockSupport.parkNanos(100_000_000); // poll interval
+    }
+  }
+}
