@@ -85,6 +85,28 @@ class ExportedRuntimeIT {
 
   @Test
   @Order(2)
+  void theDefaultSimulatedTfLunaServesReadingsAndCanBeRemovedAndRedeployed() throws Exception {
+    HttpResponse<String> reading = awaitResponse("/api/sensors/tfluna-1/reading",
+        r -> r.statusCode() == 200, "simulated TF-Luna reading");
+    assertTrue(reading.body().contains("\"quality\":\"simulated\"")
+        || reading.body().contains("\"quality\":\"error\""), reading.body());
+    assertTrue(reading.body().contains("\"distance\":{\"value\":"), reading.body());
+    HttpResponse<String> legacy = get("/tfluna/sensor", null);
+    assertEquals(200, legacy.statusCode(), legacy.body());
+    assertTrue(legacy.body().contains("\"sensor\":\"tfluna-1\""), legacy.body());
+
+    // The driver is a hot-deployed bundle: removing it removes the sensor, putting it back restores it.
+    Path bundle = home.resolve("deploy/io.sensorgw.device.tfluna.jar");
+    Path aside = home.resolve("tfluna.jar.aside");
+    Files.move(bundle, aside);
+    awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 404, "sensor gone");
+    assertEquals(200, status("/health", null));
+    Files.move(aside, bundle);
+    awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200, "sensor back");
+  }
+
+  @Test
+  @Order(3)
   void consoleRefusesAnonymousAndAdminAdminAndOpensWithTheGeneratedPassword() throws Exception {
     assertEquals(401, status("/system/console/bundles", null));
     assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));
@@ -98,7 +120,7 @@ class ExportedRuntimeIT {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aConfigFileInConfigChangesTheConsoleLogin() throws Exception {
     Files.writeString(home.resolve("config/io.sensorgw.console.cfg"),
         "username=operator\npassword=from-a-file\n");
@@ -112,7 +134,7 @@ class ExportedRuntimeIT {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aBundleDroppedIntoDeployStartsAndLeavesWhenRemoved() throws Exception {
     String password = Files.readString(home.resolve("data/console-password")).trim();
     String auth = basic("admin", password);
@@ -127,7 +149,7 @@ class ExportedRuntimeIT {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void stopsCleanlyAndReleasesThePort() throws Exception {
     gateway.destroy(); // SIGTERM, as a service manager stops it
     assertTrue(gateway.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "exited within the deadline");
@@ -195,6 +217,22 @@ class ExportedRuntimeIT {
     } catch (IOException e) {
       return -1;
     }
+  }
+
+  private HttpResponse<String> awaitResponse(
+      String path, java.util.function.Predicate<HttpResponse<String>> condition, String what)
+      throws IOException {
+    java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    await(() -> {
+      try {
+        last.set(get(path, null));
+        return condition.test(last.get());
+      } catch (IOException e) {
+        return false;
+      }
+    }, what);
+    return last.get();
   }
 
   private void await(BooleanSupplier condition, String what) throws IOException {

@@ -1,5 +1,6 @@
 package io.sensorgw.api;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -32,4 +33,12 @@ public interface Sensor {
 
   /** Live statistics of the sensor's own executor. */
   ExecutorStats executorStats();
+
+  /**
+   * The driver's own counters, by name: reads, cache hits, errors, dropped frames and the like.
+   * Consumers show them as they are; names are lower camel case.
+   */
+  default Map<String, Number> statistics() {
+    return Map.of();
+  }
 }

@@ -6,6 +6,8 @@ import io.sensorgw.api.SensorState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
@@ -42,7 +44,19 @@ public final class SensorReader implements AutoCloseable {
       long acquisitions,
       long errors,
       long timeouts,
-      double lastAcquisitionMillis) {}
+      double lastAcquisitionMillis) {
+    /** The figures by name, for {@code Sensor.statistics()}. */
+    public Map<String, Number> toMap() {
+      Map<String, Number> map = new LinkedHashMap<>();
+      map.put("reads", reads);
+      map.put("cacheHits", cacheHits);
+      map.put("acquisitions", acquisitions);
+      map.put("errors", errors);
+      map.put("timeouts", timeouts);
+      map.put("lastAcquisitionMs", lastAcquisitionMillis);
+      return map;
+    }
+  }
 
   private final SensorInfo info;
   private final ManagedExecutor executor;
@@ -53,6 +67,7 @@ public final class SensorReader implements AutoCloseable {
 
   private final Object lock = new Object();
   private CompletableFuture<Reading> inFlight; // guarded by lock
+  private CompletableFuture<Reading> nextOffered; // streaming devices; guarded by lock
   private volatile Reading latest;
   private volatile SensorState state = SensorState.STARTING;
   private volatile ScheduledFuture<?> sampling;
@@ -89,6 +104,16 @@ public final class SensorReader implements AutoCloseable {
     this.clock = clock;
   }
 
+  /**
+   * A reader for a device that produces readings on its own (a serial stream, notifications): the
+   * driver hands each one to {@link #offer}; a read that finds no fresh reading waits for the next
+   * one, up to the read timeout, and {@link #fail} ends such waits at once.
+   */
+  public static SensorReader streaming(
+      SensorInfo info, ManagedExecutor executor, Duration readTimeout, Consumer<Reading> sink) {
+    return new SensorReader(info, executor, readTimeout, null, sink, Clock.systemUTC());
+  }
+
   /** A reading no older than max age: cached, or the shared result of one fresh acquisition. */
   public CompletableFuture<Reading> read() {
     reads.increment();
@@ -109,6 +134,7 @@ public final class SensorReader implements AutoCloseable {
             new IllegalStateException("sensor " + info.id() + " is closed"));
       }
       shared = inFlight;
+      if (acquisition == null) return awaitOffer();
       // A finished acquisition whose bookkeeping has not run yet is not shared any more.
       if (shared == null || shared.isDone()) {
         CompletableFuture<Reading> started = startAcquisition();
@@ -118,6 +144,25 @@ public final class SensorReader implements AutoCloseable {
     }
     // Each caller gets its own stage, so one caller's cancel cannot fail the others.
     return shared.thenApply(reading -> reading);
+  }
+
+  // Called with lock held.
+  private CompletableFuture<Reading> awaitOffer() {
+    if (nextOffered == null || nextOffered.isDone()) {
+      acquisitions.increment();
+      CompletableFuture<Reading> next = new CompletableFuture<>();
+      next.orTimeout(readTimeout.toNanos(), TimeUnit.NANOSECONDS)
+          .whenComplete((reading, error) -> {
+            if (error == null) return;
+            errors.increment();
+            if (error instanceof TimeoutException) {
+              timeouts.increment();
+              if (!closed) state = SensorState.ERROR;
+            }
+          });
+      nextOffered = next;
+    }
+    return nextOffered.thenApply(reading -> reading);
   }
 
   // Called with lock held.
@@ -175,6 +220,12 @@ public final class SensorReader implements AutoCloseable {
             measurement.message());
     latest = reading;
     state = SensorState.OK;
+    CompletableFuture<Reading> waiting;
+    synchronized (lock) {
+      waiting = nextOffered;
+      nextOffered = null;
+    }
+    if (waiting != null) waiting.complete(reading);
     sink.accept(reading);
     return reading;
   }
@@ -182,15 +233,25 @@ public final class SensorReader implements AutoCloseable {
   /** Acquires a fresh reading every {@code interval} on the device's executor until closed. */
   public void sampleEvery(Duration interval) {
     if (interval.isZero() || interval.isNegative()) return;
+    if (acquisition == null) throw new IllegalStateException("a streaming device samples itself");
     ScheduledFuture<?> previous = sampling;
     if (previous != null) previous.cancel(false);
     sampling = executor.scheduleWithFixedDelay(() -> refresh(), Duration.ZERO, interval);
   }
 
-  /** Marks the device failed, e.g. when its port disappeared; the cached value is dropped. */
-  public void fail() {
+  /**
+   * Marks the device failed, e.g. when its port disappeared: the cached value is dropped, so no
+   * stale value passes for fresh, and reads waiting for a streaming device fail with {@code cause}.
+   */
+  public void fail(Throwable cause) {
     latest = null;
     if (!closed) state = SensorState.ERROR;
+    CompletableFuture<Reading> waiting;
+    synchronized (lock) {
+      waiting = nextOffered;
+      nextOffered = null;
+    }
+    if (waiting != null) waiting.completeExceptionally(cause);
   }
 
   public SensorState state() {
@@ -222,9 +283,15 @@ public final class SensorReader implements AutoCloseable {
   public void close() {
     ScheduledFuture<?> schedule = sampling;
     if (schedule != null) schedule.cancel(false);
+    CompletableFuture<Reading> waiting;
     synchronized (lock) {
       closed = true;
+      waiting = nextOffered;
+      nextOffered = null;
     }
     state = SensorState.STOPPED;
+    if (waiting != null) {
+      waiting.completeExceptionally(new IllegalStateException("sensor " + info.id() + " is closed"));
+    }
   }
 }

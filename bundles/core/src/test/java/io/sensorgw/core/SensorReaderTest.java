@@ -160,6 +160,47 @@ class SensorReaderTest {
     }
   }
 
+  @Test
+  void streamingReadWaitsForTheNextOfferedReading() throws Exception {
+    SensorReader reader = SensorReader.streaming(info(Duration.ofMillis(100)), executor,
+        Duration.ofSeconds(5), published::add);
+    CompletableFuture<Reading> waiting = reader.read();
+    CompletableFuture<Reading> second = reader.read();
+    assertTrue(!waiting.isDone(), "no reading yet: the read waits");
+
+    Reading offered = reader.offer(measure(), Instant.now(), Duration.ofMillis(1));
+    assertSame(offered, waiting.get(5, TimeUnit.SECONDS));
+    assertSame(offered, second.get(5, TimeUnit.SECONDS));
+    assertSame(offered, reader.read().get(5, TimeUnit.SECONDS), "fresh: from cache");
+    assertEquals(List.of(offered), published);
+    assertEquals(1, offered.sequence());
+  }
+
+  @Test
+  void streamingFailEndsWaitingReadsAtOnceAndDropsTheCache() throws Exception {
+    SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor,
+        Duration.ofSeconds(30), published::add);
+    reader.offer(measure(), Instant.now(), Duration.ZERO);
+    reader.fail(new java.io.IOException("port gone"));
+    assertEquals(SensorState.ERROR, reader.state());
+    CompletableFuture<Reading> waiting = reader.read();
+    assertTrue(!waiting.isDone(), "the failed device's last reading is not served");
+    reader.fail(new java.io.IOException("still gone"));
+    ExecutionException error = assertThrows(ExecutionException.class,
+        () -> waiting.get(5, TimeUnit.SECONDS));
+    assertEquals("still gone", error.getCause().getMessage());
+  }
+
+  @Test
+  void streamingReadTimesOutWhenTheDeviceIsSilent() {
+    SensorReader reader = SensorReader.streaming(info(Duration.ZERO), executor,
+        Duration.ofMillis(50), published::add);
+    ExecutionException error = assertThrows(ExecutionException.class,
+        () -> reader.read().get(5, TimeUnit.SECONDS));
+    assertInstanceOf(TimeoutException.class, error.getCause());
+    Waits.until(reader::state, s -> s == SensorState.ERROR, "silent device in error");
+  }
+
   /** A clock the test moves by hand. */
   static final class MutableClock extends Clock {
     private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");

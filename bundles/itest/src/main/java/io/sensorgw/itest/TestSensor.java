@@ -65,6 +65,11 @@ final class TestSensor implements Sensor, AutoCloseable {
   }
 
   @Override
+  public java.util.Map<String, Number> statistics() {
+    return reader.stats().toMap();
+  }
+
+  @Override
   public void close() {
     unregister();
     reader.close();

@@ -67,6 +67,7 @@ final class Json {
     body.put("maxAgeMs", info.maxAge().toMillis());
     body.put("description", info.description());
     body.put("executor", executor(sensor.executorStats()));
+    body.put("statistics", sensor.statistics());
     return body;
   }
 

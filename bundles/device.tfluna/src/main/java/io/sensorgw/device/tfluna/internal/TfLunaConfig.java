@@ -1,0 +1,45 @@
+package io.sensorgw.device.tfluna.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/** One TF-Luna: a factory configuration of PID {@code io.sensorgw.device.tfluna} per device. */
+@ObjectClassDefinition(
+    name = "sensorgw TF-Luna LiDAR",
+    description = "A Benewake TF-Luna on a serial port (UART, 8N1). One configuration per device.")
+@interface TfLunaConfig {
+  @AttributeDefinition(name = "Sensor id", description = "Unique id, used in routes and topics")
+  String sensor_id() default "tfluna-1";
+
+  @AttributeDefinition(
+      name = "Mode",
+      options = {
+        @Option(value = "hardware", label = "Hardware: read the serial port"),
+        @Option(value = "simulated", label = "Simulated: generated frames, marked simulated")
+      })
+  String mode() default "hardware";
+
+  @AttributeDefinition(name = "Serial port", description = "e.g. /dev/serial0 or /dev/ttyUSB0")
+  String port() default "/dev/serial0";
+
+  @AttributeDefinition(name = "Baud rate", description = "The sensor's default is 115200")
+  int baud_rate() default 115200;
+
+  @AttributeDefinition(name = "Output rate (Hz)", description = "1-250; sent to the sensor at start")
+  int output_rate_hz() default 100;
+
+  @AttributeDefinition(
+      name = "Output format",
+      options = {@Option(value = "cm", label = "centimetres"), @Option(value = "mm", label = "millimetres")})
+  String output_format() default "cm";
+
+  @AttributeDefinition(name = "Max age (ms)", description = "How old a served reading may be")
+  long max_age_ms() default 100;
+
+  @AttributeDefinition(name = "Read timeout (ms)", description = "How long a read waits for a frame")
+  long read_timeout_ms() default 1000;
+
+  @AttributeDefinition(name = "Simulation seed", description = "Same seed, same simulated frames")
+  long simulation_seed() default 1;
+}

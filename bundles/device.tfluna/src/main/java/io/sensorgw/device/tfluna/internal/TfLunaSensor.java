@@ -1,0 +1,205 @@
+package io.sensorgw.device.tfluna.internal;
+
+import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.Sensor;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.SensorState;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.Measurement;
+import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.core.SensorReader;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TF-Luna. Its own thread reads the byte stream continuously, every decoded frame becomes a
+ * reading, and reads are served from the latest frame; no caller ever touches the port. When the
+ * port fails the sensor is in error and reopens it with backoff until it is back.
+ */
+@Component(
+    service = Sensor.class,
+    configurationPid = TfLunaSensor.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    property = {Sensor.SENSOR_MODEL + "=tfluna", Sensor.SENSOR_KIND + "=distance"})
+@Designate(ocd = TfLunaConfig.class, factory = true)
+public class TfLunaSensor implements Sensor {
+  static final String PID = "io.sensorgw.device.tfluna";
+  private static final Logger LOG = LoggerFactory.getLogger(TfLunaSensor.class);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
+  private static final long MAX_BACKOFF_MS = 10_000;
+  /** A port that delivers no frame for this long is treated as gone and reopened. */
+  private static final long SILENCE_LIMIT_MS = 3_000;
+
+  private final SensorInfo info;
+  private final ByteSource source;
+  private final int outputRateHz;
+  private final int format;
+  private final boolean simulated;
+  private final ManagedExecutor executor;
+  private final SensorReader reader;
+  private final FrameParser parser = new FrameParser();
+  private final AtomicLong unreliableFrames = new AtomicLong();
+  private final AtomicLong reconnects = new AtomicLong();
+  private volatile boolean closed;
+
+  @Activate
+  public TfLunaSensor(TfLunaConfig config, @Reference ReadingPublisher publisher) {
+    String id = config.sensor_id();
+    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
+    if (config.output_rate_hz() < 1 || config.output_rate_hz() > 250) {
+      throw new IllegalArgumentException(
+          "TF-Luna " + id + ": output.rate.hz must be 1-250, was " + config.output_rate_hz());
+    }
+    format = switch (config.output_format()) {
+      case "cm" -> Frames.FORMAT_CM;
+      case "mm" -> Frames.FORMAT_MM;
+      default -> throw new IllegalArgumentException(
+          "TF-Luna " + id + ": output.format must be cm or mm, was " + config.output_format());
+    };
+    simulated = switch (config.mode()) {
+      case "simulated" -> true;
+      case "hardware" -> false;
+      default -> throw new IllegalArgumentException(
+          "TF-Luna " + id + ": mode must be hardware or simulated, was " + config.mode());
+    };
+    outputRateHz = config.output_rate_hz();
+    source = simulated
+        ? new SimulatedSource(config.simulation_seed(), outputRateHz)
+        : new SerialPortSource(config.port(), config.baud_rate());
+    info = new SensorInfo(id, "tfluna", "distance", simulated,
+        Duration.ofMillis(config.max_age_ms()), "TF-Luna LiDAR on " + source.describe());
+    // One thread: the reading loop. Reads never run here; they are served from its frames.
+    executor = new ManagedExecutor(id, 1, 1);
+    reader = SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()),
+        publisher::publish);
+    executor.submit(() -> {
+      readLoop();
+      return null;
+    });
+  }
+
+  @Deactivate
+  void deactivate() {
+    closed = true;
+    reader.close();
+    source.close(); // ends a blocked read
+    if (!executor.close(CLOSE_WAIT)) {
+      LOG.warn("TF-Luna {}: reading thread did not stop within {}", info.id(), CLOSE_WAIT);
+    }
+  }
+
+  private void readLoop() {
+    byte[] buffer = new byte[512];
+    long backoffMs = 250;
+    boolean reportedDown = false;
+    while (!closed) {
+      try {
+        source.open();
+        source.write(Frames.setFormat(format));
+        source.write(Frames.setFrequency(outputRateHz));
+        LOG.info("TF-Luna {}: reading {} at {} Hz", info.id(), source.describe(), outputRateHz);
+        backoffMs = 250;
+        reportedDown = false;
+        long lastFrameAt = System.nanoTime();
+        while (!closed) {
+          int count = source.read(buffer);
+          long framesBefore = parser.frames();
+          if (count > 0) parser.feed(buffer, 0, count, this::onFrame);
+          if (parser.frames() != framesBefore) {
+            lastFrameAt = System.nanoTime();
+          } else if (System.nanoTime() - lastFrameAt > TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MS)) {
+            throw new IOException("no frame from " + source.describe() + " for " + SILENCE_LIMIT_MS + " ms");
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        if (closed) break;
+        reader.fail(e);
+        source.close();
+        if (!reportedDown) {
+          LOG.warn("TF-Luna {}: {}; retrying with backoff", info.id(), e.getMessage());
+          reportedDown = true;
+        }
+        reconnects.incrementAndGet();
+        if (!pause(backoffMs)) break;
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      }
+    }
+    source.close();
+  }
+
+  /** Waits {@code millis} unless closed or interrupted; false when the loop must end. */
+  private boolean pause(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!closed && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      if (Thread.currentThread().isInterrupted()) return false;
+    }
+    return !closed;
+  }
+
+  private void onFrame(int distance, int amplitude, int temperatureRaw) {
+    Map<String, Value> values = new LinkedHashMap<>();
+    double centimetres = format == Frames.FORMAT_MM ? distance / 10.0 : distance;
+    values.put("distance", Value.of(centimetres, "cm"));
+    values.put("amplitude", Value.of(amplitude, ""));
+    values.put("temperature", Value.of(Frames.celsius(temperatureRaw), "°C"));
+    Measurement measurement;
+    if (!Frames.reliable(amplitude)) {
+      unreliableFrames.incrementAndGet();
+      measurement = new Measurement(values, Quality.ERROR,
+          (simulated ? "simulated; " : "") + "signal amplitude " + amplitude
+              + " is unreliable (below 100 or saturated)");
+    } else {
+      measurement = Measurement.of(simulated ? Quality.SIMULATED : Quality.OK, values);
+    }
+    reader.offer(measurement, Instant.now(), Duration.ZERO);
+  }
+
+  @Override
+  public SensorInfo info() {
+    return info;
+  }
+
+  @Override
+  public CompletionStage<Reading> read() {
+    return reader.read();
+  }
+
+  @Override
+  public SensorState state() {
+    return reader.state();
+  }
+
+  @Override
+  public ExecutorStats executorStats() {
+    return executor.stats();
+  }
+
+  @Override
+  public Map<String, Number> statistics() {
+    Map<String, Number> stats = new LinkedHashMap<>(reader.stats().toMap());
+    stats.put("frames", parser.frames());
+    stats.put("badChecksums", parser.badChecksums());
+    stats.put("skippedBytes", parser.skippedBytes());
+    stats.put("unreliableFrames", unreliableFrames.get());
+    stats.put("reconnects", reconnects.get());
+    return stats;
+  }
+}
