@@ -95,6 +95,11 @@ class ExportedRuntimeIT {
     assertEquals(200, legacy.statusCode(), legacy.body());
     assertTrue(legacy.body().contains("\"sensor\":\"tfluna-1\""), legacy.body());
 
+    HttpResponse<String> imu = awaitResponse("/mpu6050/sensor", r -> r.statusCode() == 200,
+        "simulated MPU-6050 reading");
+    assertTrue(imu.body().contains("\"quality\":\"simulated\""), imu.body());
+    assertTrue(imu.body().contains("\"accel_z\":{\"value\":"), imu.body());
+
     // The driver is a hot-deployed bundle: removing it removes the sensor, putting it back restores it.
     Path bundle = home.resolve("deploy/io.sensorgw.device.tfluna.jar");
     Path aside = home.resolve("tfluna.jar.aside");

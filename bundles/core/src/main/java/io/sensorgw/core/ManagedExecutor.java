@@ -105,11 +105,12 @@ public final class ManagedExecutor implements AutoCloseable {
   }
 
   /**
-   * Submits {@code task} every {@code delay} after the previous submission, starting after
-   * {@code initialDelay}. The schedule's own thread only submits; the work runs on this executor.
+   * Submits {@code task} every {@code period}, starting after {@code initialDelay}. The schedule's
+   * own thread only submits, so the rate holds whatever the task takes; the work runs on this
+   * executor, and a submission that finds the queue full is rejected and counted like any other.
    */
-  public ScheduledFuture<?> scheduleWithFixedDelay(
-      Callable<?> task, Duration initialDelay, Duration delay) {
+  public ScheduledFuture<?> scheduleAtFixedRate(
+      Callable<?> task, Duration initialDelay, Duration period) {
     ScheduledExecutorService timer;
     synchronized (schedulerLock) {
       if (pool.isShutdown()) throw new RejectedExecutionException("executor " + name + " is closed");
@@ -119,8 +120,8 @@ public final class ManagedExecutor implements AutoCloseable {
       }
       timer = scheduler;
     }
-    return timer.scheduleWithFixedDelay(
-        () -> submit(task), initialDelay.toNanos(), delay.toNanos(), TimeUnit.NANOSECONDS);
+    return timer.scheduleAtFixedRate(
+        () -> submit(task), initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   public ExecutorStats stats() {

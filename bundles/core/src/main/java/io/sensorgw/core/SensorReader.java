@@ -236,7 +236,7 @@ public final class SensorReader implements AutoCloseable {
     if (acquisition == null) throw new IllegalStateException("a streaming device samples itself");
     ScheduledFuture<?> previous = sampling;
     if (previous != null) previous.cancel(false);
-    sampling = executor.scheduleWithFixedDelay(() -> refresh(), Duration.ZERO, interval);
+    sampling = executor.scheduleAtFixedRate(() -> refresh(), Duration.ZERO, interval);
   }
 
   /**

@@ -73,12 +73,12 @@ class ManagedExecutorTest {
     assertTrue(started.await(5, TimeUnit.SECONDS));
 
     assertTrue(executor.close(Duration.ofMillis(200)), "terminated after interrupt");
+    worker.get().join(5_000); // termination is reported just before the thread itself ends
     assertFalse(worker.get().isAlive());
     assertTrue(stuck.isCompletedExceptionally());
     assertTrue(executor.submit(() -> 1).isCompletedExceptionally(), "closed executor rejects");
-    assertTrue(
-        Thread.getAllStackTraces().keySet().stream()
-            .noneMatch(t -> t.getName().startsWith("sensorgw-stuck-")),
+    Waits.until(() -> Thread.getAllStackTraces().keySet().stream()
+            .noneMatch(t -> t.getName().startsWith("sensorgw-stuck-")), none -> none,
         "no thread named sensorgw-stuck-* left");
   }
 
@@ -105,12 +105,11 @@ class ManagedExecutorTest {
   void scheduleSubmitsRepeatedlyUntilClosed() throws Exception {
     ManagedExecutor executor = new ManagedExecutor("sched", 1, 4);
     CountDownLatch ticks = new CountDownLatch(3);
-    executor.scheduleWithFixedDelay(() -> { ticks.countDown(); return null; }, Duration.ZERO, Duration.ofMillis(5));
+    executor.scheduleAtFixedRate(() -> { ticks.countDown(); return null; }, Duration.ZERO, Duration.ofMillis(5));
     assertTrue(ticks.await(5, TimeUnit.SECONDS));
     assertTrue(executor.close(Duration.ofSeconds(2)));
-    assertTrue(
-        Thread.getAllStackTraces().keySet().stream()
-            .noneMatch(t -> t.getName().startsWith("sensorgw-sched-") && t.isAlive()),
+    Waits.until(() -> Thread.getAllStackTraces().keySet().stream()
+            .noneMatch(t -> t.getName().startsWith("sensorgw-sched-")), none -> none,
         "no worker or timer thread left");
   }
 }

@@ -37,14 +37,19 @@ final class Json {
     return mapper.writeValueAsString(body);
   }
 
-  static Map<String, Object> reading(Reading reading) {
+  static Map<String, Object> values(Map<String, Value> named) {
     Map<String, Object> values = new LinkedHashMap<>();
-    for (Map.Entry<String, Value> value : reading.values().entrySet()) {
+    for (Map.Entry<String, Value> value : named.entrySet()) {
       Map<String, Object> v = new LinkedHashMap<>();
       v.put("value", value.getValue().value());
       v.put("unit", value.getValue().unit());
       values.put(value.getKey(), v);
     }
+    return values;
+  }
+
+  static Map<String, Object> reading(Reading reading) {
+    Map<String, Object> values = values(reading.values());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("sensor", reading.sensorId());
     body.put("sequence", reading.sequence());

@@ -1,6 +1,5 @@
 package io.sensorgw.http.internal;
 
-import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -14,6 +13,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,15 @@ final class ReadResponder {
   }
 
   void respond(HttpServletRequest request, HttpServletResponse response, Sensor sensor, String id) {
+    respond(request, response, sensor::read, Json::reading, id);
+  }
+
+  /**
+   * Answers with the result of {@code work}, mapped to JSON by {@code body}, once it completes;
+   * failures become 503/504 JSON errors.
+   */
+  <T> void respond(HttpServletRequest request, HttpServletResponse response,
+      Supplier<? extends CompletionStage<T>> work, Function<T, Object> body, String id) {
     AsyncContext async = request.startAsync();
     async.setTimeout(ASYNC_TIMEOUT_MS);
     AtomicBoolean answered = new AtomicBoolean();
@@ -58,18 +68,18 @@ final class ReadResponder {
           public void onStartAsync(AsyncEvent event) {}
         });
 
-    CompletionStage<Reading> stage;
+    CompletionStage<T> stage;
     try {
-      stage = sensor.read();
+      stage = work.get();
     } catch (RuntimeException e) { // a driver that breaks the contract still gets an answer
       stage = CompletableFuture.failedFuture(e);
     }
     stage.whenComplete(
-        (reading, error) -> {
+        (result, error) -> {
           if (!answered.compareAndSet(false, true)) return;
           try {
             if (error == null) {
-              json.write(response, 200, Json.reading(reading));
+              json.write(response, 200, body.apply(result));
             } else {
               writeFailure(response, id, error);
             }

@@ -1,5 +1,6 @@
 package io.sensorgw.http.internal;
 
+import io.sensorgw.api.Calibratable;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,7 +13,10 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
-/** {@code /api/sensors}, {@code /api/sensors/{id}} and {@code /api/sensors/{id}/reading}. */
+/**
+ * {@code /api/sensors}, {@code /api/sensors/{id}}, {@code /api/sensors/{id}/reading}, and
+ * {@code POST /api/sensors/{id}/calibrate?samples=N} for sensors that can be calibrated.
+ */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/api/sensors/*")
 @HttpWhiteboardServletAsyncSupported
@@ -52,13 +56,50 @@ public class SensorsServlet extends HttpServlet {
   }
 
   @Override
+  protected void doPost(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
+    String path = request.getPathInfo();
+    String[] parts = path == null ? new String[0] : path.substring(1).split("/", -1);
+    if (parts.length != 2 || !parts[1].equals("calibrate")) {
+      notAllowed(request, response);
+      return;
+    }
+    var entry = sensors.byId(parts[0]);
+    if (entry.isEmpty()) {
+      json.error(response, 404, "no sensor with id '" + parts[0] + "'");
+      return;
+    }
+    if (!(entry.get().sensor() instanceof Calibratable calibratable)) {
+      json.error(response, 404, "sensor '" + parts[0] + "' cannot be calibrated");
+      return;
+    }
+    int samples;
+    try {
+      String value = request.getParameter("samples");
+      samples = value == null ? 1000 : Integer.parseInt(value);
+      if (samples < 1 || samples > 100_000) throw new NumberFormatException();
+    } catch (NumberFormatException e) {
+      json.error(response, 400, "samples must be a whole number from 1 to 100000");
+      return;
+    }
+    reads.respond(request, response, () -> calibratable.calibrate(samples),
+        offsets -> Map.of("sensor", parts[0], "samples", samples, "offsets", Json.values(offsets)),
+        parts[0]);
+  }
+
+  @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
       throws IOException, jakarta.servlet.ServletException {
-    if (!"GET".equals(request.getMethod()) && !"HEAD".equals(request.getMethod())) {
-      response.setHeader("Allow", "GET, HEAD");
-      json.error(response, 405, request.getMethod() + " is not allowed on " + request.getRequestURI());
+    String method = request.getMethod();
+    if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("POST")) {
+      notAllowed(request, response);
       return;
     }
     super.service(request, response);
+  }
+
+  private void notAllowed(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    response.setHeader("Allow", "GET, HEAD");
+    json.error(response, 405, request.getMethod() + " is not allowed on " + request.getRequestURI());
   }
 }

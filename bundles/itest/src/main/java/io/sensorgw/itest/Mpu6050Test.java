@@ -1,0 +1,118 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Hashtable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The MPU-6050 driver inside Felix, on Pi4J's mock I2C with the simulated chip behind it. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class Mpu6050Test {
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService ServiceComponentRuntime scr;
+
+  private Configuration imu(String name, String... keyValues) throws Exception {
+    Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.device.mpu6050", name, "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    for (int i = 0; i < keyValues.length; i += 2) props.put(keyValues[i], keyValues[i + 1]);
+    config.update(props);
+    return config;
+  }
+
+  private static double value(String body, String name) {
+    Matcher m = Pattern.compile("\"" + name + "\":\\{\"value\":(-?[0-9.E-]+)").matcher(body);
+    assertTrue(m.find(), name + " in " + body);
+    return Double.parseDouble(m.group(1));
+  }
+
+  @Test
+  void readingsComeOutRightAndAWrongChipFailsOnlyItsOwnSensor() throws Exception {
+    Gateway gateway = new Gateway(context);
+    Configuration good = imu("it-good", "sensor.id", "it-imu", "mode", "simulated", "accel.range.g", "4");
+    Configuration bad = imu("it-bad", "sensor.id", "it-imu-bad", "mode", "simulated",
+        "simulation.who.am.i", "112");
+    try {
+      HttpResponse<String> reading = gateway.getUntil("/api/sensors/it-imu/reading",
+          r -> r.statusCode() == 200, "an IMU reading");
+      assertTrue(reading.body().contains("\"quality\":\"simulated\""), reading.body());
+      double z = value(reading.body(), "accel_z");
+      assertTrue(z > 0.9 && z < 1.01, "gravity on Z at ±4 g: " + z);
+      assertEquals(z * 9.80665, value(reading.body(), "accel_z_ms2"), 1e-6);
+      double celsius = value(reading.body(), "temperature");
+      assertTrue(celsius > 30 && celsius < 32, "die temperature " + celsius);
+      assertTrue(gateway.get("/mpu6050/sensor").body().contains("\"sensor\":\"it-imu"));
+
+      // The chip that answers WHO_AM_I 0x70 fails its own component with a clear message.
+      Gateway.await(() -> failure("it-imu-bad") != null, "failed activation of it-imu-bad");
+      assertTrue(failure("it-imu-bad").contains("WHO_AM_I is 0x70, expected 0x68"), failure("it-imu-bad"));
+      assertEquals(404, gateway.get("/api/sensors/it-imu-bad").statusCode());
+      assertEquals(200, gateway.get("/api/sensors/it-imu/reading").statusCode());
+    } finally {
+      good.delete();
+      bad.delete();
+    }
+  }
+
+  @Test
+  void calibrationStoresOffsetsInTheSensorsConfiguration() throws Exception {
+    Gateway gateway = new Gateway(context);
+    Configuration config = imu("it-cal", "sensor.id", "it-imu-cal", "mode", "simulated");
+    try {
+      gateway.getUntil("/api/sensors/it-imu-cal/reading", r -> r.statusCode() == 200, "IMU up");
+      HttpResponse<String> badRequest = gateway.send(HttpRequest.newBuilder(
+          gateway.uri("/api/sensors/it-imu-cal/calibrate?samples=zero")).POST(HttpRequest.BodyPublishers.noBody()));
+      assertEquals(400, badRequest.statusCode());
+
+      HttpResponse<String> calibrated = gateway.send(HttpRequest.newBuilder(
+          gateway.uri("/api/sensors/it-imu-cal/calibrate?samples=200")).POST(HttpRequest.BodyPublishers.noBody()));
+      assertEquals(200, calibrated.statusCode(), calibrated.body());
+      double[] gyro = {value(calibrated.body(), "gyro_offset_x"), value(calibrated.body(), "gyro_offset_y"),
+          value(calibrated.body(), "gyro_offset_z")};
+      Gateway.await(() -> {
+        try {
+          return configAdmin.getConfiguration(config.getPid(), "?").getProperties().get("gyro.offset.dps") != null;
+        } catch (java.io.IOException e) {
+          return false;
+        }
+      }, "offsets stored in the configuration");
+      double[] stored = (double[]) configAdmin.getConfiguration(config.getPid(), "?")
+          .getProperties().get("gyro.offset.dps");
+      assertArrayEquals(gyro, stored, 1e-9);
+      // The sensor comes back with the offsets applied.
+      gateway.getUntil("/api/sensors/it-imu-cal/reading", r -> r.statusCode() == 200, "IMU back");
+      HttpResponse<String> notCalibratable = gateway.send(HttpRequest.newBuilder(
+          gateway.uri("/api/sensors/none/calibrate")).POST(HttpRequest.BodyPublishers.noBody()));
+      assertEquals(404, notCalibratable.statusCode());
+    } finally {
+      config.delete();
+    }
+  }
+
+  /** The failure message of the MPU-6050 component configuration for {@code sensorId}, or null. */
+  private String failure(String sensorId) {
+    return scr.getComponentDescriptionDTOs().stream()
+        .filter(d -> d.name.equals("io.sensorgw.device.mpu6050.internal.Mpu6050Sensor"))
+        .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
+        .filter(c -> sensorId.equals(c.properties.get("sensor.id")))
+        .filter(c -> c.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
+        .map(c -> c.failure)
+        .findFirst().orElse(null);
+  }
+}
