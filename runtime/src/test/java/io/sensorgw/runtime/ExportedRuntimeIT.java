@@ -91,8 +91,8 @@ class ExportedRuntimeIT {
     assertTrue(reading.body().contains("\"quality\":\"simulated\"")
         || reading.body().contains("\"quality\":\"error\""), reading.body());
     assertTrue(reading.body().contains("\"distance\":{\"value\":"), reading.body());
-    HttpResponse<String> legacy = get("/tfluna/sensor", null);
-    assertEquals(200, legacy.statusCode(), legacy.body());
+    HttpResponse<String> legacy = awaitResponse("/tfluna/sensor", r -> r.statusCode() == 200,
+        "the old route");
     assertTrue(legacy.body().contains("\"sensor\":\"tfluna-1\""), legacy.body());
 
     HttpResponse<String> imu = awaitResponse("/mpu6050/sensor", r -> r.statusCode() == 200,

@@ -6,13 +6,12 @@ import com.pi4j.io.i2c.I2C;
 import com.pi4j.io.i2c.I2CProvider;
 import com.pi4j.plugin.linuxfs.provider.i2c.LinuxFsI2CProviderImpl;
 import io.sensorgw.api.Calibratable;
-import io.sensorgw.api.ExecutorStats;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
-import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
@@ -46,7 +45,7 @@ import org.slf4j.LoggerFactory;
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = {Sensor.SENSOR_MODEL + "=mpu6050", Sensor.SENSOR_KIND + "=imu"})
 @Designate(ocd = Mpu6050Config.class, factory = true)
-public class Mpu6050Sensor implements Sensor, Calibratable {
+public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   static final String PID = "io.sensorgw.device.mpu6050";
   private static final Logger LOG = LoggerFactory.getLogger(Mpu6050Sensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
@@ -61,7 +60,6 @@ public class Mpu6050Sensor implements Sensor, Calibratable {
   private final Context pi4j;
   private final I2C i2c;
   private final ManagedExecutor executor;
-  private final SensorReader reader;
   private final ReadingPublisher publisher;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
@@ -112,8 +110,9 @@ public class Mpu6050Sensor implements Sensor, Calibratable {
     info = new SensorInfo(id, "mpu6050", "imu", simulated, Duration.ofMillis(config.max_age_ms()),
         "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
     executor = new ManagedExecutor(id, 1, 64);
-    reader = new SensorReader(info, executor, Duration.ofMillis(config.read_timeout_ms()),
-        this::acquire, this::publishDownsampled);
+    SensorReader reader = new SensorReader(info, executor,
+        Duration.ofMillis(config.read_timeout_ms()), this::acquire, this::publishDownsampled);
+    attach(reader, executor);
     reader.sampleEvery(Duration.ofMillis(config.sampling_interval_ms()));
     LOG.info("MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms", id, where,
         config.accel_range_g(), config.gyro_range_dps(), Registers.DLPF_BANDWIDTH_HZ[config.dlpf()],
@@ -224,8 +223,7 @@ public class Mpu6050Sensor implements Sensor, Calibratable {
 
   @Deactivate
   void deactivate() {
-    reader.close();
-    if (!executor.close(CLOSE_WAIT)) LOG.warn("MPU-6050 {}: executor did not stop within {}", info.id(), CLOSE_WAIT);
+    if (!detach(CLOSE_WAIT)) LOG.warn("MPU-6050 {}: executor did not stop within {}", info.id(), CLOSE_WAIT);
     pi4j.shutdown();
   }
 
@@ -236,29 +234,7 @@ public class Mpu6050Sensor implements Sensor, Calibratable {
   }
 
   @Override
-  public SensorInfo info() {
-    return info;
-  }
-
-  @Override
-  public CompletionStage<Reading> read() {
-    return reader.read();
-  }
-
-  @Override
-  public SensorState state() {
-    return reader.state();
-  }
-
-  @Override
-  public ExecutorStats executorStats() {
-    return executor.stats();
-  }
-
-  @Override
-  public Map<String, Number> statistics() {
-    Map<String, Number> stats = new LinkedHashMap<>(reader.stats().toMap());
-    stats.put("published", published.get());
-    return stats;
+  protected Map<String, Number> deviceStatistics() {
+    return Map.of("published", published.get());
   }
 }

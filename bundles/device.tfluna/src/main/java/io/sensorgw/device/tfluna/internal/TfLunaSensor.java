@@ -1,12 +1,10 @@
 package io.sensorgw.device.tfluna.internal;
 
-import io.sensorgw.api.ExecutorStats;
 import io.sensorgw.api.Quality;
-import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
-import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
@@ -16,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
@@ -39,7 +36,7 @@ import org.slf4j.LoggerFactory;
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = {Sensor.SENSOR_MODEL + "=tfluna", Sensor.SENSOR_KIND + "=distance"})
 @Designate(ocd = TfLunaConfig.class, factory = true)
-public class TfLunaSensor implements Sensor {
+public class TfLunaSensor extends DeviceSensor {
   static final String PID = "io.sensorgw.device.tfluna";
   private static final Logger LOG = LoggerFactory.getLogger(TfLunaSensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
@@ -52,8 +49,6 @@ public class TfLunaSensor implements Sensor {
   private final int outputRateHz;
   private final int format;
   private final boolean simulated;
-  private final ManagedExecutor executor;
-  private final SensorReader reader;
   private final FrameParser parser = new FrameParser();
   private final AtomicLong unreliableFrames = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
@@ -86,9 +81,9 @@ public class TfLunaSensor implements Sensor {
     info = new SensorInfo(id, "tfluna", "distance", simulated,
         Duration.ofMillis(config.max_age_ms()), "TF-Luna LiDAR on " + source.describe());
     // One thread: the reading loop. Reads never run here; they are served from its frames.
-    executor = new ManagedExecutor(id, 1, 1);
-    reader = SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()),
-        publisher::publish);
+    ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
+    attach(SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()),
+        publisher::publish), executor);
     executor.submit(() -> {
       readLoop();
       return null;
@@ -98,9 +93,8 @@ public class TfLunaSensor implements Sensor {
   @Deactivate
   void deactivate() {
     closed = true;
-    reader.close();
     source.close(); // ends a blocked read
-    if (!executor.close(CLOSE_WAIT)) {
+    if (!detach(CLOSE_WAIT)) {
       LOG.warn("TF-Luna {}: reading thread did not stop within {}", info.id(), CLOSE_WAIT);
     }
   }
@@ -130,7 +124,7 @@ public class TfLunaSensor implements Sensor {
         }
       } catch (IOException | RuntimeException e) {
         if (closed) break;
-        reader.fail(e);
+        reader().fail(e);
         source.close();
         if (!reportedDown) {
           LOG.warn("TF-Luna {}: {}; retrying with backoff", info.id(), e.getMessage());
@@ -169,32 +163,12 @@ public class TfLunaSensor implements Sensor {
     } else {
       measurement = Measurement.of(simulated ? Quality.SIMULATED : Quality.OK, values);
     }
-    reader.offer(measurement, Instant.now(), Duration.ZERO);
+    reader().offer(measurement, Instant.now(), Duration.ZERO);
   }
 
   @Override
-  public SensorInfo info() {
-    return info;
-  }
-
-  @Override
-  public CompletionStage<Reading> read() {
-    return reader.read();
-  }
-
-  @Override
-  public SensorState state() {
-    return reader.state();
-  }
-
-  @Override
-  public ExecutorStats executorStats() {
-    return executor.stats();
-  }
-
-  @Override
-  public Map<String, Number> statistics() {
-    Map<String, Number> stats = new LinkedHashMap<>(reader.stats().toMap());
+  protected Map<String, Number> deviceStatistics() {
+    Map<String, Number> stats = new LinkedHashMap<>();
     stats.put("frames", parser.frames());
     stats.put("badChecksums", parser.badChecksums());
     stats.put("skippedBytes", parser.skippedBytes());
