@@ -40,7 +40,8 @@ public class HealthServlet extends HttpServlet {
     boolean allOk = true;
     for (SensorDirectory.Entry entry : sensors.all()) {
       SensorState state = entry.sensor().state();
-      allOk &= state == SensorState.OK;
+      // A sensor read only on request stays STARTING until its first read: that is not a fault.
+      allOk &= state == SensorState.OK || state == SensorState.STARTING;
       states.put(entry.id(), state.name().toLowerCase(Locale.ROOT));
     }
     Map<String, Object> body = new LinkedHashMap<>();

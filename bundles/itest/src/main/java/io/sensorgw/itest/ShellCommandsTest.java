@@ -1,0 +1,67 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.Measurement;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The sensor:* commands, run through a real Gogo command processor. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class ShellCommandsTest {
+  @InjectBundleContext BundleContext context;
+  @InjectService(timeout = 10_000) CommandProcessor gogo;
+
+  private String run(String command) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+    try (CommandSession session = gogo.createSession(System.in, print, print)) {
+      Object result = session.execute(command);
+      if (result != null) print.println(session.format(result, 0));
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void listReadAndStatsShowTheSensors() throws Exception {
+    try (TestSensor sensor = new TestSensor(context, "it-shell", Duration.ZERO, Duration.ofSeconds(5),
+        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(42.5, "cm"))))
+        .register(context, "tfluna")) {
+      Gateway.await(() -> {
+        try {
+          return run("sensor:list").contains("it-shell");
+        } catch (Exception e) {
+          return false;
+        }
+      }, "sensor:list shows it-shell");
+      String list = run("sensor:list");
+      assertTrue(list.contains("simulated"), list);
+
+      String reading = run("sensor:read it-shell");
+      assertTrue(reading.contains("it-shell #1"), reading);
+      assertTrue(reading.contains("distance") && reading.contains("42.5000 cm"), reading);
+
+      String stats = run("sensor:stats it-shell");
+      assertTrue(stats.contains("executor it-shell threads=1"), stats);
+      assertTrue(stats.contains("acquisitions") && stats.contains("reads"), stats);
+
+      Exception unknown = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> run("sensor:read no-such-sensor"));
+      assertTrue(unknown.getMessage().contains("no sensor with id 'no-such-sensor'"), unknown.getMessage());
+    }
+  }
+}
