@@ -39,6 +39,11 @@ final class TestSensor extends DeviceSensor implements AutoCloseable {
     }
   }
 
+  /** Samples the device every {@code interval}, publishing each reading. */
+  void sampleEvery(Duration interval) {
+    reader().sampleEvery(interval);
+  }
+
   @Override
   public void close() {
     unregister();

@@ -13,6 +13,7 @@ import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
@@ -22,7 +23,6 @@ import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -56,15 +56,12 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private final int gyroRange;
   private final double[] accelOffset;
   private final double[] gyroOffset;
-  private final long publishIntervalNanos;
   private final Context pi4j;
   private final I2C i2c;
   private final ManagedExecutor executor;
-  private final ReadingPublisher publisher;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
-  private final AtomicLong lastPublishedNanos = new AtomicLong(Long.MIN_VALUE);
-  private final AtomicLong published = new AtomicLong();
+  private final PublishThrottle throttle;
 
   @Activate
   public Mpu6050Sensor(Mpu6050Config config, Map<String, Object> properties,
@@ -86,8 +83,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     int divider = Registers.sampleRateDivider(config.sample_rate_hz(), config.dlpf());
     accelOffset = offsets(config.accel_offset_g(), "accel.offset.g");
     gyroOffset = offsets(config.gyro_offset_dps(), "gyro.offset.dps");
-    publishIntervalNanos = Duration.ofMillis(config.publish_interval_ms()).toNanos();
-    this.publisher = publisher;
+    throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
     this.configAdmin = configAdmin;
     this.configPid = (String) properties.get("service.pid");
 
@@ -111,7 +107,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
         "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
     executor = new ManagedExecutor(id, 1, 64);
     SensorReader reader = new SensorReader(info, executor,
-        Duration.ofMillis(config.read_timeout_ms()), this::acquire, this::publishDownsampled);
+        Duration.ofMillis(config.read_timeout_ms()), this::acquire, throttle);
     attach(reader, executor);
     reader.sampleEvery(Duration.ofMillis(config.sampling_interval_ms()));
     LOG.info("MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms", id, where,
@@ -162,17 +158,6 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     }
     values.put("temperature", Value.of(sample.celsius(), "°C"));
     return Measurement.of(simulated ? Quality.SIMULATED : Quality.OK, values);
-  }
-
-  /** Every sample is cached as the latest; telemetry gets at most one per publish interval. */
-  private void publishDownsampled(Reading reading) {
-    long now = System.nanoTime();
-    long last = lastPublishedNanos.get();
-    if (publishIntervalNanos > 0 && last != Long.MIN_VALUE && now - last < publishIntervalNanos) return;
-    if (lastPublishedNanos.compareAndSet(last, now)) {
-      published.incrementAndGet();
-      publisher.publish(reading);
-    }
   }
 
   @Override
@@ -235,6 +220,6 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
 
   @Override
   protected Map<String, Number> deviceStatistics() {
-    return Map.of("published", published.get());
+    return Map.of("published", throttle.passed(), "notPublished", throttle.held());
   }
 }

@@ -34,6 +34,11 @@ import org.osgi.service.metatype.annotations.Option;
       options = {@Option(value = "cm", label = "centimetres"), @Option(value = "mm", label = "millimetres")})
   String output_format() default "cm";
 
+  @AttributeDefinition(name = "Publish interval (ms)",
+      description = "Telemetry downsampling: at most one frame per interval goes to MQTT, the store and "
+          + "the stream; 0 publishes every frame. Reads always get the latest frame.")
+  long publish_interval_ms() default 0;
+
   @AttributeDefinition(name = "Max age (ms)", description = "How old a served reading may be")
   long max_age_ms() default 100;
 

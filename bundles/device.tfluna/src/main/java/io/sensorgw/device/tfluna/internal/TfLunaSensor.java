@@ -6,6 +6,7 @@ import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
@@ -52,6 +53,7 @@ public class TfLunaSensor extends DeviceSensor {
   private final FrameParser parser = new FrameParser();
   private final AtomicLong unreliableFrames = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
+  private final PublishThrottle throttle;
   private volatile boolean closed;
 
   @Activate
@@ -82,8 +84,9 @@ public class TfLunaSensor extends DeviceSensor {
         Duration.ofMillis(config.max_age_ms()), "TF-Luna LiDAR on " + source.describe());
     // One thread: the reading loop. Reads never run here; they are served from its frames.
     ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
-    attach(SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()),
-        publisher::publish), executor);
+    throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
+    attach(SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()), throttle),
+        executor);
     executor.submit(() -> {
       readLoop();
       return null;
@@ -174,6 +177,8 @@ public class TfLunaSensor extends DeviceSensor {
     stats.put("skippedBytes", parser.skippedBytes());
     stats.put("unreliableFrames", unreliableFrames.get());
     stats.put("reconnects", reconnects.get());
+    stats.put("published", throttle.passed());
+    stats.put("notPublished", throttle.held());
     return stats;
   }
 }

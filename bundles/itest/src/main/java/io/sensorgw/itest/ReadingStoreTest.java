@@ -1,0 +1,170 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.ReadingListener;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.Measurement;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The store inside Felix: H2 by default, then a real PostgreSQL restarted mid-stream. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class ReadingStoreTest {
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+
+  private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
+  private static final Pattern NEXT = Pattern.compile("\"next\":\"([0-9:]+)\"");
+
+  private Map<String, Number> storeMetrics() {
+    ServiceReference<MetricsSource> ref;
+    try {
+      ref = context.getServiceReferences(MetricsSource.class, "(metrics.name=store)")
+          .stream().findFirst().orElse(null);
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    if (ref == null) return Map.of();
+    MetricsSource source = context.getService(ref);
+    try {
+      return source == null ? Map.of() : source.metrics();
+    } finally {
+      context.ungetService(ref);
+    }
+  }
+
+  /** Every stored sequence of a sensor, following the pages. */
+  private List<Long> storedSequences(Gateway gateway, String sensorId) throws Exception {
+    List<Long> sequences = new ArrayList<>();
+    String cursor = null;
+    do {
+      HttpResponse<String> page = gateway.get("/api/sensors/" + sensorId + "/readings?from=0&limit=500"
+          + (cursor == null ? "" : "&after=" + cursor));
+      assertEquals(200, page.statusCode(), page.body());
+      Matcher m = SEQUENCE.matcher(page.body());
+      while (m.find()) sequences.add(Long.parseLong(m.group(1)));
+      Matcher next = NEXT.matcher(page.body());
+      cursor = next.find() ? next.group(1) : null;
+    } while (cursor != null);
+    return sequences;
+  }
+
+  @Test
+  void readingsAreStoredInH2AndServedAsHistory() throws Exception {
+    Gateway gateway = new Gateway(context);
+    AtomicInteger counter = new AtomicInteger();
+    String id = "it-store-" + System.currentTimeMillis(); // the H2 file outlives a test run
+    try (TestSensor sensor = new TestSensor(context, id, Duration.ZERO, Duration.ofSeconds(5),
+        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
+        .register(context, "tfluna")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains(id), "sensor listed");
+      for (int i = 0; i < 30; i++) assertEquals(200, gateway.get("/api/sensors/" + id + "/reading").statusCode());
+
+      HttpResponse<String> history = gateway.getUntil("/api/sensors/" + id + "/readings?from=0",
+          r -> r.body().contains("\"count\":30"), "30 stored readings");
+      List<Long> sequences = new ArrayList<>();
+      Matcher m = SEQUENCE.matcher(history.body());
+      while (m.find()) sequences.add(Long.parseLong(m.group(1)));
+      assertEquals(java.util.stream.LongStream.rangeClosed(1, 30).boxed().toList(), sequences);
+      assertTrue(history.body().contains("\"distance\":{\"value\":1.0,\"unit\":\"cm\"}")
+          || history.body().contains("\"distance\":{\"unit\":\"cm\",\"value\":1.0}"), history.body());
+
+      HttpResponse<String> buckets = gateway.get("/api/sensors/" + id + "/readings?from=0&every=1d");
+      assertEquals(200, buckets.statusCode(), buckets.body());
+      assertTrue(buckets.body().contains("\"min\":1.0") && buckets.body().contains("\"max\":30.0"), buckets.body());
+
+      for (String bad : List.of("from=yesterday", "limit=0", "limit=many", "every=5x", "from=2000&to=1000",
+          "after=nonsense")) {
+        HttpResponse<String> rejected = gateway.get("/api/sensors/" + id + "/readings?" + bad);
+        assertEquals(400, rejected.statusCode(), bad + ": " + rejected.body());
+        assertTrue(rejected.body().contains("\"status\":400"), rejected.body());
+      }
+      // The store's route sits beside the sensor routes without hiding them.
+      assertEquals(200, gateway.get("/api/sensors/" + id).statusCode());
+    }
+  }
+
+  @Test
+  void postgresRestartedMidStreamLosesNothing() throws Exception {
+    String url = context.getProperty("sensorgw.test.postgres.url");
+    String restart = context.getProperty("sensorgw.test.postgres.restart");
+    if (url == null || url.isBlank() || restart == null || restart.isBlank()) {
+      fail("SENSORGW_TEST_PG_URL and SENSORGW_TEST_PG_RESTART are not set: run runtime/bin/test, "
+          + "which starts PostgreSQL for this test");
+    }
+    Gateway gateway = new Gateway(context);
+    Configuration store = configAdmin.getConfiguration("io.sensorgw.store", "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    props.put("jdbc.url", url);
+    props.put("user", context.getProperty("sensorgw.test.postgres.user"));
+    props.put("password", context.getProperty("sensorgw.test.postgres.password"));
+    props.put("batch.size", "50");
+    props.put("max.delay.ms", "100");
+    store.update(props);
+    String sensorId = "it-pg-" + System.currentTimeMillis();
+    List<Reading> published = new CopyOnWriteArrayList<>();
+    Hashtable<String, Object> filter = new Hashtable<>();
+    filter.put(ReadingListener.SENSOR_FILTER, sensorId);
+    ServiceRegistration<ReadingListener> listener =
+        context.registerService(ReadingListener.class, published::add, filter);
+    try {
+      // The store now writes to PostgreSQL: its history answers from there.
+      gateway.getUntil("/api/sensors/" + sensorId + "/readings?from=0",
+          r -> r.statusCode() == 200 && r.body().contains("\"count\":0"), "store on PostgreSQL");
+      Gateway.await(() -> String.valueOf(storeMetrics().get("failures")).equals("0"), "store up");
+      AtomicInteger counter = new AtomicInteger();
+      try (TestSensor sensor = new TestSensor(context, sensorId, Duration.ZERO, Duration.ofSeconds(5),
+          () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
+          .register(context, "tfluna")) {
+        sensor.sampleEvery(Duration.ofMillis(5));
+        Gateway.await(() -> published.size() >= 200, "200 readings before the restart");
+        Process process = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "restart finished");
+        assertEquals(0, process.exitValue(), new String(process.getInputStream().readAllBytes()));
+        int atRestart = published.size();
+        Gateway.await(() -> published.size() >= atRestart + 200, "200 readings after the restart");
+      }
+      long last = published.get(published.size() - 1).sequence();
+      Gateway.await(() -> {
+        try {
+          return storedSequences(gateway, sensorId).size() >= last;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "all " + last + " readings stored");
+      assertTrue(storeMetrics().get("failures").longValue() >= 1, "the restart was noticed: " + storeMetrics());
+      List<Long> stored = storedSequences(gateway, sensorId);
+      assertEquals(java.util.stream.LongStream.rangeClosed(1, last).boxed().toList(), stored,
+          "every published reading stored once, in order");
+    } finally {
+      listener.unregister();
+      store.delete();
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.sensorgw.store.internal;
+
+import static io.sensorgw.store.internal.StoreTestSupport.await;
+import static io.sensorgw.store.internal.StoreTestSupport.reading;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StoreTest {
+  private static final long T0 = 1_794_999_960_000L; // a minute boundary: T0 % 60000 == 0
+
+  @Test
+  void writesInBatchesAndPagesTheHistoryInOrder() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("paging");
+    try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofMillis(50), 10_000, "t")) {
+      writer.start();
+      for (int i = 1; i <= 250; i++) writer.offer(reading("s1", i, T0 + i * 10L, i));
+      writer.offer(reading("other", 1, T0, 5));
+      await(() -> writer.metrics().get("written").longValue() == 251, "251 readings written");
+      assertEquals(502L, writer.metrics().get("rows"));
+      assertTrue(writer.metrics().get("batches").longValue() >= 3);
+    }
+    History history = new History(db);
+    Map<String, Object> first = history.readings("s1", T0, T0 + 10_000, null, 100);
+    List<?> readings = (List<?>) first.get("readings");
+    assertEquals(100, readings.size());
+    assertEquals(1L, ((Map<?, ?>) readings.get(0)).get("sequence"));
+    assertEquals(Map.of("value", 1.0, "unit", "cm"), ((Map<?, ?>) ((Map<?, ?>) readings.get(0)).get("values")).get("distance"));
+    String next = (String) first.get("next");
+    assertEquals((T0 + 1000) + ":100", next);
+
+    Map<String, Object> second = history.readings("s1", T0, T0 + 10_000, History.Cursor.parse(next), 200);
+    List<?> rest = (List<?>) second.get("readings");
+    assertEquals(150, rest.size());
+    assertEquals(101L, ((Map<?, ?>) rest.get(0)).get("sequence"));
+    assertEquals(250L, ((Map<?, ?>) rest.get(149)).get("sequence"));
+    assertNull(second.get("next"), "last page");
+    // The time window is half-open: [from, to).
+    assertEquals(9, ((List<?>) history.readings("s1", T0 + 10, T0 + 100, null, 1000).get("readings")).size());
+  }
+
+  @Test
+  void bucketsGiveMinAvgMaxPerMinute() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("buckets");
+    try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {
+      writer.start();
+      // One reading a second for 3 minutes; distance = seconds since T0.
+      for (int s = 0; s < 180; s++) writer.offer(reading("s1", s + 1, T0 + s * 1000L, s));
+      await(() -> writer.metrics().get("written").longValue() == 180, "180 written");
+    }
+    Map<String, Object> result = new History(db).buckets("s1", T0, T0 + 180_000, 60_000, 100);
+    List<?> buckets = (List<?>) result.get("buckets");
+    assertEquals(3, buckets.size());
+    for (int minute = 0; minute < 3; minute++) {
+      Map<?, ?> bucket = (Map<?, ?>) buckets.get(minute);
+      Map<?, ?> distance = (Map<?, ?>) ((Map<?, ?>) bucket.get("values")).get("distance");
+      assertEquals(60.0 * minute, distance.get("min"));
+      assertEquals(60.0 * minute + 59, distance.get("max"));
+      assertEquals(60.0 * minute + 29.5, (Double) distance.get("avg"), 1e-9);
+      assertEquals(60L, distance.get("count"));
+      assertEquals("cm", distance.get("unit"));
+    }
+    assertEquals(java.time.Instant.ofEpochMilli(T0 + 60_000).toString(), ((Map<?, ?>) buckets.get(1)).get("start"));
+  }
+
+  @Test
+  void anOutageKeepsABoundedBacklogAndWritesItAfterRecovery() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("outage");
+    db.down = true;
+    try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofMillis(20), 300, "t")) {
+      writer.start();
+      for (int i = 1; i <= 50; i++) writer.offer(reading("s1", i, T0 + i, i));
+      await(() -> writer.metrics().get("failures").longValue() >= 1, "the first batch failed");
+      for (int i = 51; i <= 400; i++) writer.offer(reading("s1", i, T0 + i, i));
+      // 400 offered, at most 300 held plus the batch being retried: the oldest were dropped.
+      long dropped = writer.metrics().get("dropped").longValue();
+      assertEquals(50, dropped, "400 offered, 50 in the batch being retried, 300 held");
+      db.down = false;
+      await(() -> writer.metrics().get("written").longValue() == 400 - dropped, "backlog written after recovery");
+      assertEquals(0, writer.metrics().get("backlog").intValue());
+    }
+    Map<String, Object> stored = new History(db).readings("s1", T0, T0 + 1000, null, 1000);
+    List<?> readings = (List<?>) stored.get("readings");
+    // What survived: the batch that was being retried (the first 50), then the newest 300, in order.
+    assertEquals(350, readings.size());
+    for (int i = 0; i < 50; i++) assertEquals(1L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
+    for (int i = 50; i < 350; i++) assertEquals(51L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
+  }
+
+  @Test
+  void closeFlushesWhatIsQueued() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("flush");
+    BatchWriter writer = new BatchWriter(db, 10_000, Duration.ofHours(1), 10_000, "t");
+    writer.start();
+    for (int i = 1; i <= 1234; i++) writer.offer(reading("s1", i, T0 + i, i));
+    assertTrue(writer.close(Duration.ofSeconds(10)));
+    assertEquals(1234L, writer.metrics().get("written"));
+  }
+
+  @Test
+  void retentionDeletesInChunks() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("retention");
+    try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {
+      writer.start();
+      for (int i = 0; i < 1000; i++) writer.offer(reading("s1", i + 1, T0 + i, i));
+      await(() -> writer.metrics().get("written").longValue() == 1000, "written");
+    }
+    History history = new History(db);
+    assertEquals(1200, history.deleteOlderThan(T0 + 600, 100), "600 readings x 2 values");
+    assertEquals(400, ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
+  }
+
+  @Test
+  void aNewerSchemaIsRefusedAndLeftAlone() throws Exception {
+    SwitchableDataSource db = StoreTestSupport.h2("newer");
+    try (Connection connection = db.getConnection(); Statement statement = connection.createStatement()) {
+      assertEquals(Schema.latestVersion(), Schema.migrate(connection), "second migrate finds it current");
+      statement.execute("UPDATE sensorgw_schema SET version = 99");
+      SQLException error = assertThrows(SQLException.class, () -> Schema.migrate(connection));
+      assertTrue(error.getMessage().contains("newer than this store knows"), error.getMessage());
+      assertEquals(99, Schema.currentVersion(statement));
+    }
+  }
+}
