@@ -31,6 +31,19 @@ final class BatchWriter implements AutoCloseable {
   static final String INSERT = "INSERT INTO " + Schema.TABLE
       + " (sensor_id, ts_ms, seq, name, num_value, unit, quality, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
+  /** Standard SQL MERGE, as both H2 and PostgreSQL (15+) run it. */
+  static final String MERGE_MINUTE = "MERGE INTO " + Schema.MINUTES + " t USING (VALUES ("
+      + "CAST(? AS VARCHAR(128)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS DOUBLE PRECISION), "
+      + "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), CAST(? AS VARCHAR(16))"
+      + ")) AS s (sensor_id, minute_ms, name, min_value, max_value, sum_value, count_value, unit) "
+      + "ON t.sensor_id = s.sensor_id AND t.minute_ms = s.minute_ms AND t.name = s.name "
+      + "WHEN MATCHED THEN UPDATE SET min_value = LEAST(t.min_value, s.min_value), "
+      + "max_value = GREATEST(t.max_value, s.max_value), sum_value = t.sum_value + s.sum_value, "
+      + "count_value = t.count_value + s.count_value "
+      + "WHEN NOT MATCHED THEN INSERT (sensor_id, minute_ms, name, min_value, max_value, sum_value, "
+      + "count_value, unit) VALUES (s.sensor_id, s.minute_ms, s.name, s.min_value, s.max_value, "
+      + "s.sum_value, s.count_value, s.unit)";
+
   private final DataSource dataSource;
   private final int batchSize;
   private final long maxDelayNanos;
@@ -159,6 +172,7 @@ final class BatchWriter implements AutoCloseable {
           }
         }
         insert.executeBatch();
+        mergeMinutes(connection, batch);
         connection.commit();
       } catch (SQLException | RuntimeException e) {
         try {
@@ -175,6 +189,57 @@ final class BatchWriter implements AutoCloseable {
     batches.incrementAndGet();
     rows.addAndGet(rowCount);
     written.addAndGet(batch.size());
+  }
+
+  /** Folds the batch into the per-minute rollup, in the same transaction as the raw rows. */
+  private static void mergeMinutes(Connection connection, List<Reading> batch) throws SQLException {
+    Map<MinuteKey, MinuteStats> minutes = new LinkedHashMap<>();
+    for (Reading reading : batch) {
+      long minute = Math.floorDiv(reading.acquiredAt().toEpochMilli(), 60_000L) * 60_000L;
+      for (Map.Entry<String, Value> value : reading.values().entrySet()) {
+        minutes.computeIfAbsent(
+                new MinuteKey(reading.sensorId(), minute, truncate(value.getKey(), 64)),
+                key -> new MinuteStats(truncate(value.getValue().unit(), 16)))
+            .add(value.getValue().value());
+      }
+    }
+    try (PreparedStatement merge = connection.prepareStatement(MERGE_MINUTE)) {
+      for (Map.Entry<MinuteKey, MinuteStats> entry : minutes.entrySet()) {
+        MinuteKey key = entry.getKey();
+        MinuteStats stats = entry.getValue();
+        merge.setString(1, key.sensorId());
+        merge.setLong(2, key.minuteMs());
+        merge.setString(3, key.name());
+        merge.setDouble(4, stats.min);
+        merge.setDouble(5, stats.max);
+        merge.setDouble(6, stats.sum);
+        merge.setLong(7, stats.count);
+        merge.setString(8, stats.unit);
+        merge.addBatch();
+      }
+      merge.executeBatch();
+    }
+  }
+
+  private record MinuteKey(String sensorId, long minuteMs, String name) {}
+
+  private static final class MinuteStats {
+    final String unit;
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum;
+    long count;
+
+    MinuteStats(String unit) {
+      this.unit = unit;
+    }
+
+    void add(double value) {
+      min = Math.min(min, value);
+      max = Math.max(max, value);
+      sum += value;
+      count++;
+    }
   }
 
   private static String truncate(String text, int max) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /** Queries over the stored values: readings in time order with a cursor, and time buckets. */
@@ -96,53 +97,106 @@ final class History {
     return page;
   }
 
-  /** min/avg/max/count per value name in buckets of {@code bucketMs}, oldest first. */
+  /**
+   * min/avg/max/count per value name in buckets of {@code bucketMs}, oldest first. Whole minutes
+   * come from the per-minute rollup when the bucket is a whole number of minutes; only the partial
+   * minutes at the window's edges are aggregated from raw rows.
+   */
   Map<String, Object> buckets(String sensorId, long fromMs, long toMs, long bucketMs, int limit)
       throws SQLException {
-    // The bucket width is a parsed number, inlined so GROUP BY and SELECT use the same expression.
-    String bucket = "(ts_ms / " + bucketMs + ") * " + bucketMs;
-    String sql = "SELECT " + bucket + " AS bucket, name, MIN(num_value), AVG(num_value), "
-        + "MAX(num_value), COUNT(*), MIN(unit) FROM " + Schema.TABLE
-        + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ? GROUP BY " + bucket + ", name"
-        + " ORDER BY bucket, name";
-    List<Map<String, Object>> buckets = new ArrayList<>();
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement query = connection.prepareStatement(sql)) {
-      query.setString(1, sensorId);
-      query.setLong(2, fromMs);
-      query.setLong(3, toMs);
-      try (ResultSet rows = query.executeQuery()) {
-        Map<String, Object> current = null;
-        long currentStart = Long.MIN_VALUE;
-        while (rows.next()) {
-          long start = rows.getLong(1);
-          if (start != currentStart) {
-            if (buckets.size() == limit) break;
-            current = new LinkedHashMap<>();
-            current.put("start", Instant.ofEpochMilli(start).toString());
-            current.put("values", new LinkedHashMap<String, Object>());
-            buckets.add(current);
-            currentStart = start;
-          }
-          Map<String, Object> stats = new LinkedHashMap<>();
-          stats.put("min", rows.getDouble(3));
-          stats.put("avg", rows.getDouble(4));
-          stats.put("max", rows.getDouble(5));
-          stats.put("count", rows.getLong(6));
-          stats.put("unit", rows.getString(7));
-          @SuppressWarnings("unchecked")
-          Map<String, Object> values = (Map<String, Object>) current.get("values");
-          values.put(rows.getString(2), stats);
-        }
+    TreeMap<Long, TreeMap<String, Aggregate>> buckets = new TreeMap<>();
+    try (Connection connection = dataSource.getConnection()) {
+      long firstMinute = Math.floorDiv(fromMs + 59_999, 60_000) * 60_000;
+      long lastMinute = Math.floorDiv(toMs, 60_000) * 60_000;
+      if (bucketMs % 60_000 == 0 && firstMinute < lastMinute) {
+        aggregate(connection, buckets, sensorId, firstMinute, lastMinute, bucketMs, true);
+        aggregate(connection, buckets, sensorId, fromMs, firstMinute, bucketMs, false);
+        aggregate(connection, buckets, sensorId, lastMinute, toMs, bucketMs, false);
+      } else {
+        aggregate(connection, buckets, sensorId, fromMs, toMs, bucketMs, false);
       }
+    }
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (Map.Entry<Long, TreeMap<String, Aggregate>> bucket : buckets.entrySet()) {
+      if (list.size() == limit) break;
+      Map<String, Object> values = new LinkedHashMap<>();
+      bucket.getValue().forEach((name, aggregate) -> values.put(name, aggregate.toMap()));
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("start", Instant.ofEpochMilli(bucket.getKey()).toString());
+      entry.put("values", values);
+      list.add(entry);
     }
     Map<String, Object> result = new LinkedHashMap<>();
     result.put("sensor", sensorId);
     result.put("from", Instant.ofEpochMilli(fromMs).toString());
     result.put("to", Instant.ofEpochMilli(toMs).toString());
     result.put("everyMs", bucketMs);
-    result.put("buckets", buckets);
+    result.put("buckets", list);
     return result;
+  }
+
+  /** Adds the aggregates of [fromMs, toMs) to {@code buckets}, from the rollup or the raw rows. */
+  private static void aggregate(Connection connection, TreeMap<Long, TreeMap<String, Aggregate>> buckets,
+      String sensorId, long fromMs, long toMs, long bucketMs, boolean fromRollup) throws SQLException {
+    if (fromMs >= toMs) return;
+    // The bucket width is a parsed number, inlined so GROUP BY and SELECT use the same expression.
+    String sql = fromRollup
+        ? "SELECT (minute_ms / " + bucketMs + ") * " + bucketMs + ", name, MIN(min_value), MAX(max_value), "
+            + "SUM(sum_value), SUM(count_value), MIN(unit) FROM " + Schema.MINUTES
+            + " WHERE sensor_id = ? AND minute_ms >= ? AND minute_ms < ?"
+            + " GROUP BY (minute_ms / " + bucketMs + ") * " + bucketMs + ", name"
+        : "SELECT (ts_ms / " + bucketMs + ") * " + bucketMs + ", name, MIN(num_value), MAX(num_value), "
+            + "SUM(num_value), COUNT(*), MIN(unit) FROM " + Schema.TABLE
+            + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ?"
+            + " GROUP BY (ts_ms / " + bucketMs + ") * " + bucketMs + ", name";
+    try (PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, sensorId);
+      query.setLong(2, fromMs);
+      query.setLong(3, toMs);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          buckets.computeIfAbsent(rows.getLong(1), start -> new TreeMap<>())
+              .computeIfAbsent(rows.getString(2), name -> new Aggregate())
+              .add(rows.getDouble(3), rows.getDouble(4), rows.getDouble(5), rows.getLong(6), rows.getString(7));
+        }
+      }
+    }
+  }
+
+  /** min/max/sum/count of one value in one bucket, merged from rollup and raw parts. */
+  private static final class Aggregate {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum;
+    long count;
+    String unit;
+
+    void add(double partMin, double partMax, double partSum, long partCount, String partUnit) {
+      min = Math.min(min, partMin);
+      max = Math.max(max, partMax);
+      sum += partSum;
+      count += partCount;
+      if (unit == null) unit = partUnit;
+    }
+
+    Map<String, Object> toMap() {
+      Map<String, Object> stats = new LinkedHashMap<>();
+      stats.put("min", min);
+      stats.put("avg", sum / count);
+      stats.put("max", max);
+      stats.put("count", count);
+      stats.put("unit", unit);
+      return stats;
+    }
+  }
+
+  /** The rollup of minutes that have been deleted entirely goes too (it is small: one row a minute). */
+  private static void deleteMinutesBefore(Connection connection, long minuteMs) throws SQLException {
+    try (PreparedStatement delete = connection.prepareStatement(
+        "DELETE FROM " + Schema.MINUTES + " WHERE minute_ms < ?")) {
+      delete.setLong(1, minuteMs);
+      delete.executeUpdate();
+    }
   }
 
   /**
@@ -167,7 +221,10 @@ final class History {
           delete.setLong(1, bound == cutoffMs ? cutoffMs : bound + 1);
           int count = delete.executeUpdate();
           deleted += count;
-          if (bound == cutoffMs || count == 0) return deleted;
+          if (bound == cutoffMs || count == 0) {
+            deleteMinutesBefore(connection, Math.floorDiv(cutoffMs, 60_000) * 60_000);
+            return deleted;
+          }
         }
       }
     }

@@ -9,13 +9,15 @@ import java.util.List;
 /**
  * The store's tables and their versions. Each migration runs once, in its own transaction, in
  * order; a database whose schema is newer than this bundle knows is left untouched and refused.
- * One narrow table of numeric values (SQL can aggregate them), indexed by sensor and time; the
- * integer time column also suits a TimescaleDB hypertable.
+ * One narrow table of numeric values (SQL can aggregate them), indexed by sensor and time, and a
+ * per-minute rollup of it; the integer time columns also suit TimescaleDB hypertables.
  */
 final class Schema {
   private Schema() {}
 
   static final String TABLE = "sensorgw_reading_value";
+  /** Per-minute min/max/sum/count of each value, kept by the writer, so buckets need not scan raw rows. */
+  static final String MINUTES = "sensorgw_minute";
 
   /** Migration n brings the schema from version n to n + 1. */
   static final List<List<String>> MIGRATIONS = List.of(
@@ -29,7 +31,21 @@ final class Schema {
               + "unit VARCHAR(16) NOT NULL, "
               + "quality VARCHAR(16) NOT NULL, "
               + "message VARCHAR(512))",
-          "CREATE INDEX " + TABLE + "_sensor_ts ON " + TABLE + " (sensor_id, ts_ms)"));
+          "CREATE INDEX " + TABLE + "_sensor_ts ON " + TABLE + " (sensor_id, ts_ms)"),
+      List.of(
+          "CREATE TABLE " + MINUTES + " ("
+              + "sensor_id VARCHAR(128) NOT NULL, "
+              + "minute_ms BIGINT NOT NULL, "
+              + "name VARCHAR(64) NOT NULL, "
+              + "min_value DOUBLE PRECISION NOT NULL, "
+              + "max_value DOUBLE PRECISION NOT NULL, "
+              + "sum_value DOUBLE PRECISION NOT NULL, "
+              + "count_value BIGINT NOT NULL, "
+              + "unit VARCHAR(16) NOT NULL, "
+              + "PRIMARY KEY (sensor_id, minute_ms, name))",
+          "INSERT INTO " + MINUTES + " SELECT sensor_id, (ts_ms / 60000) * 60000, name, MIN(num_value), "
+              + "MAX(num_value), SUM(num_value), COUNT(*), MIN(unit) FROM " + TABLE
+              + " GROUP BY sensor_id, (ts_ms / 60000) * 60000, name"));
 
   static int latestVersion() {
     return MIGRATIONS.size();

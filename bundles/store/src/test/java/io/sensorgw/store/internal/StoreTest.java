@@ -71,6 +71,19 @@ class StoreTest {
       assertEquals("cm", distance.get("unit"));
     }
     assertEquals(java.time.Instant.ofEpochMilli(T0 + 60_000).toString(), ((Map<?, ?>) buckets.get(1)).get("start"));
+
+    // A window that cuts minutes: edges from raw rows, whole minutes from the rollup; same answer
+    // as aggregating the raw rows alone (10 s buckets never use the rollup).
+    Map<String, Object> cut = new History(db).buckets("s1", T0 + 30_500, T0 + 150_500, 120_000, 100);
+    Map<?, ?> first = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(0)).get("values")).get("distance");
+    assertEquals(31.0, first.get("min")); // seconds 31..119 fall in [T0, T0 + 120 s)
+    assertEquals(119.0, first.get("max"));
+    assertEquals(89L, first.get("count"));
+    Map<?, ?> second = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(1)).get("values")).get("distance");
+    assertEquals(120.0, second.get("min")); // seconds 120..150
+    assertEquals(150.0, second.get("max"));
+    assertEquals(31L, second.get("count"));
+    assertEquals(135.0, (Double) second.get("avg"), 1e-9);
   }
 
   @Test
@@ -117,6 +130,8 @@ class StoreTest {
     }
     History history = new History(db);
     assertEquals(1200, history.deleteOlderThan(T0 + 600, 100), "600 readings x 2 values");
+    assertEquals(1, ((List<?>) history.buckets("s1", T0, T0 + 60_000, 60_000, 10).get("buckets")).size(),
+        "the minute still partly kept keeps its rollup");
     assertEquals(400, ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
   }
 
