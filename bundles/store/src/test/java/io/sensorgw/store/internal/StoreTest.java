@@ -14,14 +14,21 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
+/** Every test runs against H2 and against a real PostgreSQL. */
 class StoreTest {
+  static java.util.stream.Stream<String> databases() {
+    return StoreTestSupport.databases();
+  }
+
   private static final long T0 = 1_794_999_960_000L; // a minute boundary: T0 % 60000 == 0
 
-  @Test
-  void writesInBatchesAndPagesTheHistoryInOrder() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("paging");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void writesInBatchesAndPagesTheHistoryInOrder(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "paging");
     try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofMillis(50), 10_000, "t")) {
       writer.start();
       for (int i = 1; i <= 250; i++) writer.offer(reading("s1", i, T0 + i * 10L, i));
@@ -49,9 +56,10 @@ class StoreTest {
     assertEquals(9, ((List<?>) history.readings("s1", T0 + 10, T0 + 100, null, 1000).get("readings")).size());
   }
 
-  @Test
-  void bucketsGiveMinAvgMaxPerMinute() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("buckets");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void bucketsGiveMinAvgMaxPerMinute(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "buckets");
     try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {
       writer.start();
       // One reading a second for 3 minutes; distance = seconds since T0.
@@ -86,9 +94,10 @@ class StoreTest {
     assertEquals(135.0, (Double) second.get("avg"), 1e-9);
   }
 
-  @Test
-  void anOutageKeepsABoundedBacklogAndWritesItAfterRecovery() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("outage");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void anOutageKeepsABoundedBacklogAndWritesItAfterRecovery(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "outage");
     db.down = true;
     try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofMillis(20), 300, "t")) {
       writer.start();
@@ -110,9 +119,10 @@ class StoreTest {
     for (int i = 50; i < 350; i++) assertEquals(51L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
   }
 
-  @Test
-  void closeFlushesWhatIsQueued() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("flush");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void closeFlushesWhatIsQueued(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "flush");
     BatchWriter writer = new BatchWriter(db, 10_000, Duration.ofHours(1), 10_000, "t");
     writer.start();
     for (int i = 1; i <= 1234; i++) writer.offer(reading("s1", i, T0 + i, i));
@@ -120,9 +130,10 @@ class StoreTest {
     assertEquals(1234L, writer.metrics().get("written"));
   }
 
-  @Test
-  void retentionDeletesInChunks() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("retention");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void retentionDeletesInChunks(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "retention");
     try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {
       writer.start();
       for (int i = 0; i < 1000; i++) writer.offer(reading("s1", i + 1, T0 + i, i));
@@ -135,9 +146,10 @@ class StoreTest {
     assertEquals(400, ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
   }
 
-  @Test
-  void aNewerSchemaIsRefusedAndLeftAlone() throws Exception {
-    SwitchableDataSource db = StoreTestSupport.h2("newer");
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
+  void aNewerSchemaIsRefusedAndLeftAlone(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "newer");
     try (Connection connection = db.getConnection(); Statement statement = connection.createStatement()) {
       assertEquals(Schema.latestVersion(), Schema.migrate(connection), "second migrate finds it current");
       statement.execute("UPDATE sensorgw_schema SET version = 99");

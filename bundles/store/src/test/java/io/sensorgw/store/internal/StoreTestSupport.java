@@ -22,11 +22,36 @@ import org.h2.jdbcx.JdbcDataSource;
 final class StoreTestSupport {
   private StoreTestSupport() {}
 
-  static SwitchableDataSource h2(String name) throws SQLException {
-    JdbcDataSource h2 = new JdbcDataSource();
-    h2.setURL("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
-    SwitchableDataSource dataSource = new SwitchableDataSource(h2);
-    try (Connection connection = dataSource.getConnection()) {
+  /** The databases every store test runs against: H2, and the PostgreSQL runtime/bin/test starts. */
+  static java.util.stream.Stream<String> databases() {
+    return java.util.stream.Stream.of("h2", "postgresql");
+  }
+
+  /** A fresh, migrated database of that kind. */
+  static SwitchableDataSource database(String kind, String name) throws SQLException {
+    DataSource target;
+    if (kind.equals("h2")) {
+      JdbcDataSource h2 = new JdbcDataSource();
+      h2.setURL("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
+      target = h2;
+    } else {
+      String url = System.getenv("SENSORGW_TEST_PG_URL");
+      if (url == null || url.isBlank()) {
+        throw new IllegalStateException("SENSORGW_TEST_PG_URL is not set: run runtime/bin/test, "
+            + "which starts PostgreSQL for these tests");
+      }
+      org.postgresql.ds.PGSimpleDataSource pg = new org.postgresql.ds.PGSimpleDataSource();
+      pg.setURL(url);
+      pg.setUser(System.getenv("SENSORGW_TEST_PG_USER"));
+      pg.setPassword(System.getenv("SENSORGW_TEST_PG_PASSWORD"));
+      target = pg;
+    }
+    SwitchableDataSource dataSource = new SwitchableDataSource(target);
+    try (Connection connection = dataSource.getConnection();
+        java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("DROP TABLE IF EXISTS " + Schema.TABLE);
+      statement.execute("DROP TABLE IF EXISTS " + Schema.MINUTES);
+      statement.execute("DROP TABLE IF EXISTS sensorgw_schema");
       Schema.migrate(connection);
     }
     return dataSource;
