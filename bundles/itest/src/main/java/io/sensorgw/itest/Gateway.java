@@ -86,9 +86,22 @@ final class Gateway {
   }
 
   static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    await(condition, what, () -> "");
+  }
+
+  /** As {@link #await(BooleanSupplier, String)}, with {@code details} added to a timeout's message. */
+  static void await(BooleanSupplier condition, String what, java.util.function.Supplier<String> details) {
+    await(condition, what, details, DEADLINE);
+  }
+
+  /** As above, with a deadline of its own, for work that takes long on a loaded machine. */
+  static void await(BooleanSupplier condition, String what, java.util.function.Supplier<String> details,
+      Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what + details.get());
+      }
       pause();
     }
   }

@@ -59,6 +59,18 @@ class ReadingStoreTest {
     }
   }
 
+  /** What the store component and the configuration thread are doing, for a failure message. */
+  private String diagnostics() {
+    StringBuilder out = new StringBuilder("\nstore metrics: ").append(storeMetrics());
+    Thread.getAllStackTraces().forEach((thread, stack) -> {
+      if (thread.getName().startsWith("CM Event") || thread.getName().startsWith("sensorgw-store")) {
+        out.append("\n").append(thread.getName()).append(' ').append(thread.getState());
+        for (int i = 0; i < Math.min(12, stack.length); i++) out.append("\n    at ").append(stack[i]);
+      }
+    });
+    return out.toString();
+  }
+
   /** Every stored sequence of a sensor, following the pages. */
   private List<Long> storedSequences(Gateway gateway, String sensorId) throws Exception {
     List<Long> sequences = new ArrayList<>();
@@ -137,7 +149,8 @@ class ReadingStoreTest {
       // The store now writes to PostgreSQL: its history answers from there.
       gateway.getUntil("/api/sensors/" + sensorId + "/readings?from=0",
           r -> r.statusCode() == 200 && r.body().contains("\"count\":0"), "store on PostgreSQL");
-      Gateway.await(() -> String.valueOf(storeMetrics().get("failures")).equals("0"), "store up");
+      Gateway.await(() -> String.valueOf(storeMetrics().get("failures")).equals("0"),
+          "store up on PostgreSQL", this::diagnostics, Duration.ofSeconds(60));
       AtomicInteger counter = new AtomicInteger();
       try (TestSensor sensor = new TestSensor(context, sensorId, Duration.ZERO, Duration.ofSeconds(5),
           () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
@@ -157,7 +170,21 @@ class ReadingStoreTest {
         } catch (Exception e) {
           return false;
         }
-      }, "all " + last + " readings stored");
+      }, "all " + last + " readings stored", () -> {
+        try {
+          List<Long> stored = storedSequences(gateway, sensorId);
+          long firstGap = -1;
+          for (int i = 0; i < stored.size(); i++) {
+            if (stored.get(i) != i + 1) {
+              firstGap = i + 1;
+              break;
+            }
+          }
+          return "\nstored " + stored.size() + ", first missing " + firstGap + diagnostics();
+        } catch (Exception e) {
+          return e.toString();
+        }
+      }, Duration.ofSeconds(90)); // the writer backs off up to 10 s while the server restarts
       assertTrue(storeMetrics().get("failures").longValue() >= 1, "the restart was noticed: " + storeMetrics());
       List<Long> stored = storedSequences(gateway, sensorId);
       assertEquals(java.util.stream.LongStream.rangeClosed(1, last).boxed().toList(), stored,

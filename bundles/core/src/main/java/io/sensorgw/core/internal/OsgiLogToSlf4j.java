@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Sends OSGi log entries (SCR's component errors, ConfigAdmin, the framework) to the gateway's
  * log; without it they would be kept in memory by the log service and seen by no one.
  */
-@Component
+// Immediate and registering nothing: as a (delayed) LogListener service it would never start.
+@Component(immediate = true, service = {})
 public class OsgiLogToSlf4j implements LogListener {
   private final LogReaderService reader;
 
