@@ -155,6 +155,27 @@ class ExportedRuntimeIT {
 
   @Test
   @Order(6)
+  void theSensorsPageRendersARowPerSensorInARealBrowser() throws Exception {
+    String password = Files.readString(home.resolve("data/console-password")).trim();
+    awaitResponse("/mpu6050/sensor", r -> r.statusCode() == 200, "both sensors up");
+    Path profile = Files.createTempDirectory(home, "chromium");
+    Process browser = new ProcessBuilder(System.getenv().getOrDefault("CHROMIUM", "chromium"),
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--dump-dom",
+        "http://admin:" + password + "@127.0.0.1:" + port + "/system/console/sensors")
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "browser finished");
+    assertTrue(dom.contains("<tr data-sensor=\"tfluna-1\""), "a row for tfluna-1:\n" + dom);
+    assertTrue(dom.contains("<tr data-sensor=\"mpu6050-1\""), "a row for mpu6050-1");
+    assertTrue(dom.contains("configMgr/io.sensorgw.device.tfluna~sim"), "a link to the sensor's configuration");
+    assertTrue(dom.matches("(?s).*<td>#\\d+ simulated: distance [0-9.]+ cm.*"), "the latest TF-Luna reading");
+  }
+
+  @Test
+  @Order(7)
   void stopsCleanlyAndReleasesThePort() throws Exception {
     gateway.destroy(); // SIGTERM, as a service manager stops it
     assertTrue(gateway.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "exited within the deadline");
