@@ -61,6 +61,12 @@ final class Json {
     return body;
   }
 
+  static Map<String, Object> sensor(SensorDirectory.Entry entry) {
+    Map<String, Object> body = sensor(entry.sensor());
+    body.put("bundle", entry.bundle());
+    return body;
+  }
+
   static Map<String, Object> sensor(Sensor sensor) {
     SensorInfo info = sensor.info();
     Map<String, Object> body = new LinkedHashMap<>();

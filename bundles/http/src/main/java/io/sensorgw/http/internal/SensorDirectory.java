@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
 public class SensorDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(SensorDirectory.class);
 
-  /** A sensor service and the registration facts routes need. */
-  record Entry(Sensor sensor, String id, String model, long serviceId) {}
+  /** A sensor service and the registration facts routes need, with the bundle that provides it. */
+  record Entry(Sensor sensor, String id, String model, long serviceId, String bundle) {}
 
   // Sorted by id so listings are stable; several registrations of one id are kept in service order.
   private final ConcurrentSkipListMap<String, List<Entry>> byId = new ConcurrentSkipListMap<>();
@@ -29,7 +30,7 @@ public class SensorDirectory {
       service = Sensor.class,
       cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
-  void addSensor(Sensor sensor, Map<String, Object> properties) {
+  void addSensor(Sensor sensor, Map<String, Object> properties, ServiceReference<Sensor> reference) {
     Object id = properties.get(Sensor.SENSOR_ID);
     if (id == null) {
       LOG.warn("Ignoring a Sensor service without the {} property: {}", Sensor.SENSOR_ID, properties);
@@ -41,7 +42,9 @@ public class SensorDirectory {
             sensor,
             id.toString(),
             model == null ? sensor.info().model() : model.toString(),
-            ((Number) properties.get(Constants.SERVICE_ID)).longValue());
+            ((Number) properties.get(Constants.SERVICE_ID)).longValue(),
+            reference.getBundle() == null ? ""
+                : reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion());
     byId.compute(
         entry.id(),
         (key, entries) -> {

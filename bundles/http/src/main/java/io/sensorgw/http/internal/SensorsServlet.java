@@ -38,7 +38,7 @@ public class SensorsServlet extends HttpServlet {
     String path = request.getPathInfo();
     if (path == null || path.equals("/")) {
       json.write(response, 200, Map.of("sensors",
-          sensors.all().stream().map(e -> Json.sensor(e.sensor())).toList()));
+          sensors.all().stream().map(Json::sensor).toList()));
       return;
     }
     String[] parts = path.substring(1).split("/", -1);
@@ -47,7 +47,7 @@ public class SensorsServlet extends HttpServlet {
     if (entry.isEmpty()) {
       json.error(response, 404, "no sensor with id '" + id + "'");
     } else if (parts.length == 1 || (parts.length == 2 && parts[1].isEmpty())) {
-      json.write(response, 200, Json.sensor(entry.get().sensor()));
+      json.write(response, 200, Json.sensor(entry.get()));
     } else if (parts.length == 2 && parts[1].equals("reading")) {
       reads.respond(request, response, entry.get().sensor(), id);
     } else {
