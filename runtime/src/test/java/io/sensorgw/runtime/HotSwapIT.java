@@ -122,6 +122,10 @@ class HotSwapIT {
   }
 
   private static void awaitNewDriver(RunningGateway gateway, String qualifier) throws IOException {
+    // Meanwhile the swapped sensor answers at once: 200 from the old or new driver, or 503 in between.
+    HttpResponse<String> during = gateway.get("/api/sensors/tfluna-1/reading", null);
+    assertTrue(during.statusCode() == 200 || during.statusCode() == 503, "during a swap: " + during.statusCode()
+        + " " + during.body());
     gateway.awaitResponse("/api/sensors/tfluna-1", r -> r.statusCode() == 200
         && r.body().contains("\"bundle\":\"" + DRIVER + " 0.1.0." + qualifier + "\""), "driver " + qualifier);
     gateway.awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200,

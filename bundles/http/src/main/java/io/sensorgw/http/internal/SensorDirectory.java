@@ -6,6 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Component;
@@ -21,7 +24,11 @@ public class SensorDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(SensorDirectory.class);
 
   /** A sensor service and the registration facts routes need, with the bundle that provides it. */
-  record Entry(Sensor sensor, String id, String model, long serviceId, String bundle) {}
+  record Entry(Sensor sensor, String id, String model, long serviceId, String bundle, Bundle provider) {}
+
+  /** How long a sensor whose bundle stopped counts as being swapped (503) rather than gone (404). */
+  static final Duration SWAP_GRACE = Duration.ofSeconds(30);
+  private final Map<String, Long> swapping = new ConcurrentHashMap<>();
 
   // Sorted by id so listings are stable; several registrations of one id are kept in service order.
   private final ConcurrentSkipListMap<String, List<Entry>> byId = new ConcurrentSkipListMap<>();
@@ -44,7 +51,9 @@ public class SensorDirectory {
             model == null ? sensor.info().model() : model.toString(),
             ((Number) properties.get(Constants.SERVICE_ID)).longValue(),
             reference.getBundle() == null ? ""
-                : reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion());
+                : reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion(),
+            reference.getBundle());
+    swapping.remove(entry.id());
     byId.compute(
         entry.id(),
         (key, entries) -> {
@@ -62,9 +71,24 @@ public class SensorDirectory {
     byId.computeIfPresent(
         id.toString(),
         (key, entries) -> {
+          for (Entry e : entries) {
+            // Its bundle is stopping: an update or a removal is under way, not a deleted sensor.
+            if (e.sensor() == sensor && e.provider() != null && e.provider().getState() == Bundle.STOPPING) {
+              swapping.put(key, System.nanoTime());
+            }
+          }
           List<Entry> left = entries.stream().filter(e -> e.sensor() != sensor).toList();
           return left.isEmpty() ? null : left;
         });
+  }
+
+  /** True when {@code id} went away with its stopping bundle less than {@link #SWAP_GRACE} ago. */
+  boolean isBeingSwapped(String id) {
+    Long since = swapping.get(id);
+    if (since == null) return false;
+    if (System.nanoTime() - since < SWAP_GRACE.toNanos()) return true;
+    swapping.remove(id, since);
+    return false;
   }
 
   private static List<Entry> append(List<Entry> entries, Entry entry) {

@@ -45,7 +45,7 @@ public class SensorsServlet extends HttpServlet {
     String id = parts[0];
     var entry = sensors.byId(id);
     if (entry.isEmpty()) {
-      json.error(response, 404, "no sensor with id '" + id + "'");
+      json.unknownSensor(response, sensors, id);
     } else if (parts.length == 1 || (parts.length == 2 && parts[1].isEmpty())) {
       json.write(response, 200, Json.sensor(entry.get()));
     } else if (parts.length == 2 && parts[1].equals("reading")) {
@@ -66,7 +66,7 @@ public class SensorsServlet extends HttpServlet {
     }
     var entry = sensors.byId(parts[0]);
     if (entry.isEmpty()) {
-      json.error(response, 404, "no sensor with id '" + parts[0] + "'");
+      json.unknownSensor(response, sensors, parts[0]);
       return;
     }
     if (!(entry.get().sensor() instanceof Calibratable calibratable)) {
