@@ -175,6 +175,7 @@ class ExportedRuntimeIT {
     assertTrue(dom.contains("<tr data-sensor=\"mpu6050-1\""), "a row for mpu6050-1");
     assertTrue(dom.contains("configMgr/io.sensorgw.device.tfluna~sim"), "a link to the sensor's configuration");
     assertTrue(dom.matches("(?s).*<td>#\\d+ simulated: distance [0-9.]+ cm.*"), "the latest TF-Luna reading");
+    assertTrue(dom.contains("data-source=\"store\"") && dom.contains("<td>written</td>"), "the store's figures");
   }
 
   @Test

@@ -59,6 +59,15 @@ class Mpu6050Test {
       assertTrue(celsius > 30 && celsius < 32, "die temperature " + celsius);
       assertTrue(gateway.get("/mpu6050/sensor").body().contains("\"sensor\":\"it-imu"));
 
+      // The start-up writes, register by register, as the driver read them back from the chip:
+      // awake (PWR_MGMT_1 0), 1 kHz / (1 + 0) (SMPLRT_DIV 0), 44 Hz filter (CONFIG 3),
+      // ±250 °/s (GYRO_CONFIG 0), ±4 g (ACCEL_CONFIG 1 << 3 = 8).
+      String info = gateway.get("/api/sensors/it-imu").body();
+      for (String register : new String[] {"\"register0x6B\":0", "\"register0x19\":0", "\"register0x1A\":3",
+          "\"register0x1B\":0", "\"register0x1C\":8"}) {
+        assertTrue(info.contains(register), register + " in " + info);
+      }
+
       // The chip that answers WHO_AM_I 0x70 fails its own component with a clear message.
       Gateway.await(() -> failure("it-imu-bad") != null, "failed activation of it-imu-bad");
       assertTrue(failure("it-imu-bad").contains("WHO_AM_I is 0x70, expected 0x68"), failure("it-imu-bad"));

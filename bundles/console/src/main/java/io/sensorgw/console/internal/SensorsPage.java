@@ -2,6 +2,7 @@ package io.sensorgw.console.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Sensor;
@@ -28,7 +29,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The Web Console's "Sensors" page: every sensor with model, state, source, latest reading, cache
- * hit rate, executor figures and errors, refreshed every second from {@code sensors/data.json}.
+ * hit rate, executor figures and errors, refreshed every second from {@code sensors/data.json};
+ * below it the figures of each {@link MetricsSource} present (the store, telemetry).
  * The latest readings come from the reading whiteboard, so the page never reads a device itself.
  */
 @Component(
@@ -60,6 +62,21 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     if (properties != null) latest.remove(String.valueOf(properties.get(Sensor.SENSOR_ID)));
   }
 
+  private final transient Map<MetricsSource, String> sources = new ConcurrentHashMap<>();
+
+  /** Telemetry, the store and other non-sensor bundles show their figures here when present. */
+  @Reference(
+      service = MetricsSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addSource(MetricsSource source, Map<String, Object> properties) {
+    sources.put(source, String.valueOf(properties.getOrDefault(MetricsSource.NAME, "unnamed")));
+  }
+
+  void removeSource(MetricsSource source) {
+    sources.remove(source);
+  }
+
   @Override
   public void onReading(Reading reading) {
     latest.put(reading.sensorId(), reading);
@@ -73,7 +90,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       setNoCache(response);
       response.setContentType("application/json");
       response.setCharacterEncoding("UTF-8");
-      mapper.writeValue(response.getOutputStream(), Map.of("sensors", rows()));
+      mapper.writeValue(response.getOutputStream(), Map.of("sensors", rows(), "sources", sourceFigures()));
       return;
     }
     super.doGet(request, response);
@@ -91,6 +108,12 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       out.println("<tr data-sensor='" + escape(row.get("id")) + "'>" + cells(row, request) + "</tr>");
     }
     out.println("</tbody></table>");
+    for (Map.Entry<String, Map<String, Number>> source : sourceFigures().entrySet()) {
+      out.println("<p class='statline'>" + escape(source.getKey()) + "</p>");
+      out.println("<table class='nicetable' data-source='" + escape(source.getKey()) + "'><tbody>");
+      source.getValue().forEach((name, value) -> out.println("<tr>" + td(name) + td(value) + "</tr>"));
+      out.println("</tbody></table>");
+    }
     // Live: the same cells, refreshed from data.json every second.
     out.println("<script>(function(){var url='" + root + "/data.json';"
         + "function esc(v){return String(v==null?'':v).replace(/[&<>'\"]/g,function(c){return '&#'+c.charCodeAt(0)+';';});}"
@@ -139,6 +162,12 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     }
     rows.sort(Comparator.comparing(r -> r.get("id").toString()));
     return rows;
+  }
+
+  private Map<String, Map<String, Number>> sourceFigures() {
+    Map<String, Map<String, Number>> figures = new java.util.TreeMap<>();
+    sources.forEach((source, name) -> figures.put(name, source.metrics()));
+    return figures;
   }
 
   private static String describe(Reading reading) {

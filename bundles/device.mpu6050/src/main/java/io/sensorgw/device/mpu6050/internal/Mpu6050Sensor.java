@@ -62,6 +62,8 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
   private final PublishThrottle throttle;
+  /** The configuration registers as read back at start, by name, for statistics. */
+  private final Map<String, Number> registersReadBack = new LinkedHashMap<>();
 
   @Activate
   public Mpu6050Sensor(Mpu6050Config config, Map<String, Object> properties,
@@ -133,6 +135,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private void writeChecked(int register, int value, String id) throws IOException {
     i2c.writeRegister(register, (byte) value);
     int readBack = i2c.readRegister(register);
+    registersReadBack.put(String.format("register0x%02X", register), readBack);
     if (readBack != value) {
       throw new IOException(String.format("MPU-6050 %s: register 0x%02X reads 0x%02X after writing 0x%02X",
           id, register, readBack, value));
@@ -220,6 +223,9 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
 
   @Override
   protected Map<String, Number> deviceStatistics() {
-    return Map.of("published", throttle.passed(), "notPublished", throttle.held());
+    Map<String, Number> stats = new LinkedHashMap<>(registersReadBack);
+    stats.put("published", throttle.passed());
+    stats.put("notPublished", throttle.held());
+    return stats;
   }
 }
