@@ -7,19 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -40,36 +34,22 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExportedRuntimeIT {
-  private static final Duration DEADLINE = Duration.ofSeconds(60);
-
+  private RunningGateway gateway;
   private Path home;
-  private Process gateway;
   private Path log;
   private int port;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   void start(@TempDir Path tempHome) throws Exception {
-    home = tempHome;
-    Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    log = home.resolve("gateway.out");
-    ProcessBuilder builder = new ProcessBuilder(repo.resolve("runtime/bin/start").toString())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
-    builder.environment().put("SENSORGW_HOME", home.toString());
-    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=" + port);
-    gateway = builder.start();
-    await(() -> status("/health", null) == 200, "/health answers 200");
+    gateway = new RunningGateway(tempHome);
+    home = gateway.home;
+    log = gateway.log;
+    port = gateway.port;
   }
 
   @AfterAll
   void stopIfStillRunning() throws Exception {
-    if (gateway != null && gateway.isAlive()) {
-      gateway.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+    gateway.close();
   }
 
   @Test
@@ -181,9 +161,10 @@ class ExportedRuntimeIT {
   @Test
   @Order(7)
   void stopsCleanlyAndReleasesThePort() throws Exception {
-    gateway.destroy(); // SIGTERM, as a service manager stops it
-    assertTrue(gateway.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS), "exited within the deadline");
-    int exit = gateway.exitValue();
+    gateway.process.destroy(); // SIGTERM, as a service manager stops it
+    assertTrue(gateway.process.waitFor(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS),
+        "exited within the deadline");
+    int exit = gateway.process.exitValue();
     assertTrue(exit == 0 || exit == 143, "clean exit code, was " + exit);
     String output = Files.readString(log);
     assertTrue(output.contains("Stopped Jetty"), "the HTTP server was stopped, not killed");
@@ -230,51 +211,20 @@ class ExportedRuntimeIT {
   }
 
   private HttpResponse<String> get(String path, String authorization) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(20));
-    if (authorization != null) request.header("Authorization", authorization);
-    try {
-      return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
+    return gateway.get(path, authorization);
   }
 
   private int status(String path, String authorization) {
-    try {
-      return get(path, authorization).statusCode();
-    } catch (IOException e) {
-      return -1;
-    }
+    return gateway.status(path, authorization);
   }
 
   private HttpResponse<String> awaitResponse(
       String path, java.util.function.Predicate<HttpResponse<String>> condition, String what)
       throws IOException {
-    java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    await(() -> {
-      try {
-        last.set(get(path, null));
-        return condition.test(last.get());
-      } catch (IOException e) {
-        return false;
-      }
-    }, what);
-    return last.get();
+    return gateway.awaitResponse(path, condition, what);
   }
 
   private void await(BooleanSupplier condition, String what) throws IOException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (!gateway.isAlive()) {
-        throw new AssertionError("gateway exited while waiting for " + what + ":\n" + Files.readString(log));
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; gateway output:\n" + Files.readString(log));
-      }
-      LockSupport.parkNanos(100_000_000); // poll interval
-    }
+    gateway.await(condition, what);
   }
 }
