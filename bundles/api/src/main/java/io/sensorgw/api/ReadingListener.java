@@ -18,4 +18,10 @@ public interface ReadingListener {
 
   /** Called for each reading, in order per sensor. Exceptions are logged and counted. */
   void onReading(Reading reading);
+
+  /**
+   * Called, before the next reading, when this listener fell behind and its queue dropped the
+   * {@code count} oldest readings since the last call; e.g. to tell a stream's client.
+   */
+  default void onDropped(long count) {}
 }

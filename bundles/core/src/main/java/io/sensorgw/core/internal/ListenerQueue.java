@@ -31,6 +31,7 @@ final class ListenerQueue {
   private final LongAdder dropped = new LongAdder();
   private final LongAdder failed = new LongAdder();
   private volatile boolean closed;
+  private long droppedUnreported; // guarded by lock
 
   ListenerQueue(String name, ReadingListener listener, String sensorFilter, int capacity) {
     this.name = name;
@@ -58,6 +59,7 @@ final class ListenerQueue {
       if (queue.size() >= capacity) {
         queue.pollFirst();
         dropped.increment();
+        droppedUnreported++;
       }
       queue.addLast(reading);
       notEmpty.signal();
@@ -69,17 +71,21 @@ final class ListenerQueue {
   private void drain() {
     while (!closed) {
       Reading next;
+      long droppedBefore;
       lock.lock();
       try {
         while (queue.isEmpty() && !closed) notEmpty.await();
         if (closed) return;
         next = queue.pollFirst();
+        droppedBefore = droppedUnreported;
+        droppedUnreported = 0;
       } catch (InterruptedException e) {
         return;
       } finally {
         lock.unlock();
       }
       try {
+        if (droppedBefore > 0) listener.onDropped(droppedBefore);
         listener.onReading(next);
         delivered.increment();
       } catch (RuntimeException | Error e) {

@@ -50,12 +50,23 @@ class ReadingFanOutTest {
   void blockedListenerDelaysNeitherThePublisherNorOtherListeners() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blockedEntered = new CountDownLatch(1);
-    ReadingListener blocked = r -> {
-      blockedEntered.countDown();
-      try {
-        release.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+    List<Long> blockedGot = new CopyOnWriteArrayList<>();
+    List<Long> toldDropped = new CopyOnWriteArrayList<>();
+    ReadingListener blocked = new ReadingListener() {
+      @Override
+      public void onReading(Reading r) {
+        blockedGot.add(r.sequence());
+        blockedEntered.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+
+      @Override
+      public void onDropped(long count) {
+        toldDropped.add(count);
       }
     };
     List<Reading> fastGot = new CopyOnWriteArrayList<>();
@@ -74,6 +85,10 @@ class ReadingFanOutTest {
     assertEquals(4, blockedStats.queued());
     assertEquals(95, blockedStats.dropped(), "99 queued behind a stuck listener, capacity 4");
     release.countDown();
+    // Released, it is told of the drop once, before the four newest readings.
+    await(() -> blockedGot.size() == 5, "the four newest readings after the first");
+    assertEquals(List.of(95L), toldDropped);
+    assertEquals(List.of(1L, 97L, 98L, 99L, 100L), blockedGot);
   }
 
   @Test

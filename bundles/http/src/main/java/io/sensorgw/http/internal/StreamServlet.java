@@ -1,0 +1,211 @@
+package io.sensorgw.http.internal;
+
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.ReadingListener;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+/**
+ * {@code GET /api/stream[?sensor=a,b]}: Server-Sent Events, one {@code reading} event per reading.
+ * Each client is a {@link ReadingListener} of its own, so the fan-out gives it its own thread and
+ * bounded queue: a slow client loses its oldest readings (told with a {@code dropped} event) and
+ * slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
+ */
+@Component(service = Servlet.class, configurationPid = StreamServlet.PID,
+    configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = StreamServlet.Config.class)
+@HttpWhiteboardServletPattern("/api/stream")
+@HttpWhiteboardServletAsyncSupported
+public class StreamServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+  static final String PID = "io.sensorgw.http.stream";
+
+  @ObjectClassDefinition(name = "sensorgw live stream", description = "GET /api/stream (Server-Sent Events)")
+  public @interface Config {
+    @AttributeDefinition(name = "Client queue", description = "Readings held for a slow client before the oldest are dropped")
+    int client_queue_capacity() default 256;
+
+    @AttributeDefinition(name = "Heartbeat (s)", description = "A comment line this often keeps proxies from closing the stream")
+    int heartbeat_seconds() default 15;
+  }
+
+  private final transient BundleContext context;
+  private final transient Json json = new Json();
+  private final int queueCapacity;
+  private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
+  private final transient ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread thread = new Thread(r, "sensorgw-stream-heartbeat");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  @Activate
+  public StreamServlet(BundleContext context, Config config) {
+    this.context = context;
+    this.queueCapacity = Math.max(1, config.client_queue_capacity());
+    long heartbeat = Math.max(1, config.heartbeat_seconds());
+    timer.scheduleAtFixedRate(() -> clients.forEach(Client::heartbeat), heartbeat, heartbeat, TimeUnit.SECONDS);
+  }
+
+  @Deactivate
+  void deactivate() {
+    timer.shutdownNow();
+    clients.forEach(Client::close);
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    String filter = request.getParameter("sensor");
+    Set<String> sensors = filter == null || filter.isBlank() ? Set.of()
+        : Arrays.stream(filter.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    response.setStatus(200);
+    response.setContentType("text/event-stream");
+    response.setCharacterEncoding("UTF-8");
+    response.setHeader("Cache-Control", "no-store");
+    response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
+    AsyncContext async = request.startAsync();
+    async.setTimeout(0); // open until the client or the gateway ends it
+    Client client = new Client(async, response.getOutputStream(), sensors);
+    async.addListener(client);
+    clients.add(client);
+    client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n");
+    Hashtable<String, Object> properties = new Hashtable<>();
+    properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
+    if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
+    client.registration = context.registerService(ReadingListener.class, client, properties);
+  }
+
+  /** One connected client: its output, its filter, and its place in the reading fan-out. */
+  private final class Client implements ReadingListener, AsyncListener {
+    private final AsyncContext async;
+    private final ServletOutputStream out;
+    private final Set<String> sensors;
+    private final ReentrantLock writing = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    volatile ServiceRegistration<ReadingListener> registration;
+
+    Client(AsyncContext async, ServletOutputStream out, Set<String> sensors) {
+      this.async = async;
+      this.out = out;
+      this.sensors = sensors;
+    }
+
+    @Override
+    public void onReading(Reading reading) {
+      if (!sensors.isEmpty() && !sensors.contains(reading.sensorId())) return;
+      try {
+        send("event: reading\nid: " + reading.sensorId() + ":" + reading.sequence() + "\ndata: "
+            + json.toString(Json.reading(reading)) + "\n\n");
+      } catch (IOException e) {
+        close();
+      }
+    }
+
+    @Override
+    public void onDropped(long count) {
+      send("event: dropped\ndata: {\"dropped\":" + count + "}\n\n");
+    }
+
+    /** From the timer: skipped while a reading is being written, so a slow client blocks nobody. */
+    void heartbeat() {
+      if (!writing.tryLock()) return;
+      try {
+        write(": heartbeat\n\n");
+      } finally {
+        writing.unlock();
+      }
+    }
+
+    void send(String text) {
+      writing.lock();
+      try {
+        write(text);
+      } finally {
+        writing.unlock();
+      }
+    }
+
+    private void write(String text) {
+      if (closed.get()) return;
+      try {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      } catch (IOException | IllegalStateException e) {
+        close(); // the client went away
+      }
+    }
+
+    /** Frees everything the client held; its fan-out place is released off the fan-out thread. */
+    void close() {
+      if (!closed.compareAndSet(false, true)) return;
+      clients.remove(this);
+      ServiceRegistration<ReadingListener> current = registration;
+      if (current != null) {
+        timer.execute(() -> {
+          try {
+            current.unregister();
+          } catch (IllegalStateException e) {
+            // already gone with the bundle
+          }
+        });
+      }
+      try {
+        async.complete();
+      } catch (IllegalStateException e) {
+        // the container ended it already
+      }
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      close();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      close();
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      close();
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+  }
+
+  /** Connected clients, for tests and statistics. */
+  int clients() {
+    return clients.size();
+  }
+}
