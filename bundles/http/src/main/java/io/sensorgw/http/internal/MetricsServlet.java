@@ -1,0 +1,151 @@
+package io.sensorgw.http.internal;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.MetricsSource;
+import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.core.ReadingPublisher.ListenerStats;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.ToDoubleFunction;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
+
+/**
+ * {@code GET /metrics} in Prometheus text format, written by the Prometheus Java client from
+ * figures read at scrape time: each sensor's driver statistics and executor, the reading fan-out's
+ * listener queues, HTTP requests by route and status, and every {@link MetricsSource} (store,
+ * telemetry) without knowing what they are. Never touches a device.
+ */
+@Component(service = Servlet.class)
+@HttpWhiteboardServletPattern("/metrics")
+public class MetricsServlet extends HttpServlet {
+  private static final long serialVersionUID = 1L;
+
+  private final transient SensorDirectory sensors;
+  private final transient ReadingPublisher publisher;
+  private final transient RequestCounter requests;
+  private final transient Map<MetricsSource, String> sources = new ConcurrentHashMap<>();
+  private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+  @Activate
+  public MetricsServlet(@Reference SensorDirectory sensors, @Reference ReadingPublisher publisher,
+      @Reference RequestCounter requests) {
+    this.sensors = sensors;
+    this.publisher = publisher;
+    this.requests = requests;
+  }
+
+  @Reference(service = MetricsSource.class, cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addSource(MetricsSource source, Map<String, Object> properties) {
+    sources.put(source, String.valueOf(properties.getOrDefault(MetricsSource.NAME, "unnamed")));
+  }
+
+  void removeSource(MetricsSource source) {
+    sources.remove(source);
+  }
+
+  @Override
+  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+    response.setStatus(200);
+    response.setContentType(writer.getContentType());
+    response.setHeader("Cache-Control", "no-store");
+    writer.write(response.getOutputStream(), snapshots());
+  }
+
+  MetricSnapshots snapshots() {
+    List<MetricSnapshot> all = new ArrayList<>();
+    GaugeSnapshot.Builder sensorUp = GaugeSnapshot.builder().name("sensorgw_sensor_up")
+        .help("1 when the sensor's state is ok or starting, else 0; the state is a label");
+    GaugeSnapshot.Builder sensorStats = GaugeSnapshot.builder().name("sensorgw_sensor_statistic")
+        .help("A driver's own counters (reads, cacheHits, errors, frames, ...) by name");
+    Map<String, GaugeSnapshot.Builder> executor = new LinkedHashMap<>();
+    for (String figure : List.of("active", "queued", "queue_capacity", "completed", "failed", "rejected",
+        "latency_mean_ms", "latency_max_ms")) {
+      executor.put(figure, GaugeSnapshot.builder().name("sensorgw_executor_" + figure)
+          .help("Managed executor of a sensor: " + figure.replace('_', ' ')));
+    }
+    for (SensorDirectory.Entry entry : sensors.all()) {
+      String state = entry.sensor().state().name().toLowerCase(Locale.ROOT);
+      sensorUp.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
+          .labels(Labels.of("sensor", entry.id(), "model", entry.model(), "state", state))
+          .value(state.equals("ok") || state.equals("starting") ? 1 : 0).build());
+      entry.sensor().statistics().forEach((name, value) -> sensorStats.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("sensor", entry.id(), "name", name))
+              .value(value.doubleValue()).build()));
+      ExecutorStats stats = entry.sensor().executorStats();
+      Labels labels = Labels.of("sensor", entry.id(), "executor", stats.name());
+      point(executor.get("active"), labels, stats.active());
+      point(executor.get("queued"), labels, stats.queued());
+      point(executor.get("queue_capacity"), labels, stats.queueCapacity());
+      point(executor.get("completed"), labels, stats.completed());
+      point(executor.get("failed"), labels, stats.failed());
+      point(executor.get("rejected"), labels, stats.rejected());
+      point(executor.get("latency_mean_ms"), labels, stats.meanLatencyMillis());
+      point(executor.get("latency_max_ms"), labels, stats.maxLatencyMillis());
+    }
+    all.add(sensorUp.build());
+    all.add(sensorStats.build());
+    executor.values().forEach(builder -> all.add(builder.build()));
+
+    List<ListenerStats> listeners = publisher.listenerStats();
+    all.add(listenerGauge("sensorgw_listener_queued", "Readings waiting in a listener's queue", listeners, ListenerStats::queued));
+    all.add(listenerCounter("sensorgw_listener_delivered", "Readings handed to a listener", listeners, ListenerStats::delivered));
+    all.add(listenerCounter("sensorgw_listener_dropped", "Oldest readings dropped because a listener fell behind", listeners, ListenerStats::dropped));
+    all.add(listenerCounter("sensorgw_listener_failed", "Listener calls that threw", listeners, ListenerStats::failed));
+
+    CounterSnapshot.Builder http = CounterSnapshot.builder().name("sensorgw_http_requests")
+        .help("HTTP requests by route (servlet pattern) and status");
+    requests.counts().forEach((key, count) -> http.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+        .labels(Labels.of("route", key.route(), "status", Integer.toString(key.status()))).value(count).build()));
+    all.add(http.build());
+
+    GaugeSnapshot.Builder source = GaugeSnapshot.builder().name("sensorgw_source_metric")
+        .help("Figures of other bundles (store, telemetry) by source and name");
+    sources.forEach((metrics, name) -> metrics.metrics().forEach((figure, value) -> source.dataPoint(
+        GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", name, "name", figure))
+            .value(value.doubleValue()).build())));
+    all.add(source.build());
+    return new MetricSnapshots(all);
+  }
+
+  private static void point(GaugeSnapshot.Builder builder, Labels labels, double value) {
+    builder.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
+  }
+
+  private static GaugeSnapshot listenerGauge(String name, String help, List<ListenerStats> listeners,
+      ToDoubleFunction<ListenerStats> value) {
+    GaugeSnapshot.Builder builder = GaugeSnapshot.builder().name(name).help(help);
+    for (ListenerStats stats : listeners) point(builder, Labels.of("listener", stats.name()), value.applyAsDouble(stats));
+    return builder.build();
+  }
+
+  private static CounterSnapshot listenerCounter(String name, String help, List<ListenerStats> listeners,
+      ToDoubleFunction<ListenerStats> value) {
+    CounterSnapshot.Builder builder = CounterSnapshot.builder().name(name).help(help);
+    for (ListenerStats stats : listeners) {
+      builder.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+          .labels(Labels.of("listener", stats.name())).value(value.applyAsDouble(stats)).build());
+    }
+    return builder.build();
+  }
+}

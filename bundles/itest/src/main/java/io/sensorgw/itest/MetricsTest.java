@@ -1,0 +1,72 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.Measurement;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.junit5.context.BundleContextExtension;
+
+/** GET /metrics: strict Prometheus text, and counters that move with reads, errors and requests. */
+@ExtendWith(BundleContextExtension.class)
+class MetricsTest {
+  @InjectBundleContext BundleContext context;
+
+  private static final Pattern SAMPLE = Pattern.compile(
+      "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+          + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+
+  private static double value(String body, String series) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
+    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
+  }
+
+  @Test
+  void metricsAreStrictPrometheusTextAndMove() throws Exception {
+    Gateway gateway = new Gateway(context);
+    AtomicBoolean failing = new AtomicBoolean();
+    try (TestSensor sensor = new TestSensor(context, "it-metrics", Duration.ZERO, Duration.ofSeconds(5), () -> {
+      if (failing.get()) throw new java.io.IOException("sensor unplugged");
+      return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
+    }).register(context, "tfluna")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-metrics"), "sensor listed");
+      for (int i = 0; i < 3; i++) assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
+      failing.set(true);
+      assertEquals(503, gateway.get("/api/sensors/it-metrics/reading").statusCode());
+
+      HttpResponse<String> metrics = gateway.getUntil("/metrics",
+          r -> value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"503\"}") >= 1,
+          "the 503 counted");
+      assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
+      String body = metrics.body();
+      for (String line : body.split("\n")) {
+        if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
+        assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample line: " + line);
+      }
+      assertEquals(4, value(body, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
+      assertEquals(1, value(body, "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}"));
+      assertEquals(4, value(body, "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}"));
+      assertEquals(0, value(body, "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}"));
+      assertTrue(value(body, "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3, body);
+      assertTrue(body.contains("sensorgw_source_metric{name=\"written\",source=\"store\"}"), "the store's figures");
+      assertTrue(body.contains("sensorgw_listener_dropped_total{listener="), "fan-out listener figures");
+
+      // They move: one more good read.
+      failing.set(false);
+      assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
+      String after = gateway.get("/metrics").body();
+      assertEquals(5, value(after, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
+    }
+  }
+}
