@@ -2,6 +2,7 @@ package io.sensorgw.http.internal;
 
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
+import io.sensorgw.core.ManagedExecutor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -12,13 +13,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Hashtable;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -62,24 +61,24 @@ public class StreamServlet extends HttpServlet {
   private final transient Json json = new Json();
   private final int queueCapacity;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
-  private final transient ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread thread = new Thread(r, "sensorgw-stream-heartbeat");
-    thread.setDaemon(true);
-    return thread;
-  });
+  /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
+  private final transient ManagedExecutor housekeeping = new ManagedExecutor("stream", 1, 1024);
 
   @Activate
   public StreamServlet(BundleContext context, Config config) {
     this.context = context;
     this.queueCapacity = Math.max(1, config.client_queue_capacity());
     long heartbeat = Math.max(1, config.heartbeat_seconds());
-    timer.scheduleAtFixedRate(() -> clients.forEach(Client::heartbeat), heartbeat, heartbeat, TimeUnit.SECONDS);
+    housekeeping.scheduleAtFixedRate(() -> {
+      clients.forEach(Client::heartbeat);
+      return null;
+    }, Duration.ofSeconds(heartbeat), Duration.ofSeconds(heartbeat));
   }
 
   @Deactivate
   void deactivate() {
-    timer.shutdownNow();
     clients.forEach(Client::close);
+    housekeeping.close(Duration.ofSeconds(5));
   }
 
   @Override
@@ -135,7 +134,7 @@ public class StreamServlet extends HttpServlet {
       send("event: dropped\ndata: {\"dropped\":" + count + "}\n\n");
     }
 
-    /** From the timer: skipped while a reading is being written, so a slow client blocks nobody. */
+    /** From housekeeping: skipped while a reading is being written, so a slow client blocks nobody. */
     void heartbeat() {
       if (!writing.tryLock()) return;
       try {
@@ -170,12 +169,13 @@ public class StreamServlet extends HttpServlet {
       clients.remove(this);
       ServiceRegistration<ReadingListener> current = registration;
       if (current != null) {
-        timer.execute(() -> {
+        housekeeping.submit(() -> {
           try {
             current.unregister();
           } catch (IllegalStateException e) {
             // already gone with the bundle
           }
+          return null;
         });
       }
       try {

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
+import io.sensorgw.core.ManagedExecutor;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -12,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.osgi.service.component.ComponentServiceObjects;
@@ -47,7 +46,7 @@ public class ReadingStore implements ReadingListener, MetricsSource {
   private final HikariDataSource pool;
   private final BatchWriter writer;
   private final History history;
-  private final ScheduledExecutorService retention;
+  private final ManagedExecutor retention = new ManagedExecutor("store-retention", 1, 1);
 
   @Activate
   public ReadingStore(StoreConfig config,
@@ -83,14 +82,13 @@ public class ReadingStore implements ReadingListener, MetricsSource {
     writer = new BatchWriter(pool, Math.max(1, config.batch_size()), Duration.ofMillis(config.max_delay_ms()),
         Math.max(1, config.backlog_capacity()), "main");
     writer.start();
-    retention = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread thread = new Thread(r, "sensorgw-store-retention");
-      thread.setDaemon(true);
-      return thread;
-    });
     if (config.retention_days() > 0) {
       long keepMs = TimeUnit.DAYS.toMillis(config.retention_days());
-      retention.scheduleWithFixedDelay(() -> deleteOld(keepMs), 1, 60, TimeUnit.MINUTES);
+      // Queue of one: a pass still running makes the next one skip, never pile up.
+      retention.scheduleAtFixedRate(() -> {
+        deleteOld(keepMs);
+        return null;
+      }, Duration.ofMinutes(1), Duration.ofHours(1));
     }
   }
 
@@ -139,7 +137,7 @@ public class ReadingStore implements ReadingListener, MetricsSource {
 
   @Deactivate
   void deactivate() {
-    retention.shutdownNow();
+    retention.close(Duration.ofSeconds(5));
     if (!writer.close(Duration.ofSeconds(5))) LOG.warn("Store: writer did not stop within 5 s");
     pool.close();
   }

@@ -58,7 +58,6 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private final double[] gyroOffset;
   private final Context pi4j;
   private final I2C i2c;
-  private final ManagedExecutor executor;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
   private final PublishThrottle throttle;
@@ -107,7 +106,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     }
     info = new SensorInfo(id, "mpu6050", "imu", simulated, Duration.ofMillis(config.max_age_ms()),
         "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
-    executor = new ManagedExecutor(id, 1, 64);
+    ManagedExecutor executor = new ManagedExecutor(id, 1, 64);
     SensorReader reader = new SensorReader(info, executor,
         Duration.ofMillis(config.read_timeout_ms()), this::acquire, throttle);
     attach(reader, executor);
@@ -168,7 +167,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     if (samples < 1 || samples > 100_000) {
       throw new IllegalArgumentException("samples must be 1-100000, was " + samples);
     }
-    return executor.submit(() -> {
+    return executor().submit(() -> {
       double[] accelSum = new double[3];
       double[] gyroSum = new double[3];
       byte[] raw = new byte[Registers.SAMPLE_LENGTH];
