@@ -8,12 +8,18 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -61,6 +67,38 @@ class ExportedRuntimeIT {
     HttpResponse<String> missing = get("/api/sensors/no-such-sensor/reading", null);
     assertEquals(404, missing.statusCode());
     assertTrue(missing.body().contains("\"status\":404"), missing.body());
+  }
+
+  @Test
+  @Order(1)
+  void theLiveStreamReachesAWebSocketClientAndTheLimiterIsInMetrics() throws Exception {
+    CompletableFuture<String> first = new CompletableFuture<>();
+    WebSocket.Listener listener = new WebSocket.Listener() {
+      @Override
+      public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+        first.complete(data.toString());
+        return null;
+      }
+    };
+    // /health answers before every whiteboard servlet is registered: retry until /ws is there.
+    AtomicReference<WebSocket> socket = new AtomicReference<>();
+    await(() -> {
+      try {
+        socket.set(HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?sensor=tfluna-1"), listener)
+            .get(30, TimeUnit.SECONDS));
+        return true;
+      } catch (Exception e) {
+        return false;
+      }
+    }, "a WebSocket connection to /ws");
+    String reading = first.get(60, TimeUnit.SECONDS);
+    assertTrue(reading.startsWith("{\"sensor\":\"tfluna-1\""), reading);
+    assertTrue(reading.contains("\"quality\":\"simulated\""), reading);
+    socket.get().abort();
+
+    String metrics = get("/metrics", null).body();
+    assertTrue(metrics.contains("sensorgw_source_metric{name=\"limit\",source=\"backpressure\"} 64"), "default limiter in /metrics");
   }
 
   @Test

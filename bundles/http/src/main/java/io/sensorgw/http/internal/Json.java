@@ -7,6 +7,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.ReadingFormat;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -48,27 +49,11 @@ final class Json {
   }
 
   static Map<String, Object> values(Map<String, Value> named) {
-    Map<String, Object> values = new LinkedHashMap<>();
-    for (Map.Entry<String, Value> value : named.entrySet()) {
-      Map<String, Object> v = new LinkedHashMap<>();
-      v.put("value", value.getValue().value());
-      v.put("unit", value.getValue().unit());
-      values.put(value.getKey(), v);
-    }
-    return values;
+    return ReadingFormat.values(named);
   }
 
   static Map<String, Object> reading(Reading reading) {
-    Map<String, Object> values = values(reading.values());
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("sensor", reading.sensorId());
-    body.put("sequence", reading.sequence());
-    body.put("timestamp", reading.acquiredAt().toString());
-    body.put("quality", reading.quality().name().toLowerCase(Locale.ROOT));
-    body.put("acquisitionMs", reading.acquisitionTime().toNanos() / 1e6);
-    body.put("values", values);
-    if (!reading.message().isEmpty()) body.put("message", reading.message());
-    return body;
+    return ReadingFormat.reading(reading);
   }
 
   static Map<String, Object> sensor(SensorDirectory.Entry entry) {

@@ -21,7 +21,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPat
  * Counts HTTP requests by route (the servlet pattern that served them, so the label set stays
  * small) and status, when they complete; asynchronous requests are counted when they finish.
  */
-@Component(service = {Filter.class, RequestCounter.class})
+// Ranked first, so it also counts the answers of filters after it (the backpressure limiter's 503s).
+@Component(service = {Filter.class, RequestCounter.class}, property = "service.ranking:Integer=1000")
 @HttpWhiteboardFilterPattern("/*")
 @HttpWhiteboardFilterAsyncSupported
 public class RequestCounter implements Filter {
@@ -52,7 +53,9 @@ public class RequestCounter implements Filter {
           public void onError(AsyncEvent event) {}
 
           @Override
-          public void onStartAsync(AsyncEvent event) {}
+          public void onStartAsync(AsyncEvent event) {
+            event.getAsyncContext().addListener(this); // a new async cycle (after a dispatch)
+          }
         });
       } else {
         count(request, response);

@@ -1,0 +1,317 @@
+package io.sensorgw.backpressure.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.netflix.concurrency.limits.Limit;
+import com.netflix.concurrency.limits.limit.FixedLimit;
+import com.netflix.concurrency.limits.limit.Gradient2Limit;
+import com.netflix.concurrency.limits.limit.WindowedLimit;
+import io.sensorgw.api.MetricsSource;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.concurrent.atomic.LongAdder;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterAsyncSupported;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterDispatcher;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Limits concurrent requests on the sensor routes. A request that finds no free permit goes async
+ * and waits in a bounded queue without holding a Jetty thread; when a permit comes free it is
+ * dispatched again (an ASYNC dispatch, which this filter also sees and lets through holding the
+ * permit). A client that disconnects while waiting leaves the queue; one that waits past max wait,
+ * or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass untouched.
+ */
+@Component(
+    service = {Filter.class, MetricsSource.class},
+    configurationPid = "io.sensorgw.backpressure",
+    configurationPolicy = ConfigurationPolicy.OPTIONAL,
+    property = MetricsSource.NAME + "=backpressure")
+@Designate(ocd = BackpressureConfig.class)
+@HttpWhiteboardFilterPattern("/*")
+@HttpWhiteboardFilterAsyncSupported
+@HttpWhiteboardFilterDispatcher({DispatcherType.REQUEST, DispatcherType.ASYNC})
+public class BackpressureFilter implements Filter, MetricsSource {
+  private static final Logger LOG = LoggerFactory.getLogger(BackpressureFilter.class);
+  /** Request attribute carrying the permit from the grant to the ASYNC dispatch. */
+  private static final String PERMIT = BackpressureFilter.class.getName() + ".permit";
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final LongAdder rejectedQueueFull = new LongAdder();
+  private final LongAdder rejectedWaitedTooLong = new LongAdder();
+  private final LongAdder abandonedWhileWaiting = new LongAdder();
+  private final LongAdder releasedOnDisconnect = new LongAdder();
+  private volatile Settings settings;
+  private Admission admission;
+
+  /** The parts of the configuration a request needs, swapped as one on a change. */
+  private record Settings(String mode, RoutePatterns include, RoutePatterns exclude, long maxWaitMs,
+      int retryAfterSeconds) {}
+
+  @Activate
+  void activate(BackpressureConfig config) {
+    admission = new Admission(limit(config), Math.max(0, config.max_queue()), System::nanoTime);
+    settings = settings(config);
+    LOG.info("Backpressure on {}: {}", String.join(", ", config.include()), describe(config));
+  }
+
+  @Modified
+  void modified(BackpressureConfig config) {
+    settings = settings(config);
+    admission.configure(limit(config), Math.max(0, config.max_queue()));
+    LOG.info("Backpressure reconfigured: {}", describe(config));
+  }
+
+  /** The filter is going away: nobody may be left waiting for a permit that will never come. */
+  @Deactivate
+  void deactivate() {
+    admission.configure(FixedLimit.of(Integer.MAX_VALUE), 0);
+  }
+
+  private static Settings settings(BackpressureConfig config) {
+    return new Settings(config.mode(), new RoutePatterns(config.include()),
+        new RoutePatterns(config.exclude()), Math.max(0, config.max_wait_ms()),
+        Math.max(0, config.retry_after_s()));
+  }
+
+  /**
+   * Netflix's limits: a fixed one, or Gradient2, which lowers the limit as latency rises above its
+   * long-term average. Samples are averaged per window (at least 10 requests, about a second) so
+   * one burst of slow requests is a single observation, not hundreds.
+   */
+  static Limit limit(BackpressureConfig config) {
+    if ("adaptive".equals(config.mode())) {
+      int min = Math.max(1, config.adaptive_min_limit());
+      int max = Math.max(min, config.adaptive_max_limit());
+      return WindowedLimit.newBuilder().build(Gradient2Limit.newBuilder()
+          .minLimit(min)
+          .maxConcurrency(max)
+          .initialLimit(Math.min(max, Math.max(min, config.adaptive_initial_limit())))
+          .build());
+    }
+    if (!"fixed".equals(config.mode())) {
+      LOG.warn("Unknown backpressure mode '{}': using fixed", config.mode());
+    }
+    return FixedLimit.of(Math.max(1, config.permits()));
+  }
+
+  private static String describe(BackpressureConfig config) {
+    String limit = "adaptive".equals(config.mode())
+        ? "adaptive " + config.adaptive_min_limit() + "-" + config.adaptive_max_limit()
+        : "fixed " + config.permits() + " permits";
+    return limit + ", max wait " + config.max_wait_ms() + " ms, queue " + config.max_queue();
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    if (request.getDispatcherType() == DispatcherType.ASYNC) {
+      Object permit = request.getAttribute(PERMIT);
+      request.removeAttribute(PERMIT);
+      if (permit instanceof Admission.Permit granted) {
+        runHolding(granted, request, response, chain);
+      } else {
+        chain.doFilter(req, res); // some servlet's own dispatch: not ours to limit
+      }
+      return;
+    }
+    Settings current = settings;
+    String path = path(request);
+    if (!current.include().matches(path) || current.exclude().matches(path)) {
+      chain.doFilter(req, res);
+      return;
+    }
+    Admission.Permit permit = admission.tryAcquire();
+    if (permit != null) {
+      runHolding(permit, request, response, chain);
+    } else if (current.maxWaitMs() == 0) {
+      rejectedQueueFull.increment();
+      reject(response, current, "too many requests in flight");
+    } else {
+      await(request, response, current);
+    }
+  }
+
+  /** Queues the request asynchronously: no thread is held while it waits. */
+  private void await(HttpServletRequest request, HttpServletResponse response, Settings current)
+      throws IOException {
+    AsyncContext async = request.startAsync();
+    async.setTimeout(current.maxWaitMs());
+    Waiter waiter = new Waiter(request, async);
+    async.addListener(new AsyncListener() {
+      @Override
+      public void onTimeout(AsyncEvent event) throws IOException {
+        Admission.Ticket ticket = waiter.ticket;
+        if (ticket == null) return;
+        if (ticket.cancel()) {
+          rejectedWaitedTooLong.increment();
+          reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
+          async.complete();
+        } else {
+          // Granted at the last moment: dispatch now, or Jetty answers the timeout with a 500.
+          waiter.accept(ticket.permit());
+        }
+      }
+
+      @Override
+      public void onError(AsyncEvent event) {
+        Admission.Ticket ticket = waiter.ticket;
+        if (ticket != null && ticket.cancel()) { // the client left: its place goes to the next
+          abandonedWhileWaiting.increment();
+          async.complete();
+        }
+      }
+
+      @Override
+      public void onComplete(AsyncEvent event) {
+        Admission.Ticket ticket = waiter.ticket;
+        if (ticket != null && ticket.cancel()) abandonedWhileWaiting.increment();
+      }
+
+      @Override
+      public void onStartAsync(AsyncEvent event) {}
+    });
+    Admission.Ticket ticket = admission.enqueue(waiter);
+    if (ticket == null) {
+      rejectedQueueFull.increment();
+      reject(response, current, "too many requests waiting");
+      async.complete();
+      return;
+    }
+    waiter.ticket = ticket;
+  }
+
+  /**
+   * Hands a granted permit to its waiting request exactly once: the grant and a timeout that
+   * races with it may both try.
+   */
+  private static final class Waiter implements Consumer<Admission.Permit> {
+    private final HttpServletRequest request;
+    private final AsyncContext async;
+    private final AtomicBoolean dispatched = new AtomicBoolean();
+    volatile Admission.Ticket ticket;
+
+    Waiter(HttpServletRequest request, AsyncContext async) {
+      this.request = request;
+      this.async = async;
+    }
+
+    @Override
+    public void accept(Admission.Permit permit) {
+      if (permit == null || !dispatched.compareAndSet(false, true)) return;
+      request.setAttribute(PERMIT, permit);
+      async.dispatch();
+    }
+  }
+
+  /** Runs the rest of the chain and gives the permit back when the response is done. */
+  private void runHolding(Admission.Permit permit, HttpServletRequest request,
+      HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
+    boolean handedOver = false;
+    try {
+      chain.doFilter(request, response);
+      if (request.isAsyncStarted()) {
+        request.getAsyncContext().addListener(new ReleaseWhenDone(permit, response));
+        handedOver = true;
+      }
+    } finally {
+      if (!handedOver) permit.release(overloaded(response.getStatus()));
+    }
+  }
+
+  /** Releases the permit when an asynchronous response completes or its client goes away. */
+  private final class ReleaseWhenDone implements AsyncListener {
+    private final Admission.Permit permit;
+    private final HttpServletResponse response;
+
+    ReleaseWhenDone(Admission.Permit permit, HttpServletResponse response) {
+      this.permit = permit;
+      this.response = response;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      permit.release(overloaded(response.getStatus()));
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      releasedOnDisconnect.increment();
+      permit.release(false);
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this); // a new async cycle: keep listening
+    }
+  }
+
+  /** Gateway timeouts and overload answers tell an adaptive limit it is too high. */
+  private static boolean overloaded(int status) {
+    return status == 503 || status == 504;
+  }
+
+  private void reject(HttpServletResponse response, Settings current, String why)
+      throws IOException {
+    if (response.isCommitted()) return;
+    response.setStatus(503);
+    response.setHeader("Retry-After", Integer.toString(current.retryAfterSeconds()));
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", "gateway busy: " + why + "; retry after " + current.retryAfterSeconds() + " s");
+    body.put("status", 503);
+    response.getOutputStream().write(mapper.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String path(HttpServletRequest request) {
+    String uri = request.getRequestURI();
+    String context = request.getContextPath();
+    return context != null && !context.isEmpty() && uri.startsWith(context)
+        ? uri.substring(context.length()) : uri;
+  }
+
+  @Override
+  public Map<String, Number> metrics() {
+    Admission.Snapshot now = admission.snapshot();
+    Map<String, Number> figures = new LinkedHashMap<>();
+    figures.put("adaptive", "adaptive".equals(settings.mode()) ? 1 : 0);
+    figures.put("limit", now.limit());
+    figures.put("inFlight", now.inFlight());
+    figures.put("waiting", now.waiting());
+    figures.put("admitted", now.admitted());
+    figures.put("queued", now.queued());
+    figures.put("completed", now.completed());
+    figures.put("rejectedQueueFull", rejectedQueueFull.sum());
+    figures.put("rejectedWaitedTooLong", rejectedWaitedTooLong.sum());
+    figures.put("abandonedWhileWaiting", abandonedWhileWaiting.sum());
+    figures.put("releasedOnDisconnect", releasedOnDisconnect.sum());
+    return figures;
+  }
+}

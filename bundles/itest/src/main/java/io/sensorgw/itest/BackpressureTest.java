@@ -1,0 +1,237 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Sensor;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.Measurement;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The backpressure filter in a real Jetty, with real clients and slow sensors. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class BackpressureTest {
+  private static final String PID = "io.sensorgw.backpressure";
+  private static final Measurement READING =
+      Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(1, "cm")));
+
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+
+  /** Opened by a test to let its held sensor answer; always opened at the end. */
+  private final CountDownLatch gate = new CountDownLatch(1);
+
+  @AfterEach
+  void restoreDefaults() throws Exception {
+    gate.countDown();
+    Configuration config = configAdmin.getConfiguration(PID, "?");
+    if (config.getProperties() != null) config.delete();
+    Gateway.await(() -> limiter().get("limit").intValue() == 64, "default limit back");
+  }
+
+  private void configure(Object... keysAndValues) throws IOException {
+    Dictionary<String, Object> props = new Hashtable<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) props.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    configAdmin.getConfiguration(PID, "?").update(props);
+  }
+
+  /** The limiter's figures, as /metrics shows them. */
+  private Map<String, Number> limiter() {
+    try {
+      Collection<ServiceReference<MetricsSource>> refs =
+          context.getServiceReferences(MetricsSource.class, "(metrics.name=backpressure)");
+      if (refs.isEmpty()) return Map.of("limit", -1);
+      MetricsSource source = context.getService(refs.iterator().next());
+      return source == null ? Map.of("limit", -1) : source.metrics();
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private long figure(String name) {
+    return limiter().getOrDefault(name, -1).longValue();
+  }
+
+  private static double metric(String exposition, String name) {
+    String prefix = "sensorgw_source_metric{name=\"" + name + "\",source=\"backpressure\"} ";
+    return exposition.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in /metrics"));
+  }
+
+  /** A sensor whose every read waits for the test's gate, like hardware that has not answered. */
+  private TestSensor heldSensor(String id) {
+    return new TestSensor(context, id, Duration.ZERO, Duration.ofSeconds(25), () -> {
+      if (!gate.await(25, TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");
+      return READING;
+    }).register(context, "tfluna");
+  }
+
+  @Test
+  void twoHundredSlowRequestsOnTenPermitsEachSucceedOrGet503WithinTheWaitWhileHealthStaysUp()
+      throws Exception {
+    long maxWaitMs = 1500;
+    configure("mode", "fixed", "permits", 10, "max.wait.ms", maxWaitMs, "max.queue", 500);
+    Gateway.await(() -> figure("limit") == 10, "limit 10 applied");
+    Gateway gateway = new Gateway(context);
+    long rejectedBefore = figure("rejectedWaitedTooLong");
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    // Slow hardware: each acquisition takes 300 ms (shared by the reads waiting for it).
+    try (TestSensor slow = new TestSensor(context, "it-slow", Duration.ZERO, Duration.ofSeconds(10), () -> {
+      Thread.sleep(300);
+      return READING;
+    }).register(context, "tfluna")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-slow"), "slow sensor listed");
+      record Outcome(int status, long millis, String retryAfter, String body) {}
+      List<CompletableFuture<Outcome>> requests = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        long start = System.nanoTime();
+        requests.add(client.sendAsync(
+                HttpRequest.newBuilder(gateway.uri("/api/sensors/it-slow/reading")).timeout(Duration.ofSeconds(60)).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .thenApply(r -> new Outcome(r.statusCode(), (System.nanoTime() - start) / 1_000_000,
+                r.headers().firstValue("Retry-After").orElse(""), r.body())));
+      }
+      Gateway.await(() -> figure("waiting") > 0 && figure("inFlight") == 10, "requests queued behind 10 permits",
+          () -> " " + limiter());
+      // /health and /metrics are not behind the limit: they answer while requests are queued.
+      assertEquals(200, gateway.get("/health").statusCode());
+      HttpResponse<String> metrics = gateway.get("/metrics");
+      assertEquals(200, metrics.statusCode());
+      assertEquals(10.0, metric(metrics.body(), "limit"), "limiter state in /metrics");
+      assertTrue(figure("waiting") > 0, "health answered while others waited");
+
+      List<Outcome> outcomes = new ArrayList<>();
+      for (CompletableFuture<Outcome> request : requests) outcomes.add(request.get(90, TimeUnit.SECONDS));
+      long ok = outcomes.stream().filter(o -> o.status() == 200).count();
+      List<Outcome> busy = outcomes.stream().filter(o -> o.status() == 503).toList();
+      assertEquals(200, ok + busy.size(), "only 200 or 503: " + outcomes.stream().map(Outcome::status).distinct().toList());
+      assertTrue(ok >= 10, "at least the first ten succeed: " + ok);
+      assertTrue(!busy.isEmpty(), "10 permits and 300 ms reads cannot serve 200 requests in 1.5 s");
+      for (Outcome rejected : busy) {
+        assertEquals("1", rejected.retryAfter());
+        assertTrue(rejected.body().contains("\"error\":\"gateway busy"), rejected.body());
+        // Bounded: a 503 comes after the configured wait, not after the client gives up (60 s).
+        assertTrue(rejected.millis() < maxWaitMs + 10_000, "503 after " + rejected.millis() + " ms");
+      }
+      assertEquals(busy.size(), figure("rejectedWaitedTooLong") - rejectedBefore);
+      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+          () -> " " + limiter());
+      assertEquals(figure("rejectedWaitedTooLong"), metric(gateway.get("/metrics").body(), "rejectedWaitedTooLong"),
+          "rejections counted in /metrics");
+    }
+  }
+
+  /**
+   * Over HTTP/1.1 Jetty cannot see a client close a connection whose request is suspended until
+   * it next writes to it (it does not read while a request is in progress). So a client that left
+   * must never cost a permit or a place for longer than its work: nothing leaks, and the gateway
+   * notices at the latest when it answers.
+   */
+  @Test
+  void clientsThatLeaveLeakNoPermitAndNoPlace() throws Exception {
+    configure("permits", 1, "max.wait.ms", 60_000);
+    Gateway.await(() -> figure("limit") == 1, "limit 1 applied");
+    Gateway gateway = new Gateway(context);
+    try (TestSensor held = heldSensor("it-held")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-held"), "held sensor listed");
+      Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
+      long completed = figure("completed");
+      Socket running = open(gateway.uri("/api/sensors/it-held/reading"));
+      Gateway.await(() -> figure("inFlight") == 1, "first request holds the permit");
+      Socket waiting = open(gateway.uri("/api/sensors/it-held/reading"));
+      Gateway.await(() -> figure("waiting") == 1, "second request queued");
+      waiting.close();
+      running.close();
+      gate.countDown(); // the device answers; both responses go to clients that left
+      Gateway.await(() -> figure("completed") == completed + 2 && figure("inFlight") == 0 && figure("waiting") == 0,
+          "both permits returned", () -> " " + limiter());
+      // The permit really is free: a new request is admitted at once and succeeds.
+      assertEquals(200, gateway.get("/api/sensors/it-held/reading").statusCode());
+      Gateway.await(() -> figure("inFlight") == 0, "and returns its permit");
+    }
+  }
+
+  @Test
+  void configurationAppliesLiveAndRemovingTheBundleRemovesTheLimit() throws Exception {
+    configure("mode", "adaptive", "adaptive.initial.limit", 7);
+    Gateway.await(() -> figure("adaptive") == 1 && figure("limit") == 7, "adaptive mode, initial limit 7");
+    configure("mode", "fixed", "permits", 1, "max.wait.ms", 60_000);
+    Gateway.await(() -> figure("adaptive") == 0 && figure("limit") == 1, "fixed mode, 1 permit");
+    Gateway gateway = new Gateway(context);
+    Bundle limiterBundle = Arrays.stream(context.getBundles())
+        .filter(b -> b.getSymbolicName().equals("io.sensorgw.backpressure")).findFirst().orElseThrow();
+    HttpClient client = HttpClient.newHttpClient();
+    try (TestSensor held = heldSensor("it-unlimited")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-unlimited"), "sensor listed");
+      Sensor sensor = held;
+      List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
+      requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+          HttpResponse.BodyHandlers.ofString()));
+      requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+          HttpResponse.BodyHandlers.ofString()));
+      Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
+      assertEquals(1L, sensor.statistics().get("reads").longValue(), "the waiting one has not reached the sensor");
+
+      limiterBundle.stop();
+      try {
+        // The waiter is let through as the filter leaves, and new requests are no longer limited.
+        Gateway.await(() -> sensor.statistics().get("reads").longValue() == 2, "the waiter reaches the sensor");
+        for (int i = 0; i < 3; i++) {
+          requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+              HttpResponse.BodyHandlers.ofString()));
+        }
+        Gateway.await(() -> sensor.statistics().get("reads").longValue() == 5, "five reads at once, no limit");
+        assertEquals(200, gateway.get("/health").statusCode());
+        gate.countDown();
+        for (CompletableFuture<HttpResponse<String>> request : requests) {
+          assertEquals(200, request.get(30, TimeUnit.SECONDS).statusCode());
+        }
+      } finally {
+        limiterBundle.start();
+      }
+      Gateway.await(() -> figure("limit") == 1, "limiter back with its configuration");
+    }
+  }
+
+  /** Sends a GET on a raw socket and leaves it open: the test decides when the client leaves. */
+  private static Socket open(URI uri) throws IOException {
+    Socket socket = new Socket(uri.getHost(), uri.getPort());
+    OutputStream out = socket.getOutputStream();
+    out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    return socket;
+  }
+}

@@ -1,0 +1,145 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.Measurement;
+import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.core.ReadingPublisher.ListenerStats;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** GET /ws with the JDK's WebSocket client over a real socket. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class WebSocketTest {
+  private static final Pattern SENSOR_AND_SEQUENCE =
+      Pattern.compile("^\\{\"sensor\":\"([^\"]+)\",\"sequence\":(\\d+),.*");
+
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService ReadingPublisher publisher;
+
+  private List<ListenerStats> sockets() {
+    return publisher.listenerStats().stream().filter(s -> s.name().startsWith("StreamSocket-")).toList();
+  }
+
+  /** Collects text messages; asks for the next one only while {@code reading} is on. */
+  private static final class Collector implements WebSocket.Listener {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    final AtomicLong asked = new AtomicLong();
+    volatile boolean reading;
+    private final StringBuilder partial = new StringBuilder();
+
+    Collector(boolean reading) {
+      this.reading = reading;
+    }
+
+    @Override
+    public void onOpen(WebSocket webSocket) {
+      webSocket.request(1);
+      asked.incrementAndGet();
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        messages.add(partial.toString());
+        partial.setLength(0);
+      }
+      if (reading) webSocket.request(1);
+      return null;
+    }
+  }
+
+  @Test
+  void readingsArriveInOrderAndAClientThatStopsReadingLosesItsOldestAndDelaysNobody() throws Exception {
+    Configuration config = configAdmin.getConfiguration("io.sensorgw.http.websocket", "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    props.put("client.queue.capacity", 8);
+    config.update(props);
+    Gateway gateway = new Gateway(context);
+    URI ws = URI.create(gateway.uri("/ws").toString().replaceFirst("^http", "ws"));
+    // Large readings, so a client that stops reading fills the socket buffers quickly.
+    Measurement reading = Measurement.of(Quality.SIMULATED,
+        Map.of("distance", Value.of(1, "cm"), "padding", Value.of(0, "x".repeat(4000))));
+    HttpClient client = HttpClient.newHttpClient();
+    try (TestSensor a = new TestSensor(context, "it-ws-a", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+            .register(context, "tfluna");
+        TestSensor b = new TestSensor(context, "it-ws-b", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+            .register(context, "tfluna")) {
+      Gateway.await(() -> sockets().isEmpty(), "no WebSocket clients yet");
+      Collector stalledMessages = new Collector(false);
+      WebSocket stalled = client.newWebSocketBuilder().buildAsync(ws, stalledMessages).get(10, TimeUnit.SECONDS);
+      Collector readerMessages = new Collector(true);
+      WebSocket reader = client.newWebSocketBuilder()
+          .buildAsync(URI.create(ws + "?sensor=it-ws-a"), readerMessages).get(10, TimeUnit.SECONDS);
+      Gateway.await(() -> sockets().size() == 2, "both clients in the fan-out");
+
+      // At the pace the reading client keeps up with (it has a queue of 8 too), while the stalled
+      // client's socket fills up.
+      int count = 2000;
+      for (int i = 1; i <= count; i++) {
+        a.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        b.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        int expected = i;
+        long deadline = System.nanoTime() + Gateway.DEADLINE.toNanos();
+        while (readerMessages.messages.size() < expected) {
+          if (System.nanoTime() > deadline) {
+            throw new AssertionError("reading " + expected + " of A never arrived; got "
+                + readerMessages.messages.size() + "; clients " + sockets());
+          }
+          java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+      }
+      List<Long> sequences = new ArrayList<>();
+      for (String message : readerMessages.messages) {
+        Matcher m = SENSOR_AND_SEQUENCE.matcher(message);
+        assertTrue(m.matches(), "reading JSON: " + message.substring(0, Math.min(120, message.length())));
+        assertEquals("it-ws-a", m.group(1), "only sensor A on the filtered socket");
+        sequences.add(Long.parseLong(m.group(2)));
+      }
+      assertEquals(java.util.stream.LongStream.rangeClosed(1, count).boxed().toList(), sequences,
+          "every reading of A, in order, although another client stopped reading");
+
+      // The stalled client lost readings on the gateway side, not the reader.
+      Gateway.await(() -> sockets().stream().mapToLong(ListenerStats::dropped).sum() > 0,
+          "the stalled client's oldest readings dropped", () -> " " + sockets());
+      // When it reads again, it is told how many it lost.
+      stalledMessages.reading = true;
+      stalled.request(Long.MAX_VALUE);
+      Gateway.await(() -> stalledMessages.messages.stream().anyMatch(m -> m.matches("\\{\"dropped\":\\d+}")),
+          "a dropped message", () -> " after " + stalledMessages.messages.size() + " messages");
+
+      // Closing frees each client's place in the fan-out.
+      reader.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      stalled.abort();
+      Gateway.await(() -> sockets().isEmpty(), "clients released after they left", () -> " " + sockets());
+    } finally {
+      config.delete();
+    }
+  }
+}
