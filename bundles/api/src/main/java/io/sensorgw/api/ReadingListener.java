@@ -24,4 +24,10 @@ public interface ReadingListener {
    * {@code count} oldest readings since the last call; e.g. to tell a stream's client.
    */
   default void onDropped(long count) {}
+
+  /**
+   * Called after a reading when no further reading is queued for this listener: the moment to
+   * flush output batched over a burst (one network write per burst instead of per reading).
+   */
+  default void onCaughtUp() {}
 }

@@ -88,10 +88,20 @@ final class ListenerQueue {
         if (droppedBefore > 0) listener.onDropped(droppedBefore);
         listener.onReading(next);
         delivered.increment();
+        if (isEmpty()) listener.onCaughtUp();
       } catch (RuntimeException | Error e) {
         failed.increment();
         LOG.warn("Reading listener {} failed on {}#{}", name, next.sensorId(), next.sequence(), e);
       }
+    }
+  }
+
+  private boolean isEmpty() {
+    lock.lock();
+    try {
+      return queue.isEmpty();
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -120,4 +120,37 @@ class ReadingFanOutTest {
         .noneMatch(t -> t.getName().endsWith("-4") && t.getName().startsWith("sensorgw-listener-")),
         "listener thread gone");
   }
+
+  @Test
+  void aListenerIsToldOnceWhenItHasCaughtUpWithABurst() throws Exception {
+    CountDownLatch firstEntered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> calls = new CopyOnWriteArrayList<>();
+    fanOut.addListener(new ReadingListener() {
+      @Override
+      public void onReading(Reading reading) {
+        calls.add("reading " + reading.sequence());
+        if (reading.sequence() == 1) {
+          firstEntered.countDown();
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+
+      @Override
+      public void onCaughtUp() {
+        calls.add("caught up");
+      }
+    }, props(5));
+    fanOut.publish(reading("a", 1));
+    assertTrue(firstEntered.await(10, TimeUnit.SECONDS));
+    for (long seq = 2; seq <= 6; seq++) fanOut.publish(reading("a", seq)); // a burst queues up
+    release.countDown();
+    await(() -> calls.contains("caught up"), "caught up");
+    assertEquals(List.of("reading 1", "reading 2", "reading 3", "reading 4", "reading 5", "reading 6",
+        "caught up"), calls, "one flush point, after the whole burst");
+  }
 }

@@ -59,6 +59,15 @@ public class StreamServlet extends HttpServlet {
 
   private final transient BundleContext context;
   private final transient Json json = new Json();
+  /** The SSE text of a reading, formatted once for all clients. */
+  private final transient EventCache events = new EventCache(reading -> {
+    try {
+      return "event: reading\nid: " + reading.sensorId() + ":" + reading.sequence() + "\ndata: "
+          + json.toString(Json.reading(reading)) + "\n\n";
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  });
   private final int queueCapacity;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
   /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
@@ -96,7 +105,7 @@ public class StreamServlet extends HttpServlet {
     Client client = new Client(async, response.getOutputStream(), sensors);
     async.addListener(client);
     clients.add(client);
-    client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n");
+    client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n", true);
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
     if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
@@ -121,43 +130,44 @@ public class StreamServlet extends HttpServlet {
     @Override
     public void onReading(Reading reading) {
       if (!sensors.isEmpty() && !sensors.contains(reading.sensorId())) return;
-      try {
-        send("event: reading\nid: " + reading.sensorId() + ":" + reading.sequence() + "\ndata: "
-            + json.toString(Json.reading(reading)) + "\n\n");
-      } catch (IOException e) {
-        close();
-      }
+      send(events.text(reading), false);
+    }
+
+    /** A burst is over: one flush (one network write) for all of it. */
+    @Override
+    public void onCaughtUp() {
+      send("", true);
     }
 
     @Override
     public void onDropped(long count) {
-      send("event: dropped\ndata: {\"dropped\":" + count + "}\n\n");
+      send("event: dropped\ndata: {\"dropped\":" + count + "}\n\n", false);
     }
 
     /** From housekeeping: skipped while a reading is being written, so a slow client blocks nobody. */
     void heartbeat() {
       if (!writing.tryLock()) return;
       try {
-        write(": heartbeat\n\n");
+        write(": heartbeat\n\n", true);
       } finally {
         writing.unlock();
       }
     }
 
-    void send(String text) {
+    void send(String text, boolean flush) {
       writing.lock();
       try {
-        write(text);
+        write(text, flush);
       } finally {
         writing.unlock();
       }
     }
 
-    private void write(String text) {
+    private void write(String text, boolean flush) {
       if (closed.get()) return;
       try {
         out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        if (flush) out.flush();
       } catch (IOException | IllegalStateException e) {
         close(); // the client went away
       }
