@@ -118,6 +118,16 @@ class ExportedRuntimeIT {
     assertTrue(imu.body().contains("\"quality\":\"simulated\""), imu.body());
     assertTrue(imu.body().contains("\"accel_z\":{\"value\":"), imu.body());
 
+    HttpResponse<String> camera = awaitResponse("/imx477/sensor", r -> r.statusCode() == 200,
+        "simulated camera reading");
+    assertTrue(camera.body().contains("\"luminosity\":{\"value\":"), camera.body());
+    assertTrue(camera.body().contains("\"frame_width\":{\"value\":2028.0"), camera.body());
+    HttpResponse<byte[]> frame = HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sensors/imx477-1/frame.jpg?overlay=true")).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, frame.statusCode());
+    assertEquals(2028, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(frame.body())).getWidth());
+
     // The driver is a hot-deployed bundle: removing it removes the sensor, putting it back restores it.
     Path bundle = home.resolve("deploy/io.sensorgw.device.tfluna.jar");
     Path aside = home.resolve("tfluna.jar.aside");

@@ -1,5 +1,6 @@
 package io.sensorgw.core;
 
+import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
@@ -79,6 +80,8 @@ public final class SensorReader implements AutoCloseable {
   private final LongAdder acquisitions = new LongAdder();
   private final LongAdder errors = new LongAdder();
   private final LongAdder timeouts = new LongAdder();
+  private final LongAdder staleServed = new LongAdder();
+  private volatile boolean serveStale;
 
   public SensorReader(
       SensorInfo info,
@@ -114,15 +117,49 @@ public final class SensorReader implements AutoCloseable {
     return new SensorReader(info, executor, readTimeout, null, sink, Clock.systemUTC());
   }
 
-  /** A reading no older than max age: cached, or the shared result of one fresh acquisition. */
+  /**
+   * Serve-stale mode, for devices whose acquisition is slow (a camera): a read that finds the
+   * cached reading older than max age gets it at once, marked {@link Quality#STALE} with its age,
+   * while one refresh runs in the background. Only the very first read waits for the device.
+   */
+  public SensorReader servingStaleWhileRefreshing() {
+    serveStale = true;
+    return this;
+  }
+
+  /**
+   * A reading no older than max age: cached, or the shared result of one fresh acquisition (in
+   * serve-stale mode, the cached one marked stale while that acquisition runs).
+   */
   public CompletableFuture<Reading> read() {
     reads.increment();
     Reading cached = latest;
-    if (cached != null && !closed && cached.age(clock.instant()).compareTo(info.maxAge()) <= 0) {
-      cacheHits.increment();
-      return CompletableFuture.completedFuture(cached);
+    if (cached != null && !closed) {
+      Duration age = cached.age(clock.instant());
+      if (age.compareTo(info.maxAge()) <= 0) {
+        cacheHits.increment();
+        return CompletableFuture.completedFuture(cached);
+      }
+      if (serveStale && state != SensorState.ERROR) {
+        staleServed.increment();
+        refresh(); // shared with any refresh already running; its outcome reaches the cache
+        return CompletableFuture.completedFuture(stale(cached, age));
+      }
     }
     return refresh();
+  }
+
+  private static Reading stale(Reading reading, Duration age) {
+    String note = String.format(java.util.Locale.ROOT, "stale: %.1f s old; a fresh acquisition is running",
+        age.toMillis() / 1000.0);
+    return new Reading(reading.sensorId(), reading.sequence(), reading.acquiredAt(), reading.values(),
+        Quality.STALE, reading.acquisitionTime(),
+        reading.message().isEmpty() ? note : reading.message() + "; " + note);
+  }
+
+  /** Reads answered with a stale reading in serve-stale mode. */
+  public long staleServed() {
+    return staleServed.sum();
   }
 
   /** A fresh acquisition, shared with any already in flight; bypasses the cache. */

@@ -3,5 +3,5 @@
  * sampling, and the publisher through which readings reach the {@code ReadingListener} whiteboard.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.sensorgw.core;

@@ -1,6 +1,7 @@
 package io.sensorgw.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -84,6 +85,35 @@ class SensorReaderTest {
     assertEquals(2, second.sequence());
     assertEquals(2, deviceAccesses.get());
     assertEquals(1, reader.stats().cacheHits());
+  }
+
+  @Test
+  void inServeStaleModeAnOldReadingComesAtOnceMarkedStaleWhileOneRefreshRuns() throws Exception {
+    MutableClock clock = new MutableClock();
+    java.util.concurrent.Semaphore capture = new java.util.concurrent.Semaphore(0);
+    SensorReader reader = new SensorReader(info(Duration.ofMillis(500)), executor, Duration.ofSeconds(10),
+        () -> { capture.acquire(); return measure(); }, published::add, clock).servingStaleWhileRefreshing();
+
+    CompletableFuture<Reading> firstRead = reader.read();
+    assertFalse(firstRead.isDone(), "nothing cached: the first read waits for the device");
+    capture.release();
+    Reading first = firstRead.get(5, TimeUnit.SECONDS);
+
+    clock.advance(Duration.ofSeconds(3));
+    List<CompletableFuture<Reading>> during = new ArrayList<>();
+    for (int i = 0; i < 20; i++) during.add(reader.read());
+    for (CompletableFuture<Reading> read : during) {
+      assertTrue(read.isDone(), "answered at once while the device is busy");
+      Reading stale = read.get();
+      assertEquals(Quality.STALE, stale.quality());
+      assertEquals(first.sequence(), stale.sequence());
+      assertTrue(stale.message().startsWith("stale: 3.0 s old"), stale.message());
+    }
+    assertEquals(2, reader.stats().acquisitions(), "one refresh for all twenty");
+    assertEquals(20, reader.staleServed());
+    capture.release();
+    Waits.until(() -> reader.read().getNow(null), r -> r != null && r.sequence() == 2, "the refreshed reading");
+    assertEquals(Quality.SIMULATED, reader.read().get().quality(), "fresh again");
   }
 
   @Test

@@ -63,13 +63,6 @@ final class Admission {
         return true;
       }
     }
-
-    /** The permit this ticket was granted, or null while it waits (or once cancelled). */
-    Permit permit() {
-      synchronized (lock) {
-        return permit;
-      }
-    }
   }
 
   private final Object lock = new Object();

@@ -21,7 +21,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
 import org.osgi.service.component.annotations.Activate;
@@ -164,16 +163,12 @@ public class BackpressureFilter implements Filter, MetricsSource {
     async.addListener(new AsyncListener() {
       @Override
       public void onTimeout(AsyncEvent event) throws IOException {
+        if (waiter.timeOut()) return; // dispatched just in time: it runs
         Admission.Ticket ticket = waiter.ticket;
-        if (ticket == null) return;
-        if (ticket.cancel()) {
-          rejectedWaitedTooLong.increment();
-          reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
-          async.complete();
-        } else {
-          // Granted at the last moment: dispatch now, or Jetty answers the timeout with a 500.
-          waiter.accept(ticket.permit());
-        }
+        if (ticket != null) ticket.cancel(); // if it was granted meanwhile, that grant now fails and frees the permit
+        rejectedWaitedTooLong.increment();
+        reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
+        async.complete();
       }
 
       @Override
@@ -205,13 +200,15 @@ public class BackpressureFilter implements Filter, MetricsSource {
   }
 
   /**
-   * Hands a granted permit to its waiting request exactly once: the grant and a timeout that
-   * races with it may both try.
+   * A waiting request's side of the race between a grant (on whatever thread released a permit)
+   * and its timeout (on Jetty's): exactly one wins. A grant that comes after the timeout throws, so
+   * the admission takes its permit back; a timeout after the dispatch leaves the request running.
    */
   private static final class Waiter implements Consumer<Admission.Permit> {
     private final HttpServletRequest request;
     private final AsyncContext async;
-    private final AtomicBoolean dispatched = new AtomicBoolean();
+    private boolean dispatched; // guarded by this
+    private boolean timedOut; // guarded by this
     volatile Admission.Ticket ticket;
 
     Waiter(HttpServletRequest request, AsyncContext async) {
@@ -220,10 +217,22 @@ public class BackpressureFilter implements Filter, MetricsSource {
     }
 
     @Override
-    public void accept(Admission.Permit permit) {
-      if (permit == null || !dispatched.compareAndSet(false, true)) return;
+    public synchronized void accept(Admission.Permit permit) {
+      if (timedOut) throw new IllegalStateException("the request timed out before its grant");
       request.setAttribute(PERMIT, permit);
-      async.dispatch();
+      try {
+        async.dispatch();
+        dispatched = true;
+      } catch (IllegalStateException e) { // the container is already expiring it
+        request.removeAttribute(PERMIT);
+        throw e;
+      }
+    }
+
+    /** Marks the wait over; true if the request was dispatched first (and so runs). */
+    synchronized boolean timeOut() {
+      timedOut = true;
+      return dispatched;
     }
   }
 

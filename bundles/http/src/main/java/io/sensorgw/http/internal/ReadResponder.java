@@ -43,6 +43,28 @@ final class ReadResponder {
    */
   <T> void respond(HttpServletRequest request, HttpServletResponse response,
       Supplier<? extends CompletionStage<T>> work, Function<T, Object> body, String id) {
+    respondWith(request, response, work, result -> json.write(response, 200, body.apply(result)), id);
+  }
+
+  /** As {@link #respond}, answering with the bytes the work produced, e.g. a JPEG frame. */
+  void respondBytes(HttpServletRequest request, HttpServletResponse response,
+      Supplier<? extends CompletionStage<byte[]>> work, String contentType, String id) {
+    respondWith(request, response, work, bytes -> {
+      response.setStatus(200);
+      response.setContentType(contentType);
+      response.setHeader("Cache-Control", "no-store");
+      response.setContentLength(bytes.length);
+      response.getOutputStream().write(bytes);
+    }, id);
+  }
+
+  /** Writes a successful result. */
+  private interface ResultWriter<T> {
+    void write(T result) throws IOException;
+  }
+
+  private <T> void respondWith(HttpServletRequest request, HttpServletResponse response,
+      Supplier<? extends CompletionStage<T>> work, ResultWriter<T> writer, String id) {
     AsyncContext async = request.startAsync();
     async.setTimeout(ASYNC_TIMEOUT_MS);
     AtomicBoolean answered = new AtomicBoolean();
@@ -79,7 +101,7 @@ final class ReadResponder {
           if (!answered.compareAndSet(false, true)) return;
           try {
             if (error == null) {
-              json.write(response, 200, body.apply(result));
+              writer.write(result);
             } else {
               writeFailure(response, id, error);
             }

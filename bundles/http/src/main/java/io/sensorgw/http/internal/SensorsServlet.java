@@ -1,6 +1,7 @@
 package io.sensorgw.http.internal;
 
 import io.sensorgw.api.Calibratable;
+import io.sensorgw.api.FrameSource;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,6 +16,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 
 /**
  * {@code /api/sensors}, {@code /api/sensors/{id}}, {@code /api/sensors/{id}/reading}, and
+ * {@code GET /api/sensors/{id}/frame.jpg[?overlay=true]} for cameras, and
  * {@code POST /api/sensors/{id}/calibrate?samples=N} for sensors that can be calibrated.
  */
 @Component(service = Servlet.class)
@@ -50,6 +52,13 @@ public class SensorsServlet extends HttpServlet {
       json.write(response, 200, Json.sensor(entry.get()));
     } else if (parts.length == 2 && parts[1].equals("reading")) {
       reads.respond(request, response, entry.get().sensor(), id);
+    } else if (parts.length == 2 && parts[1].equals("frame.jpg")) {
+      if (!(entry.get().sensor() instanceof FrameSource camera)) {
+        json.error(response, 404, "sensor '" + id + "' has no frames");
+        return;
+      }
+      boolean overlay = "true".equalsIgnoreCase(request.getParameter("overlay"));
+      reads.respondBytes(request, response, () -> camera.frameJpeg(overlay), "image/jpeg", id);
     } else {
       json.error(response, 404, "no route " + request.getRequestURI());
     }

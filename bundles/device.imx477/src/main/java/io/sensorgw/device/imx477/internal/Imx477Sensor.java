@@ -1,0 +1,203 @@
+package io.sensorgw.device.imx477.internal;
+
+import io.sensorgw.api.FrameSource;
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.Sensor;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.DeviceSensor;
+import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.Measurement;
+import io.sensorgw.core.PublishThrottle;
+import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.core.SensorReader;
+import io.sensorgw.vision.FrameAnalysis;
+import io.sensorgw.vision.FrameAnalyzer;
+import io.sensorgw.vision.LaserDot;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.core.MatOfInt;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One camera. A read is served from the latest analysed frame while it is younger than max age;
+ * otherwise one capture (single flight, on this camera's own executor) is shared by everyone who
+ * asked, and with serve-stale on, they get the previous frame's reading at once, marked stale,
+ * while it runs. Each frame is decoded and analysed once, however many requests want it.
+ */
+@Component(
+    service = Sensor.class,
+    configurationPid = Imx477Sensor.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    property = {Sensor.SENSOR_MODEL + "=imx477", Sensor.SENSOR_KIND + "=camera"})
+@Designate(ocd = Imx477Config.class, factory = true)
+public class Imx477Sensor extends DeviceSensor implements FrameSource {
+  static final String PID = "io.sensorgw.device.imx477";
+  private static final Logger LOG = LoggerFactory.getLogger(Imx477Sensor.class);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final SensorInfo info;
+  private final Capture capture;
+  private final FrameAnalyzer analyzer;
+  private final boolean simulated;
+  private final AtomicLong framesAnalysed = new AtomicLong();
+  private final AtomicLong overlaysDrawn = new AtomicLong();
+  /** The latest analysed frame; the analysis of a frame is reused while no newer one exists. */
+  private volatile AnalysedFrame latest;
+
+  /** A frame with its analysis, and its marked-up JPEG once someone asked for it. */
+  private static final class AnalysedFrame {
+    final CapturedFrame frame;
+    final FrameAnalysis analysis;
+    final Duration decodeAndAnalysis;
+    volatile byte[] overlayJpeg;
+
+    AnalysedFrame(CapturedFrame frame, FrameAnalysis analysis, Duration decodeAndAnalysis) {
+      this.frame = frame;
+      this.analysis = analysis;
+      this.decodeAndAnalysis = decodeAndAnalysis;
+    }
+  }
+
+  @Activate
+  public Imx477Sensor(Imx477Config config, @Reference ReadingPublisher publisher, @Reference FrameAnalyzer analyzer) {
+    String id = config.sensor_id();
+    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
+    if (config.width() < 16 || config.height() < 16 || config.width() > 4056 || config.height() > 3040) {
+      throw new IllegalArgumentException("camera " + id + ": size must be within 16x16 and 4056x3040, was "
+          + config.width() + "x" + config.height());
+    }
+    this.analyzer = analyzer;
+    Duration timeout = Duration.ofMillis(config.capture_timeout_ms());
+    this.simulated = config.backend().equals("simulated");
+    this.capture = switch (config.backend()) {
+      case "simulated" -> new SimulatedCapture(config.simulation_seed(), config.width(), config.height(),
+          Duration.ofMillis(config.simulation_capture_ms()));
+      case "still" -> new StillCapture(Commands.line(config.still_command(), config.still_arguments(),
+          config.width(), config.height()), timeout);
+      case "stream" -> new StreamCapture(id, Commands.line(config.stream_command(), config.stream_arguments(),
+          config.width(), config.height()), timeout);
+      case "v4l2" -> new V4l2Capture(config.v4l2_device(), config.width(), config.height());
+      default -> throw new IllegalArgumentException("camera " + id + ": backend must be simulated, still, stream or v4l2, was "
+          + config.backend());
+    };
+    info = new SensorInfo(id, "imx477", "camera", simulated, Duration.ofMillis(config.max_age_ms()),
+        "camera: " + capture.describe());
+    // Two threads: one capture at a time (single flight) and a frame.jpg overlay beside it.
+    ManagedExecutor executor = new ManagedExecutor(id, 2, 16);
+    PublishThrottle throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
+    // The read timeout covers a capture that the capture timeout then kills, plus the analysis.
+    SensorReader reader = new SensorReader(info, executor, timeout.plusSeconds(5), this::acquire, throttle);
+    if (config.serve_stale()) reader.servingStaleWhileRefreshing();
+    attach(reader, executor);
+    capture.start();
+    LOG.info("Camera {}: {}", id, capture.describe());
+  }
+
+  @Deactivate
+  void deactivate() {
+    capture.close(); // ends a running capture process first, so the executor can stop
+    if (!detach(CLOSE_WAIT)) LOG.warn("Camera {}: capture did not stop within {}", info.id(), CLOSE_WAIT);
+  }
+
+  /** On the camera's executor: a frame, analysed once. */
+  private Measurement acquire() throws Exception {
+    CapturedFrame frame = capture.capture();
+    AnalysedFrame current = latest;
+    if (current == null || current.frame.sequence() != frame.sequence()) {
+      long begin = System.nanoTime();
+      Mat bgr = Imgcodecs.imdecode(new MatOfByte(frame.jpeg()), Imgcodecs.IMREAD_COLOR);
+      if (bgr.empty()) throw new IOException("camera " + info.id() + ": the frame is not a decodable JPEG");
+      FrameAnalysis analysis;
+      try {
+        analysis = analyzer.analyze(bgr);
+      } finally {
+        bgr.release();
+      }
+      current = new AnalysedFrame(frame, analysis, Duration.ofNanos(System.nanoTime() - begin));
+      latest = current;
+      framesAnalysed.incrementAndGet();
+    }
+    return Measurement.of(simulated ? Quality.SIMULATED : Quality.OK, values(current));
+  }
+
+  private static Map<String, Value> values(AnalysedFrame analysed) {
+    FrameAnalysis a = analysed.analysis;
+    Map<String, Value> values = new LinkedHashMap<>();
+    values.put("luminosity", Value.of(round(a.luminosity(), 2), "grey level"));
+    values.put("sharpness", Value.of(round(a.sharpness(), 1), "laplacian variance"));
+    LaserDot dot = a.laser();
+    values.put("laser_found", Value.of(dot.found() ? 1 : 0, "bool"));
+    if (dot.found()) { // no dot, no position: never a guess
+      values.put("laser_x", Value.of(round(dot.x(), 1), "px"));
+      values.put("laser_y", Value.of(round(dot.y(), 1), "px"));
+      values.put("laser_size", Value.of(round(dot.size(), 1), "px"));
+      values.put("laser_confidence", Value.of(dot.confidence(), "ratio"));
+    }
+    values.put("frame_width", Value.of(a.width(), "px"));
+    values.put("frame_height", Value.of(a.height(), "px"));
+    values.put("frame_age_ms", Value.of(Duration.between(analysed.frame.capturedAt(), Instant.now()).toMillis(), "ms"));
+    values.put("capture_ms", Value.of(round(analysed.frame.captureTime().toNanos() / 1e6, 1), "ms"));
+    values.put("analysis_ms", Value.of(round(analysed.decodeAndAnalysis.toNanos() / 1e6, 1), "ms"));
+    return values;
+  }
+
+  private static double round(double value, int decimals) {
+    double scale = Math.pow(10, decimals);
+    return Math.round(value * scale) / scale;
+  }
+
+  @Override
+  public CompletionStage<byte[]> frameJpeg(boolean overlay) {
+    AnalysedFrame current = latest;
+    CompletionStage<AnalysedFrame> frame = current != null
+        ? java.util.concurrent.CompletableFuture.completedFuture(current)
+        : read().thenApply((Reading reading) -> latest);
+    if (!overlay) return frame.thenApply(f -> f.frame.jpeg());
+    return frame.thenCompose(f -> f.overlayJpeg != null
+        ? java.util.concurrent.CompletableFuture.completedFuture(f.overlayJpeg)
+        : executor().submit(() -> overlay(f)));
+  }
+
+  /** Decodes, marks and encodes once per frame; later requests get the same bytes. */
+  private byte[] overlay(AnalysedFrame frame) {
+    byte[] done = frame.overlayJpeg;
+    if (done != null) return done;
+    Mat bgr = Imgcodecs.imdecode(new MatOfByte(frame.frame.jpeg()), Imgcodecs.IMREAD_COLOR);
+    Mat marked = analyzer.overlay(bgr, frame.analysis);
+    MatOfByte jpeg = new MatOfByte();
+    Imgcodecs.imencode(".jpg", marked, jpeg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
+    byte[] bytes = jpeg.toArray();
+    bgr.release();
+    marked.release();
+    jpeg.release();
+    frame.overlayJpeg = bytes;
+    overlaysDrawn.incrementAndGet();
+    return bytes;
+  }
+
+  @Override
+  protected Map<String, Number> deviceStatistics() {
+    Map<String, Number> stats = new LinkedHashMap<>(capture.statistics());
+    stats.put("framesAnalysed", framesAnalysed.get());
+    stats.put("overlaysDrawn", overlaysDrawn.get());
+    stats.put("staleServed", reader().staleServed());
+    return stats;
+  }
+}

@@ -1,0 +1,145 @@
+package io.sensorgw.device.imx477.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Reading;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.Measurement;
+import io.sensorgw.core.SensorReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
+import org.opencv.imgcodecs.Imgcodecs;
+
+/** The capture backends against real processes: the fake rpicam-still and rpicam-vid. */
+class CaptureTest {
+  @TempDir Path dir;
+  private FakeRpicam fake;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    fake = new FakeRpicam(dir);
+  }
+
+  private static void await(BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      LockSupport.parkNanos(20_000_000);
+    }
+  }
+
+  private static void assertDecodes(byte[] jpeg) {
+    Mat image = Imgcodecs.imdecode(new MatOfByte(jpeg), Imgcodecs.IMREAD_COLOR);
+    assertEquals(160, image.cols(), "a real image came back");
+    assertEquals(120, image.rows());
+  }
+
+  private StillCapture still(Duration timeout) {
+    return new StillCapture(Commands.line(fake.still.toString(), "-n --immediate -t 1 --width {width} --height {height} -o -", 160, 120), timeout);
+  }
+
+  @Test
+  void aStillCaptureReturnsTheJpegOfOneProcess() throws Exception {
+    CapturedFrame frame = still(Duration.ofSeconds(10)).capture();
+    assertDecodes(frame.jpeg());
+    assertEquals(1, fake.starts(fake.still).size());
+  }
+
+  @Test
+  void aHangingCaptureIsKilledAtTheTimeoutWithItsChildren() throws Exception {
+    fake.mode(fake.still, "hang");
+    StillCapture capture = still(Duration.ofMillis(500));
+    IOException error = assertThrows(IOException.class, capture::capture);
+    assertTrue(error.getMessage().contains("did not finish within 500 ms; killed"), error.getMessage());
+    long pid = fake.starts(fake.still).get(0);
+    await(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "the process gone");
+    assertEquals(1L, capture.statistics().get("processesKilled"));
+  }
+
+  @Test
+  void aCrashIsReportedWithItsStderr() throws Exception {
+    fake.mode(fake.still, "crash");
+    IOException error = assertThrows(IOException.class, () -> still(Duration.ofSeconds(10)).capture());
+    assertTrue(error.getMessage().contains("exited with 1"), error.getMessage());
+    assertTrue(error.getMessage().contains("no cameras available"), "stderr kept: " + error.getMessage());
+  }
+
+  @Test
+  void concurrentReadsOfASlowCameraStartOneProcess() throws Exception {
+    fake.mode(fake.still, "slow 1");
+    StillCapture capture = still(Duration.ofSeconds(10));
+    SensorInfo info = new SensorInfo("cam", "imx477", "camera", false, Duration.ofMillis(500), "test");
+    try (ManagedExecutor executor = new ManagedExecutor("cam", 2, 16)) {
+      SensorReader reader = new SensorReader(info, executor, Duration.ofSeconds(15), () -> {
+        capture.capture();
+        return Measurement.of(Quality.OK, Map.of("luminosity", Value.of(1, "grey level")));
+      }, reading -> {});
+      List<CompletableFuture<Reading>> reads = new ArrayList<>();
+      for (int i = 0; i < 20; i++) reads.add(reader.read());
+      Reading first = reads.get(0).get(20, TimeUnit.SECONDS);
+      for (CompletableFuture<Reading> read : reads) assertEquals(first.sequence(), read.get(20, TimeUnit.SECONDS).sequence());
+      assertEquals(1, fake.starts(fake.still).size(), "20 concurrent requests, one rpicam-still");
+    }
+  }
+
+  @Test
+  void aStreamKeepsTheLatestFrameAndRestartsAProcessThatDies() throws Exception {
+    fake.mode(fake.vid, "crash-after 5");
+    StreamCapture stream = new StreamCapture("cam", Commands.line(fake.vid.toString(), "-t 0 --codec mjpeg -o -", 160, 120),
+        Duration.ofSeconds(10));
+    stream.start();
+    try {
+      CapturedFrame first = stream.capture();
+      assertDecodes(first.jpeg());
+      await(() -> stream.statistics().get("processRestarts").longValue() >= 1, "a restart after the crash");
+      long before = stream.statistics().get("framesStreamed").longValue();
+      await(() -> stream.statistics().get("framesStreamed").longValue() > before + 3, "frames again after the restart");
+      assertTrue(stream.capture().sequence() > first.sequence(), "the latest frame, not the first");
+      assertTrue(fake.starts(fake.vid).size() >= 2, "the process was started again");
+    } finally {
+      stream.close();
+    }
+    long last = fake.starts(fake.vid).get(fake.starts(fake.vid).size() - 1);
+    await(() -> ProcessHandle.of(last).map(p -> !p.isAlive()).orElse(true), "closing stops the process");
+    assertFalse(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  @Test
+  void theMjpegSplitterFindsEveryImageAcrossAnyChunking() {
+    byte[] a = {(byte) 0xFF, (byte) 0xD8, 1, 2, (byte) 0xFF, 3, (byte) 0xFF, (byte) 0xD9};
+    byte[] b = {(byte) 0xFF, (byte) 0xD8, 9, (byte) 0xFF, (byte) 0xD9};
+    byte[] stream = new byte[3 + a.length + b.length];
+    stream[0] = 7; // joined mid-stream
+    stream[1] = (byte) 0xD9;
+    stream[2] = 5;
+    System.arraycopy(a, 0, stream, 3, a.length);
+    System.arraycopy(b, 0, stream, 3 + a.length, b.length);
+    for (int chunk = 1; chunk <= stream.length; chunk++) {
+      MjpegSplitter splitter = new MjpegSplitter();
+      List<byte[]> frames = new ArrayList<>();
+      for (int i = 0; i < stream.length; i += chunk) splitter.feed(stream, i, Math.min(chunk, stream.length - i), frames::add);
+      assertEquals(2, frames.size(), "chunk " + chunk);
+      assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(frames.get(0)));
+      assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(frames.get(1)));
+    }
+  }
+}

@@ -1,0 +1,176 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/** The camera driver and the vision bundle in Felix: readings, frames, single flight, stale answers. */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class CameraTest {
+  private static final String PID = "io.sensorgw.device.imx477";
+  private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
+
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+
+  private Configuration camera(String name, Object... keysAndValues) throws IOException {
+    Configuration config = configAdmin.getFactoryConfiguration(PID, name, "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) props.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    config.update(props);
+    return config;
+  }
+
+  private static BufferedImage image(byte[] jpeg) throws IOException {
+    BufferedImage image = ImageIO.read(new ByteArrayInputStream(jpeg));
+    assertNotNull(image, "a JPEG the JDK can decode");
+    return image;
+  }
+
+  private static long sequence(String body) {
+    Matcher m = SEQUENCE.matcher(body);
+    assertTrue(m.find(), body);
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void aSimulatedCameraServesAnalysedReadingsAndFrames() throws Exception {
+    Configuration config = camera("it-sim", "sensor.id", "it-cam", "backend", "simulated", "width", 640, "height", 480,
+        "simulation.capture.ms", 20L, "max.age.ms", 100L);
+    try {
+      Gateway gateway = new Gateway(context);
+      HttpResponse<String> listed = gateway.getUntil("/api/sensors/it-cam", r -> r.statusCode() == 200, "the camera listed");
+      assertTrue(listed.body().contains("\"model\":\"imx477\""), listed.body());
+      assertTrue(listed.body().contains("\"simulated\":true"), listed.body());
+
+      HttpResponse<String> reading = gateway.getUntil("/api/sensors/it-cam/reading", r -> r.statusCode() == 200, "a reading");
+      String body = reading.body();
+      for (String value : List.of("luminosity", "sharpness", "laser_found", "frame_width", "frame_height", "frame_age_ms",
+          "capture_ms", "analysis_ms")) {
+        assertTrue(body.contains("\"" + value + "\":{\"value\":"), value + " in " + body);
+      }
+      assertTrue(body.contains("\"frame_width\":{\"value\":640.0"), body);
+      assertTrue(body.contains("\"quality\":\"simulated\""), body);
+      assertEquals(body.contains("\"laser_found\":{\"value\":1.0"), body.contains("\"laser_x\""),
+          "a position exactly when a dot was found: " + body);
+
+      HttpClient client = HttpClient.newHttpClient();
+      HttpResponse<byte[]> frame = client.send(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg")).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, frame.statusCode());
+      assertEquals("image/jpeg", frame.headers().firstValue("content-type").orElse(""));
+      BufferedImage image = image(frame.body());
+      assertEquals(640, image.getWidth());
+      assertEquals(480, image.getHeight());
+      HttpResponse<byte[]> marked = client.send(
+          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg?overlay=true")).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(640, image(marked.body()).getWidth());
+
+      assertEquals(200, gateway.get("/imx477/sensor").statusCode(), "the old system's route");
+      try (TestSensor lidar = new TestSensor(context, "it-not-camera", java.time.Duration.ZERO, java.time.Duration.ofSeconds(5),
+          () -> io.sensorgw.core.Measurement.of(io.sensorgw.api.Quality.SIMULATED,
+              java.util.Map.of("distance", io.sensorgw.api.Value.of(1, "cm")))).register(context, "tfluna")) {
+        HttpResponse<String> noFrames = gateway.getUntil("/api/sensors/it-not-camera/frame.jpg",
+            r -> r.statusCode() == 404 && r.body().contains("has no frames"), "404 for a sensor without frames");
+        assertTrue(noFrames.body().contains("it-not-camera"), noFrames.body());
+      }
+    } finally {
+      config.delete();
+    }
+  }
+
+  @Test
+  void concurrentRequestsShareOneCaptureAndASlowCaptureIsAnsweredStale() throws Exception {
+    Path dir = Files.createTempDirectory("fake-rpicam");
+    Path tools = Path.of(context.getProperty("sensorgw.repo"), "runtime/test-tools/fake-rpicam");
+    Path still = Files.copy(tools.resolve("rpicam-still"), dir.resolve("rpicam-still"), StandardCopyOption.COPY_ATTRIBUTES);
+    BufferedImage picture = new BufferedImage(320, 240, BufferedImage.TYPE_3BYTE_BGR);
+    ImageIO.write(picture, "jpg", dir.resolve("frame.jpg").toFile());
+    Files.writeString(dir.resolve("mode"), "slow 2\n");
+    Configuration config = camera("it-still", "sensor.id", "it-still", "backend", "still",
+        "still.command", still.toString(), "width", 320, "height", 240, "max.age.ms", 300L);
+    try {
+      Gateway gateway = new Gateway(context);
+      gateway.getUntil("/api/sensors/it-still", r -> r.statusCode() == 200, "the camera listed");
+      HttpClient client = HttpClient.newHttpClient();
+      List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-still/reading")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      long first = -1;
+      for (CompletableFuture<HttpResponse<String>> request : requests) {
+        HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
+        assertEquals(200, response.statusCode(), response.body());
+        long sequence = sequence(response.body());
+        if (first < 0) first = sequence;
+        assertEquals(first, sequence, "all ten got the same capture");
+      }
+      assertEquals(1, pids(dir).size(), "ten concurrent requests, one rpicam-still process");
+
+      // Older than max age: the next read starts a (2 s) capture and is answered at once, stale.
+      Files.writeString(dir.resolve("mode"), "slow 30\n");
+      long firstSequence = first;
+      Gateway.await(() -> {
+        try {
+          return gateway.get("/api/sensors/it-still/reading").body().contains("\"quality\":\"stale\"");
+        } catch (IOException e) {
+          return false;
+        }
+      }, "a stale answer");
+      Gateway.await(() -> pids(dir).size() == 2, "one refresh started");
+      long capturing = pids(dir).get(1);
+      HttpResponse<String> stale = gateway.get("/api/sensors/it-still/reading");
+      assertTrue(ProcessHandle.of(capturing).map(ProcessHandle::isAlive).orElse(false),
+          "the capture is still running while we were answered");
+      assertTrue(stale.body().contains("\"quality\":\"stale\""), stale.body());
+      assertTrue(stale.body().contains("stale: "), "says how old: " + stale.body());
+      assertEquals(firstSequence, sequence(stale.body()), "the previous frame's reading");
+      assertEquals(200, gateway.get("/health").statusCode());
+      assertEquals(2, pids(dir).size(), "still one capture at a time");
+    } finally {
+      config.delete(); // stops the camera, which kills its capture process
+    }
+    Gateway.await(() -> pids(dir).stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)),
+        "no capture process left after the camera stopped");
+  }
+
+  private static List<Long> pids(Path dir) {
+    try {
+      Path file = dir.resolve("pids");
+      if (!Files.exists(file)) return List.of();
+      return Arrays.stream(Files.readString(file).split("\\s+")).filter(s -> !s.isBlank()).map(Long::parseLong).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
