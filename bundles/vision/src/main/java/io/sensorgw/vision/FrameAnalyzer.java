@@ -3,7 +3,7 @@ package io.sensorgw.vision;
 import org.opencv.core.Mat;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** The vision service. Thread-safe; OpenCV's natives are loaded before it is registered. */
+/** The vision service. Thread-safe; loads OpenCV's natives on first use ({@link OpenCv}). */
 @ProviderType
 public interface FrameAnalyzer {
   /** Analyses an 8-bit, 3-channel BGR frame (as {@code Imgcodecs.imdecode} returns it). */

@@ -25,6 +25,7 @@ public final class SyntheticScene {
   private final double offPhase;
 
   public SyntheticScene(long seed, int width, int height) {
+    OpenCv.load();
     this.width = width;
     this.height = height;
     Random random = new Random(seed);

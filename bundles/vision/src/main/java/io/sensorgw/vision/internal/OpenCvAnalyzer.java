@@ -3,6 +3,7 @@ package io.sensorgw.vision.internal;
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.FrameAnalyzer;
 import io.sensorgw.vision.LaserDot;
+import io.sensorgw.vision.OpenCv;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -37,7 +38,6 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
   }
 
   OpenCvAnalyzer(boolean parallel) {
-    OpenCvNatives.load();
     this.parallel = parallel;
     this.laserThreads = Executors.newFixedThreadPool(Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), task -> {
       Thread thread = new Thread(task, "sensorgw-vision-laser");
@@ -58,6 +58,7 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
 
   @Override
   public FrameAnalysis analyze(Mat bgr) {
+    OpenCv.load();
     if (bgr.empty() || bgr.type() != CvType.CV_8UC3) {
       throw new IllegalArgumentException("expected an 8-bit BGR frame, got " + bgr);
     }
@@ -85,6 +86,7 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
 
   @Override
   public Mat overlay(Mat bgr, FrameAnalysis analysis) {
+    OpenCv.load();
     Mat marked = bgr.clone();
     LaserDot dot = analysis.laser();
     if (dot.found()) {

@@ -31,6 +31,7 @@ public class AnalysisBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
+    io.sensorgw.vision.OpenCv.load();
     analyzer = new OpenCvAnalyzer(mode.equals("parallel"));
     SyntheticScene scene = new SyntheticScene(1, 4056, 3040);
     double t = 0;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.LaserDot;
+import io.sensorgw.vision.OpenCv;
 import io.sensorgw.vision.SyntheticScene;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +29,7 @@ class AnalyzerTest {
 
   @BeforeAll
   static void load() {
+    OpenCv.load();
     analyzer = new OpenCvAnalyzer(true);
   }
 

@@ -15,6 +15,7 @@ import io.sensorgw.core.SensorReader;
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.FrameAnalyzer;
 import io.sensorgw.vision.LaserDot;
+import io.sensorgw.vision.OpenCv;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,6 +119,7 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
 
   /** On the camera's executor: a frame, analysed once. */
   private Measurement acquire() throws Exception {
+    OpenCv.load();
     CapturedFrame frame = capture.capture();
     AnalysedFrame current = latest;
     if (current == null || current.frame.sequence() != frame.sequence()) {
@@ -177,6 +179,7 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
 
   /** Decodes, marks and encodes once per frame; later requests get the same bytes. */
   private byte[] overlay(AnalysedFrame frame) {
+    OpenCv.load();
     byte[] done = frame.overlayJpeg;
     if (done != null) return done;
     Mat bgr = Imgcodecs.imdecode(new MatOfByte(frame.frame.jpeg()), Imgcodecs.IMREAD_COLOR);

@@ -14,18 +14,24 @@ import org.opencv.imgcodecs.Imgcodecs;
  * encoded as JPEG like a real camera's output, after a plausible exposure and readout time.
  */
 final class SimulatedCapture implements Capture {
-  private final SyntheticScene scene;
+  private final long seed;
+  private final int width;
+  private final int height;
   private final Duration captureTime;
+  private SyntheticScene scene; // made on the first capture: OpenCV loads then, not at start-up
   private final long startNanos = System.nanoTime();
   private final AtomicLong sequence = new AtomicLong();
 
   SimulatedCapture(long seed, int width, int height, Duration captureTime) {
-    this.scene = new SyntheticScene(seed, width, height);
+    this.seed = seed;
+    this.width = width;
+    this.height = height;
     this.captureTime = captureTime;
   }
 
   @Override
-  public CapturedFrame capture() throws Exception {
+  public synchronized CapturedFrame capture() throws Exception {
+    if (scene == null) scene = new SyntheticScene(seed, width, height);
     Instant at = Instant.now();
     long begin = System.nanoTime();
     SyntheticScene.Frame frame = scene.render((begin - startNanos) / 1e9);
@@ -41,7 +47,7 @@ final class SimulatedCapture implements Capture {
 
   @Override
   public String describe() {
-    return "a simulated " + scene.width() + "x" + scene.height() + " scene";
+    return "a simulated " + width + "x" + height + " scene";
   }
 
   @Override

@@ -22,7 +22,7 @@ final class FakeRpicam {
   final Path vid;
 
   FakeRpicam(Path dir) throws IOException {
-    nu.pattern.OpenCV.loadLocally();
+    io.sensorgw.vision.OpenCv.load();
     Mat image = new Mat(120, 160, CvType.CV_8UC3, new Scalar(40, 80, 120));
     MatOfByte jpeg = new MatOfByte();
     Imgcodecs.imencode(".jpg", image, jpeg);
