@@ -153,6 +153,22 @@ class AnalyzerTest {
   }
 
   @Test
+  void theParallelAnalysisGivesExactlyWhatTheSequentialOneGives() {
+    SyntheticScene scene = new SyntheticScene(9, 4056, 3040);
+    Mat frame = scene.render(1.0).bgr();
+    OpenCvAnalyzer sequential = new OpenCvAnalyzer(false);
+    try {
+      FrameAnalysis a = analyzer.analyze(frame);
+      FrameAnalysis b = sequential.analyze(frame);
+      assertEquals(b.sharpness(), a.sharpness(), b.sharpness() * 1e-9);
+      assertEquals(b.luminosity(), a.luminosity(), 1e-9);
+      assertEquals(b.laser(), a.laser());
+    } finally {
+      sequential.deactivate();
+    }
+  }
+
+  @Test
   void fullResolutionSyntheticScenesAreFoundAndDeterministic() {
     SyntheticScene scene = new SyntheticScene(42, 4056, 3040);
     SyntheticScene twin = new SyntheticScene(42, 4056, 3040);
