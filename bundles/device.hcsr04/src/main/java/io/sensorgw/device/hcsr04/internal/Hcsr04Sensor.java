@@ -1,0 +1,235 @@
+package io.sensorgw.device.hcsr04.internal;
+
+import io.sensorgw.api.Quality;
+import io.sensorgw.api.Sensor;
+import io.sensorgw.api.SensorInfo;
+import io.sensorgw.api.Value;
+import io.sensorgw.core.DeviceSensor;
+import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.core.Measurement;
+import io.sensorgw.core.PublishThrottle;
+import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.core.SensorReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HC-SR04 behind a BLE bridge. Each notification becomes a reading (distance in cm and m, or
+ * quality error out of 2-400 cm); malformed payloads are counted and skipped. Silent for three
+ * times the expected interval, the sensor is stale (state error, reads fail fast). The connection
+ * is watched; a lost device, adapter or bus is retried with backoff until it is back.
+ */
+@Component(
+    service = Sensor.class,
+    configurationPid = Hcsr04Sensor.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    property = {Sensor.SENSOR_MODEL + "=hcsr04", Sensor.SENSOR_KIND + "=distance"})
+@Designate(ocd = Hcsr04Config.class, factory = true)
+public class Hcsr04Sensor extends DeviceSensor {
+  static final String PID = "io.sensorgw.device.hcsr04";
+  private static final Logger LOG = LoggerFactory.getLogger(Hcsr04Sensor.class);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
+  private static final long MAX_BACKOFF_MS = 10_000;
+
+  private final SensorInfo info;
+  private final Hcsr04Config config;
+  private final Payload payload;
+  private final boolean simulated;
+  private final AtomicLong notifications = new AtomicLong();
+  private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong outOfRange = new AtomicLong();
+  private final AtomicLong reconnects = new AtomicLong();
+  private final AtomicLong lastNotificationNanos = new AtomicLong(System.nanoTime());
+  private volatile boolean closed;
+  private volatile boolean stale;
+  private volatile BleBridge bridge;
+
+  @Activate
+  public Hcsr04Sensor(Hcsr04Config config, @Reference ReadingPublisher publisher) {
+    String id = config.sensor_id();
+    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
+    this.config = config;
+    this.payload = new Payload(config.payload_format(), config.temperature_c());
+    this.simulated = switch (config.mode()) {
+      case "simulated" -> true;
+      case "ble" -> false;
+      default -> throw new IllegalArgumentException("HC-SR04 " + id + ": mode must be ble or simulated, was " + config.mode());
+    };
+    if (!simulated && config.device_address().isBlank() && config.device_name().isBlank()) {
+      throw new IllegalArgumentException("HC-SR04 " + id + ": give device.address or device.name");
+    }
+    info = new SensorInfo(id, "hcsr04", "distance", simulated, Duration.ofMillis(config.max_age_ms()),
+        simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget(config));
+    // Two threads: the connection (or simulation) loop, and decoding notifications off D-Bus's thread.
+    ManagedExecutor executor = new ManagedExecutor(id, 2, 256);
+    PublishThrottle throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
+    attach(SensorReader.streaming(info, executor, Duration.ofMillis(Math.max(500, 5 * config.expected_interval_ms())),
+        throttle), executor);
+    executor.submit(() -> {
+      if (simulated) simulate();
+      else connectLoop();
+      return null;
+    });
+    executor.scheduleAtFixedRate(() -> {
+      watchSilence();
+      return null;
+    }, Duration.ofMillis(config.expected_interval_ms()), Duration.ofMillis(config.expected_interval_ms()));
+  }
+
+  private static String describeTarget(Hcsr04Config config) {
+    return (config.device_address().isBlank() ? "'" + config.device_name() + "'" : config.device_address())
+        + " on " + config.adapter();
+  }
+
+  @Deactivate
+  void deactivate() {
+    closed = true;
+    BleBridge current = bridge;
+    if (current != null) current.close();
+    if (!detach(CLOSE_WAIT)) LOG.warn("HC-SR04 {}: threads did not stop within {}", info.id(), CLOSE_WAIT);
+  }
+
+  /** From D-Bus's thread: enqueue only. */
+  private void onValue(byte[] value) {
+    try {
+      executor().submit(() -> {
+        accept(value);
+        return null;
+      });
+    } catch (RuntimeException e) {
+      malformed.incrementAndGet(); // queue full or closing: dropped, counted
+    }
+  }
+
+  /** Decodes one payload into a reading; never throws. */
+  void accept(byte[] value) {
+    notifications.incrementAndGet();
+    lastNotificationNanos.set(System.nanoTime());
+    stale = false;
+    double cm;
+    try {
+      cm = payload.centimetres(value);
+    } catch (Payload.Malformed e) {
+      malformed.incrementAndGet();
+      LOG.debug("HC-SR04 {}: skipped a payload: {}", info.id(), e.getMessage());
+      return;
+    }
+    Quality ok = simulated ? Quality.SIMULATED : Quality.OK;
+    Map<String, Value> values = new LinkedHashMap<>();
+    Measurement measurement;
+    if (Payload.inRange(cm)) {
+      values.put("distance", Value.of(Math.round(cm * 10) / 10.0, "cm"));
+      values.put("distance_m", Value.of(Math.round(cm * 10) / 1000.0, "m"));
+      measurement = Measurement.of(ok, values);
+    } else {
+      outOfRange.incrementAndGet();
+      measurement = new Measurement(values, Quality.ERROR, String.format(java.util.Locale.ROOT,
+          "out of range: %.1f cm (the HC-SR04 measures %.0f-%.0f cm; no echo reads as far)", cm, Payload.MIN_CM, Payload.MAX_CM));
+    }
+    reader().offer(measurement, Instant.now(), Duration.ZERO);
+  }
+
+  private void watchSilence() {
+    long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastNotificationNanos.get());
+    if (!stale && !closed && silentMs > 3 * config.expected_interval_ms()) {
+      stale = true;
+      reader().fail(new IOException("stale: no notification for " + silentMs + " ms (expected every "
+          + config.expected_interval_ms() + " ms)"));
+    }
+  }
+
+  private void simulate() {
+    SimulatedTarget target = new SimulatedTarget(config.simulation_seed());
+    long period = TimeUnit.MILLISECONDS.toNanos(66); // the HC-SR04's ~15 Hz measurement cycle
+    long next = System.nanoTime();
+    while (!closed) {
+      long echo = target.nextEchoMicros(config.temperature_c());
+      accept(encode(echo));
+      next += period;
+      LockSupport.parkNanos(next - System.nanoTime());
+      if (Thread.currentThread().isInterrupted()) return;
+    }
+  }
+
+  /** A simulated echo as the configured bridge would send it. */
+  private byte[] encode(long echoMicros) {
+    double cm = echoMicros * Payload.speedOfSound(config.temperature_c()) / 20_000.0;
+    return switch (config.payload_format()) {
+      case "uint16le-mm" -> ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) Math.min(65535, Math.round(cm * 10))).array();
+      case "float32le-cm" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) cm).array();
+      case "uint32le-echo-us" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) echoMicros).array();
+      default -> String.format(java.util.Locale.ROOT, "%.1f", cm).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    };
+  }
+
+  private void connectLoop() {
+    long backoffMs = 500;
+    boolean reportedDown = false;
+    while (!closed) {
+      BleBridge attempt = new BleBridge(config.dbus_address(), config.adapter(), config.device_address(),
+          config.device_name(), config.service_uuid(), config.characteristic_uuid());
+      try {
+        attempt.start(this::onValue);
+        bridge = attempt;
+        lastNotificationNanos.set(System.nanoTime());
+        LOG.info("HC-SR04 {}: notifications from {}", info.id(), attempt.describe());
+        backoffMs = 500;
+        reportedDown = false;
+        while (!closed && attempt.connected()) {
+          if (!pause(1000)) return;
+        }
+        if (!closed) throw new IOException("device disconnected or gone");
+      } catch (Exception e) {
+        if (closed) break;
+        reader().fail(e);
+        if (!reportedDown) {
+          LOG.warn("HC-SR04 {}: {}; retrying with backoff", info.id(), e.getMessage());
+          reportedDown = true;
+        }
+        reconnects.incrementAndGet();
+      } finally {
+        bridge = null;
+        attempt.close();
+      }
+      if (!pause(backoffMs)) return;
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    }
+  }
+
+  private boolean pause(long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    while (!closed && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      if (Thread.currentThread().isInterrupted()) return false;
+    }
+    return !closed;
+  }
+
+  @Override
+  protected Map<String, Number> deviceStatistics() {
+    Map<String, Number> stats = new LinkedHashMap<>();
+    stats.put("notifications", notifications.get());
+    stats.put("malformed", malformed.get());
+    stats.put("outOfRange", outOfRange.get());
+    stats.put("reconnects", reconnects.get());
+    BleBridge current = bridge;
+    if (current != null) stats.put("dbusSignals", current.signals());
+    return stats;
+  }
+}

@@ -1,0 +1,137 @@
+package io.sensorgw.itest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Sensor;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Hashtable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.test.common.annotation.InjectBundleContext;
+import org.osgi.test.common.annotation.InjectService;
+import org.osgi.test.junit5.context.BundleContextExtension;
+import org.osgi.test.junit5.service.ServiceExtension;
+
+/**
+ * The HC-SR04 driver against a real D-Bus: a private dbus-daemon with BlueZ emulated by
+ * python3-dbusmock's bluez5 template and the bridge's GATT service and characteristic
+ * (runtime/test-tools/ble-mock), notifications sent as PropertiesChanged on Value.
+ */
+@ExtendWith({BundleContextExtension.class, ServiceExtension.class})
+class Hcsr04BleTest {
+  private static final String ADDRESS = "24:0A:C4:12:34:56";
+
+  @InjectBundleContext BundleContext context;
+  @InjectService ConfigurationAdmin configAdmin;
+
+  private Sensor sensor(String id) {
+    try {
+      Collection<ServiceReference<Sensor>> refs = context.getServiceReferences(Sensor.class, "(sensor.id=" + id + ")");
+      return refs.isEmpty() ? null : context.getService(refs.iterator().next());
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private long statistic(String id, String name) {
+    Sensor sensor = sensor(id);
+    return sensor == null ? -1 : sensor.statistics().getOrDefault(name, -1).longValue();
+  }
+
+  @Test
+  void notificationsBecomeReadingsAndALostDeviceRecoversAlone() throws Exception {
+    Path helper = Path.of(context.getProperty("sensorgw.repo"), "runtime/test-tools/ble-mock/bluez_hcsr04.py");
+    Process bluez = new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    BufferedReader replies = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8));
+    Writer commands = new OutputStreamWriter(bluez.getOutputStream(), StandardCharsets.UTF_8);
+    AtomicBoolean present = new AtomicBoolean(true);
+    AtomicBoolean running = new AtomicBoolean(true);
+    Configuration config = null;
+    Thread bridge = null;
+    try {
+      String[] ready = replies.readLine().split(" ");
+      assertEquals("ready", ready[0], "the emulated BlueZ started");
+      config = configAdmin.getFactoryConfiguration("io.sensorgw.device.hcsr04", "it-ble", "?");
+      Hashtable<String, Object> props = new Hashtable<>();
+      props.put("sensor.id", "it-sonar");
+      props.put("mode", "ble");
+      props.put("device.address", ADDRESS);
+      props.put("dbus.address", ready[1]);
+      props.put("payload.format", "uint16le-mm");
+      props.put("expected.interval.ms", 200L);
+      props.put("max.age.ms", 1000L);
+      config.update(props);
+      // The bridge: a reading every 100 ms while the device is there (1234 mm).
+      bridge = new Thread(() -> {
+        while (running.get()) {
+          if (present.get()) send(commands, "notify d204");
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+      }, "it-ble-bridge");
+      bridge.setDaemon(true);
+      bridge.start();
+
+      Gateway gateway = new Gateway(context);
+      Gateway.await(() -> statistic("it-sonar", "notifications") > 0, "notifications reach the driver",
+          () -> " " + (sensor("it-sonar") == null ? "no sensor" : sensor("it-sonar").statistics()));
+      HttpResponse<String> reading = gateway.getUntil("/hcsr04/sensor",
+          r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""), "a reading from the BLE notifications");
+      assertTrue(reading.body().contains("\"distance\":{\"value\":123.4,\"unit\":\"cm\"}"), reading.body());
+      assertTrue(reading.body().contains("\"distance_m\":{\"value\":1.234,\"unit\":\"m\"}"), reading.body());
+
+      // A payload of the wrong length is counted and skipped; the callback survives it.
+      long malformedBefore = statistic("it-sonar", "malformed");
+      send(commands, "notify 01");
+      Gateway.await(() -> statistic("it-sonar", "malformed") > malformedBefore, "the malformed payload counted");
+
+      // The device goes out of range: the sensor reports an error, then recovers by itself.
+      long reconnectsBefore = statistic("it-sonar", "reconnects");
+      present.set(false);
+      send(commands, "remove");
+      gateway.getUntil("/health", r -> r.body().contains("\"it-sonar\":\"error\"") || r.body().contains("\"id\":\"it-sonar\",\"state\":\"error\""),
+          "the sensor in error");
+      present.set(true);
+      send(commands, "add");
+      Gateway.await(() -> statistic("it-sonar", "reconnects") > reconnectsBefore, "a reconnect");
+      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+          "readings again after the device came back");
+    } finally {
+      running.set(false);
+      if (bridge != null) bridge.join(2000);
+      if (config != null) config.delete();
+      send(commands, "quit");
+      bluez.destroy();
+      bluez.waitFor(10, TimeUnit.SECONDS);
+    }
+    // Deactivated: no thread of the sensor left behind.
+    Gateway.await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("sensorgw-it-sonar")),
+        "the sensor's threads gone");
+  }
+
+  private static void send(Writer commands, String line) {
+    try {
+      synchronized (commands) {
+        commands.write(line + "\n");
+        commands.flush();
+      }
+    } catch (IOException e) {
+      // the helper is gone; the test's assertions will say what failed
+    }
+  }
+}
