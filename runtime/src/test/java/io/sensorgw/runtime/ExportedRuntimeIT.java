@@ -118,6 +118,11 @@ class ExportedRuntimeIT {
     assertTrue(imu.body().contains("\"quality\":\"simulated\""), imu.body());
     assertTrue(imu.body().contains("\"accel_z\":{\"value\":"), imu.body());
 
+    HttpResponse<String> sonar = awaitResponse("/hcsr04/sensor", r -> r.statusCode() == 200,
+        "simulated HC-SR04 reading");
+    assertTrue(sonar.body().contains("\"sensor\":\"hcsr04-1\""), sonar.body());
+    assertTrue(sonar.body().contains("\"quality\":\"simulated\"") || sonar.body().contains("\"quality\":\"error\""), sonar.body());
+
     HttpResponse<String> camera = awaitResponse("/imx477/sensor", r -> r.statusCode() == 200,
         "simulated camera reading");
     assertTrue(camera.body().contains("\"luminosity\":{\"value\":"), camera.body());
