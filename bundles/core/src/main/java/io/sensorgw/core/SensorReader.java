@@ -70,6 +70,7 @@ public final class SensorReader implements AutoCloseable {
   private CompletableFuture<Reading> inFlight; // guarded by lock
   private CompletableFuture<Reading> nextOffered; // streaming devices; guarded by lock
   private volatile Reading latest;
+  private volatile Throwable failure; // a streaming device's failure, until it offers again
   private volatile SensorState state = SensorState.STARTING;
   private volatile ScheduledFuture<?> sampling;
   private volatile boolean closed;
@@ -185,6 +186,8 @@ public final class SensorReader implements AutoCloseable {
 
   // Called with lock held.
   private CompletableFuture<Reading> awaitOffer() {
+    Throwable failed = failure;
+    if (failed != null) return CompletableFuture.failedFuture(failed);
     if (nextOffered == null || nextOffered.isDone()) {
       acquisitions.increment();
       CompletableFuture<Reading> next = new CompletableFuture<>();
@@ -256,6 +259,7 @@ public final class SensorReader implements AutoCloseable {
             acquisitionTime,
             measurement.message());
     latest = reading;
+    failure = null;
     state = SensorState.OK;
     CompletableFuture<Reading> waiting;
     synchronized (lock) {
@@ -278,10 +282,12 @@ public final class SensorReader implements AutoCloseable {
 
   /**
    * Marks the device failed, e.g. when its port disappeared: the cached value is dropped, so no
-   * stale value passes for fresh, and reads waiting for a streaming device fail with {@code cause}.
+   * stale value passes for fresh, and reads of a streaming device, waiting or new, fail with
+   * {@code cause} at once until the device offers a reading again.
    */
   public void fail(Throwable cause) {
     latest = null;
+    failure = cause;
     if (!closed) state = SensorState.ERROR;
     CompletableFuture<Reading> waiting;
     synchronized (lock) {

@@ -117,6 +117,20 @@ class SensorReaderTest {
   }
 
   @Test
+  void aFailedStreamingDeviceFailsReadsAtOnceUntilItOffersAgain() throws Exception {
+    SensorReader reader = SensorReader.streaming(info(Duration.ofMillis(100)), executor, Duration.ofSeconds(30), published::add);
+    reader.fail(new java.io.IOException("stale: no notification for 700 ms"));
+    CompletableFuture<Reading> read = reader.read();
+    assertTrue(read.isDone(), "no waiting for a device known to be failed");
+    ExecutionException error = assertThrows(ExecutionException.class, read::get);
+    assertEquals("stale: no notification for 700 ms", error.getCause().getMessage());
+    assertEquals(SensorState.ERROR, reader.state());
+    reader.offer(measure(), java.time.Instant.now(), Duration.ZERO);
+    assertEquals(SensorState.OK, reader.state());
+    assertEquals(1, reader.read().get(5, TimeUnit.SECONDS).sequence(), "back");
+  }
+
+  @Test
   void slowDeviceTimesOutAndTheNextReadTriesAgain() throws Exception {
     CountDownLatch interrupted = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
@@ -210,15 +224,17 @@ class SensorReaderTest {
   void streamingFailEndsWaitingReadsAtOnceAndDropsTheCache() throws Exception {
     SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor,
         Duration.ofSeconds(30), published::add);
+    CompletableFuture<Reading> waiting = reader.read();
+    assertTrue(!waiting.isDone(), "nothing offered yet: the read waits");
+    reader.fail(new java.io.IOException("still gone"));
+    ExecutionException error = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+    assertEquals("still gone", error.getCause().getMessage());
+
     reader.offer(measure(), Instant.now(), Duration.ZERO);
     reader.fail(new java.io.IOException("port gone"));
     assertEquals(SensorState.ERROR, reader.state());
-    CompletableFuture<Reading> waiting = reader.read();
-    assertTrue(!waiting.isDone(), "the failed device's last reading is not served");
-    reader.fail(new java.io.IOException("still gone"));
-    ExecutionException error = assertThrows(ExecutionException.class,
-        () -> waiting.get(5, TimeUnit.SECONDS));
-    assertEquals("still gone", error.getCause().getMessage());
+    CompletableFuture<Reading> after = reader.read();
+    assertTrue(after.isCompletedExceptionally(), "the failed device's last reading is not served");
   }
 
   @Test

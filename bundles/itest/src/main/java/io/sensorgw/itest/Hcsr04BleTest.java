@@ -55,12 +55,13 @@ class Hcsr04BleTest {
   }
 
   @Test
-  void notificationsBecomeReadingsAndALostDeviceRecoversAlone() throws Exception {
+  void notificationsBecomeReadingsAndSilenceOrALostDeviceRecoversAlone() throws Exception {
     Path helper = Path.of(context.getProperty("sensorgw.repo"), "runtime/test-tools/ble-mock/bluez_hcsr04.py");
     Process bluez = new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS).redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader replies = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8));
     Writer commands = new OutputStreamWriter(bluez.getOutputStream(), StandardCharsets.UTF_8);
     AtomicBoolean present = new AtomicBoolean(true);
+    AtomicBoolean quiet = new AtomicBoolean(false);
     AtomicBoolean running = new AtomicBoolean(true);
     Configuration config = null;
     Thread bridge = null;
@@ -80,7 +81,7 @@ class Hcsr04BleTest {
       // The bridge: a reading every 100 ms while the device is there (1234 mm).
       bridge = new Thread(() -> {
         while (running.get()) {
-          if (present.get()) send(commands, "notify d204");
+          if (present.get() && !quiet.get()) send(commands, "notify d204");
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
       }, "it-ble-bridge");
@@ -94,6 +95,15 @@ class Hcsr04BleTest {
           r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""), "a reading from the BLE notifications");
       assertTrue(reading.body().contains("\"distance\":{\"value\":123.4,\"unit\":\"cm\"}"), reading.body());
       assertTrue(reading.body().contains("\"distance_m\":{\"value\":1.234,\"unit\":\"m\"}"), reading.body());
+
+      // A bridge that goes quiet (still connected): after 3 x 200 ms the sensor is stale.
+      quiet.set(true);
+      HttpResponse<String> stale = gateway.getUntil("/api/sensors/it-sonar/reading",
+          r -> r.statusCode() == 503 && r.body().contains("stale: no notification"), "the sensor stale");
+      assertTrue(stale.body().contains("expected every 200 ms"), stale.body());
+      quiet.set(false);
+      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+          "readings again when the bridge speaks");
 
       // A payload of the wrong length is counted and skipped; the callback survives it.
       long malformedBefore = statistic("it-sonar", "malformed");
