@@ -8,6 +8,8 @@ one device with the ESP32 BLE_notify GATT service and characteristic, then print
   notify HEX    the characteristic's Value changes to these bytes (a notification)
   remove        the device disappears (out of range)
   add           it comes back
+  power-off     the adapter loses power (connections drop)
+  power-on      it is back
   quit          stop everything
 
 Usage: bluez_hcsr04.py DEVICE_ADDRESS [SERVICE_UUID CHARACTERISTIC_UUID]
@@ -79,6 +81,13 @@ def run(words):
             dbus.ObjectPath(state['device']))
     elif words[0] == 'add':
         state['device'], state['service'], state['char'] = add_device()
+    elif words[0] in ('power-off', 'power-on'):
+        on = dbus.Boolean(words[0] == 'power-on')
+        dbus.Interface(bus.get_object('org.bluez', '/org/bluez/hci0'), dbusmock.MOCK_IFACE).UpdateProperties(
+            'org.bluez.Adapter1', {'Powered': on})
+        if not on:  # powering off drops every connection
+            dbus.Interface(bus.get_object('org.bluez', state['device']), dbusmock.MOCK_IFACE).UpdateProperties(
+                'org.bluez.Device1', {'Connected': dbus.Boolean(False)})
 
 
 state['device'], state['service'], state['char'] = add_device()

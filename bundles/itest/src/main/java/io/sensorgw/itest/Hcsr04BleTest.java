@@ -121,6 +121,17 @@ class Hcsr04BleTest {
       Gateway.await(() -> statistic("it-sonar", "reconnects") > reconnectsBefore, "a reconnect");
       gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
           "readings again after the device came back");
+
+      // The adapter loses power: error with the reason; power back: readings again.
+      present.set(false); // no radio, no notifications
+      send(commands, "power-off");
+      gateway.getUntil("/api/sensors/it-sonar/reading",
+          r -> r.statusCode() == 503 && (r.body().contains("powered off") || r.body().contains("disconnected")),
+          "the sensor in error while the adapter is off");
+      send(commands, "power-on");
+      present.set(true);
+      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+          "readings again after the adapter came back");
     } finally {
       running.set(false);
       if (bridge != null) bridge.join(2000);

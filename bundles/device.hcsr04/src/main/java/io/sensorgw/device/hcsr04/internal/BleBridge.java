@@ -22,6 +22,7 @@ import org.freedesktop.dbus.types.Variant;
  */
 final class BleBridge implements AutoCloseable {
   private static final String BLUEZ = "org.bluez";
+  private static final String ADAPTER = "org.bluez.Adapter1";
   private static final String DEVICE = "org.bluez.Device1";
   private static final String SERVICE = "org.bluez.GattService1";
   private static final String CHARACTERISTIC = "org.bluez.GattCharacteristic1";
@@ -72,10 +73,13 @@ final class BleBridge implements AutoCloseable {
     characteristic.StartNotify();
   }
 
-  /** True while the device is still known to BlueZ and connected. */
+  /** True while the adapter is powered and the device is still known to BlueZ and connected. */
   boolean connected() throws IOException {
-    Map<String, Map<String, Variant<?>>> device = managedObjects().get(new DBusPath(devicePath));
-    return device != null && device.containsKey(DEVICE) && Boolean.TRUE.equals(value(device.get(DEVICE), "Connected"));
+    Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects = managedObjects();
+    Map<String, Map<String, Variant<?>>> adapterObject = objects.get(new DBusPath("/org/bluez/" + adapter));
+    Map<String, Map<String, Variant<?>>> device = objects.get(new DBusPath(devicePath));
+    return adapterObject != null && Boolean.TRUE.equals(value(adapterObject.get(ADAPTER), "Powered"))
+        && device != null && device.containsKey(DEVICE) && Boolean.TRUE.equals(value(device.get(DEVICE), "Connected"));
   }
 
   private Map<DBusPath, Map<String, Map<String, Variant<?>>>> managedObjects() throws IOException {
@@ -88,8 +92,10 @@ final class BleBridge implements AutoCloseable {
 
   private String findDevice(Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects) throws IOException {
     String prefix = "/org/bluez/" + adapter + "/";
-    if (objects.keySet().stream().noneMatch(p -> p.getPath().equals("/org/bluez/" + adapter))) {
-      throw new IOException("no Bluetooth adapter " + adapter);
+    Map<String, Map<String, Variant<?>>> adapterObject = objects.get(new DBusPath("/org/bluez/" + adapter));
+    if (adapterObject == null || !adapterObject.containsKey(ADAPTER)) throw new IOException("no Bluetooth adapter " + adapter);
+    if (!Boolean.TRUE.equals(value(adapterObject.get(ADAPTER), "Powered"))) {
+      throw new IOException("Bluetooth adapter " + adapter + " is powered off");
     }
     for (Map.Entry<DBusPath, Map<String, Map<String, Variant<?>>>> entry : objects.entrySet()) {
       Map<String, Variant<?>> device = entry.getValue().get(DEVICE);

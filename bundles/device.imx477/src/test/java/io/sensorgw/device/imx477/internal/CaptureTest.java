@@ -124,6 +124,14 @@ class CaptureTest {
   }
 
   @Test
+  void aMissingUsbCameraIsAClearError() {
+    V4l2Capture usb = new V4l2Capture(99, 640, 480);
+    IOException error = assertThrows(IOException.class, usb::capture);
+    assertEquals("cannot open /dev/video99", error.getMessage());
+    usb.close();
+  }
+
+  @Test
   void theMjpegSplitterFindsEveryImageAcrossAnyChunking() {
     byte[] a = {(byte) 0xFF, (byte) 0xD8, 1, 2, (byte) 0xFF, 3, (byte) 0xFF, (byte) 0xD9};
     byte[] b = {(byte) 0xFF, (byte) 0xD8, 9, (byte) 0xFF, (byte) 0xD9};
