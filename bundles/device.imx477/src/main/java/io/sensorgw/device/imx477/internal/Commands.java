@@ -17,6 +17,13 @@ final class Commands {
     return line;
   }
 
+  /** ": <the last {@code max} characters of a process's stderr file>", or "" when it wrote none. */
+  static String stderrTail(java.nio.file.Path err, int max) throws java.io.IOException {
+    String text = java.nio.file.Files.readString(err).strip();
+    if (text.isEmpty()) return "";
+    return ": " + (text.length() > max ? "..." + text.substring(text.length() - max) : text);
+  }
+
   /** Kills a process and everything it started (a shell's children would outlive it otherwise). */
   static void kill(Process process) {
     process.descendants().forEach(ProcessHandle::destroyForcibly);

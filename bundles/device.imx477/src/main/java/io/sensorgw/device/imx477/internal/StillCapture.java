@@ -1,7 +1,6 @@
 package io.sensorgw.device.imx477.internal;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,29 +55,23 @@ final class StillCapture implements Capture {
         Commands.kill(process);
         killed.incrementAndGet();
         throw new IOException(command.get(0) + " did not finish within " + timeout.toMillis() + " ms; killed"
-            + stderr(err));
+            + Commands.stderrTail(err, 500));
       }
       Duration took = Duration.ofNanos(System.nanoTime() - begin);
       byte[] jpeg = Files.readAllBytes(out);
       if (process.exitValue() != 0) {
         failed.incrementAndGet();
-        throw new IOException(command.get(0) + " exited with " + process.exitValue() + stderr(err));
+        throw new IOException(command.get(0) + " exited with " + process.exitValue() + Commands.stderrTail(err, 500));
       }
       if (jpeg.length < 4 || (jpeg[0] & 0xFF) != 0xFF || (jpeg[1] & 0xFF) != 0xD8) {
         failed.incrementAndGet();
-        throw new IOException(command.get(0) + " wrote no JPEG (" + jpeg.length + " bytes)" + stderr(err));
+        throw new IOException(command.get(0) + " wrote no JPEG (" + jpeg.length + " bytes)" + Commands.stderrTail(err, 500));
       }
       return new CapturedFrame(sequence.incrementAndGet(), jpeg, at, took);
     } finally {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
     }
-  }
-
-  private static String stderr(Path err) throws IOException {
-    String text = new String(Files.readAllBytes(err), StandardCharsets.UTF_8).strip();
-    if (text.isEmpty()) return "";
-    return ": " + (text.length() > 500 ? "..." + text.substring(text.length() - 500) : text);
   }
 
   @Override

@@ -70,7 +70,7 @@ final class StreamCapture implements Capture {
         if (closed) break;
         running.waitFor(2, TimeUnit.SECONDS);
         String exit = running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
-        lastFailure = command.get(0) + " " + exit + tail(err);
+        lastFailure = command.get(0) + " " + exit + Commands.stderrTail(err, 300);
         if (sequence.get() > framesBefore) backoffMs = 250; // it worked for a while: retry soon
         Commands.kill(running);
       } catch (IOException | InterruptedException e) {
@@ -113,12 +113,6 @@ final class StreamCapture implements Capture {
       }
     }
     return false;
-  }
-
-  private static String tail(Path err) throws IOException {
-    String text = Files.readString(err).strip();
-    if (text.isEmpty()) return "";
-    return ": " + (text.length() > 300 ? "..." + text.substring(text.length() - 300) : text);
   }
 
   /** The latest frame; before the first one, waits for it up to the first-frame timeout. */
