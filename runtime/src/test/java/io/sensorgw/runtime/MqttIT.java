@@ -224,6 +224,22 @@ class MqttIT {
   }
 
   @Test
+  void aStoppedGatewaySaysOfflineItself() throws Exception {
+    try (Mosquitto broker = Mosquitto.plain(temp.resolve("broker"))) {
+      Path home = home("gw", "broker.uris=" + broker.uri(), "keep.alive.s=60"); // the will would take 90 s
+      try (Subscriber subscriber = new Subscriber(broker.uri(), "sensorgw/it/status")) {
+        RunningGateway gateway = new RunningGateway(home);
+        await(() -> subscriber.messages.stream().anyMatch(m -> m.payload().equals("online")), "online", () -> "");
+        gateway.close(); // SIGTERM: the bundle stops and publishes offline before disconnecting
+        int exit = gateway.process.exitValue();
+        assertTrue(exit == 0 || exit == 143, "a clean stop on SIGTERM, exit " + exit);
+        await(() -> subscriber.messages.get(subscriber.messages.size() - 1).payload().equals("offline"),
+            "offline from the stopping gateway", () -> subscriber.messages.toString());
+      }
+    }
+  }
+
+  @Test
   void aKilledGatewayLeavesOfflineOnItsStatusTopic() throws Exception {
     try (Mosquitto broker = Mosquitto.plain(temp.resolve("broker"))) {
       Path home = home("gw", "broker.uris=" + broker.uri(), "keep.alive.s=2");
