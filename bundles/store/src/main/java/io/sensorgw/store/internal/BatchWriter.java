@@ -119,7 +119,7 @@ final class BatchWriter implements AutoCloseable {
           return;
         }
         LOG.warn("Store: writing {} readings failed ({}); retrying in {} ms, backlog {}",
-            batch.size(), e.getMessage(), backoffMs, backlog());
+            batch.size(), Failures.describe(e), backoffMs, backlog());
         pause(backoffMs);
         backoffMs = Math.min(10_000, backoffMs * 2);
       }

@@ -76,7 +76,7 @@ public class ReadingStore implements ReadingListener, MetricsSource {
         pool.close();
         throw e;
       }
-      LOG.warn("Store: {} unreachable at start ({}); readings wait in the backlog", where, e.getMessage());
+      LOG.warn("Store: {} unreachable at start ({}); readings wait in the backlog", where, Failures.describe(e));
     }
     history = new History(pool);
     writer = new BatchWriter(pool, Math.max(1, config.batch_size()), Duration.ofMillis(config.max_delay_ms()),

@@ -26,12 +26,17 @@ public class AnalysisBenchmark {
   @Param({"parallel", "sequential"})
   public String mode;
 
+  /** OpenCV's own worker threads (pthreads): 0 = its default, one per core. */
+  @Param({"0"})
+  public int opencvThreads;
+
   private OpenCvAnalyzer analyzer;
   private Mat frame;
 
   @Setup(Level.Trial)
   public void setUp() {
     io.sensorgw.vision.OpenCv.load();
+    if (opencvThreads > 0) org.opencv.core.Core.setNumThreads(opencvThreads);
     analyzer = new OpenCvAnalyzer(mode.equals("parallel"));
     SyntheticScene scene = new SyntheticScene(1, 4056, 3040);
     double t = 0;
