@@ -390,7 +390,6 @@ final class Spool implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    dirty = true;
     closedSync();
   }
 

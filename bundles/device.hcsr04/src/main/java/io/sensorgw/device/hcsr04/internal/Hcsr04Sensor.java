@@ -53,6 +53,7 @@ public class Hcsr04Sensor extends DeviceSensor {
   private final boolean simulated;
   private final AtomicLong notifications = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong outOfRange = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong lastNotificationNanos = new AtomicLong(System.nanoTime());
@@ -113,12 +114,12 @@ public class Hcsr04Sensor extends DeviceSensor {
         return null;
       });
     } catch (RuntimeException e) {
-      malformed.incrementAndGet(); // queue full or closing: dropped, counted
+      dropped.incrementAndGet(); // queue full or closing: dropped, counted
     }
   }
 
   /** Decodes one payload into a reading; never throws. */
-  void accept(byte[] value) {
+  private void accept(byte[] value) {
     notifications.incrementAndGet();
     lastNotificationNanos.set(System.nanoTime());
     stale = false;
@@ -226,6 +227,7 @@ public class Hcsr04Sensor extends DeviceSensor {
     Map<String, Number> stats = new LinkedHashMap<>();
     stats.put("notifications", notifications.get());
     stats.put("malformed", malformed.get());
+    stats.put("notificationsDropped", dropped.get());
     stats.put("outOfRange", outOfRange.get());
     stats.put("reconnects", reconnects.get());
     BleBridge current = bridge;
