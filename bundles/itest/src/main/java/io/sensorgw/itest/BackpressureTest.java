@@ -9,6 +9,7 @@ import io.sensorgw.api.Sensor;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -154,32 +155,72 @@ class BackpressureTest {
   }
 
   /**
-   * Over HTTP/1.1 Jetty cannot see a client close a connection whose request is suspended until
-   * it next writes to it (it does not read while a request is in progress). So a client that left
-   * must never cost a permit or a place for longer than its work: nothing leaks, and the gateway
-   * notices at the latest when it answers.
+   * A client that closes its connection gives back what it held at once, not when its device
+   * answers: its place in the queue (closed with FIN) and its permit (closed with RST), while the
+   * device is still busy. The permit is really free: the next request is admitted and answered.
    */
   @Test
-  void clientsThatLeaveLeakNoPermitAndNoPlace() throws Exception {
+  void aClientThatLeavesGivesBackItsPlaceAndItsPermitAtOnce() throws Exception {
     configure("permits", 1, "max.wait.ms", 60_000);
     Gateway.await(() -> figure("limit") == 1, "limit 1 applied");
     Gateway gateway = new Gateway(context);
+    URI reading = gateway.uri("/api/sensors/it-held/reading");
     try (TestSensor held = heldSensor("it-held")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-held"), "held sensor listed");
       Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
-      long completed = figure("completed");
-      Socket running = open(gateway.uri("/api/sensors/it-held/reading"));
+      long abandoned = figure("abandonedWhileWaiting");
+      long released = figure("releasedOnDisconnect");
+      Socket running = open(reading);
       Gateway.await(() -> figure("inFlight") == 1, "first request holds the permit");
-      Socket waiting = open(gateway.uri("/api/sensors/it-held/reading"));
+      Socket waiting = open(reading);
       Gateway.await(() -> figure("waiting") == 1, "second request queued");
+
       waiting.close();
+      Gateway.await(() -> figure("waiting") == 0 && figure("abandonedWhileWaiting") == abandoned + 1,
+          "the waiting client's place given back", () -> " " + limiter());
+      assertEquals(1, figure("inFlight"), "the running request still holds its permit");
+
+      running.setSoLinger(true, 0); // close with a reset
       running.close();
-      gate.countDown(); // the device answers; both responses go to clients that left
-      Gateway.await(() -> figure("completed") == completed + 2 && figure("inFlight") == 0 && figure("waiting") == 0,
-          "both permits returned", () -> " " + limiter());
-      // The permit really is free: a new request is admitted at once and succeeds.
-      assertEquals(200, gateway.get("/api/sensors/it-held/reading").statusCode());
-      Gateway.await(() -> figure("inFlight") == 0, "and returns its permit");
+      Gateway.await(() -> figure("inFlight") == 0 && figure("releasedOnDisconnect") == released + 1,
+          "the running client's permit given back before its device answered", () -> " " + limiter());
+      assertEquals(1L, held.statistics().get("reads").longValue(), "the device is still on its first read");
+
+      try (Socket next = open(reading)) {
+        Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 0, "the next request admitted at once");
+        gate.countDown();
+        assertEquals(200, readResponse(next).status());
+      }
+      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+          () -> " " + limiter());
+    }
+  }
+
+  /**
+   * The watch on a waiting client's connection ends before its request runs: the answer comes,
+   * and the same connection carries the next request (keep-alive is not broken by the watch).
+   */
+  @Test
+  void aRequestThatWaitedKeepsItsConnectionForTheNext() throws Exception {
+    configure("permits", 1, "max.wait.ms", 60_000);
+    Gateway.await(() -> figure("limit") == 1, "limit 1 applied");
+    Gateway gateway = new Gateway(context);
+    URI reading = gateway.uri("/api/sensors/it-kept/reading");
+    try (TestSensor held = heldSensor("it-kept")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-kept"), "held sensor listed");
+      Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
+      try (Socket first = open(reading); Socket second = open(reading)) {
+        Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
+        gate.countDown();
+        assertEquals(200, readResponse(first).status());
+        RawResponse waited = readResponse(second);
+        assertEquals(200, waited.status(), waited.body());
+        assertTrue(waited.body().contains("\"distance\""), waited.body());
+        send(second, reading); // keep-alive: the next request on the same connection
+        assertEquals(200, readResponse(second).status());
+      }
+      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+          () -> " " + limiter());
     }
   }
 
@@ -228,10 +269,51 @@ class BackpressureTest {
   /** Sends a GET on a raw socket and leaves it open: the test decides when the client leaves. */
   private static Socket open(URI uri) throws IOException {
     Socket socket = new Socket(uri.getHost(), uri.getPort());
+    socket.setSoTimeout(30_000);
+    send(socket, uri);
+    return socket;
+  }
+
+  private static void send(Socket socket, URI uri) throws IOException {
     OutputStream out = socket.getOutputStream();
     out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\n\r\n")
         .getBytes(StandardCharsets.US_ASCII));
     out.flush();
-    return socket;
+  }
+
+  private record RawResponse(int status, String body) {}
+
+  /** Reads one HTTP/1.1 response (Content-Length or chunked body) and leaves the connection open. */
+  private static RawResponse readResponse(Socket socket) throws IOException {
+    InputStream in = socket.getInputStream();
+    String statusLine = line(in);
+    int status = Integer.parseInt(statusLine.split(" ")[1]);
+    int length = -1;
+    boolean chunked = false;
+    for (String header = line(in); !header.isEmpty(); header = line(in)) {
+      String lower = header.toLowerCase(java.util.Locale.ROOT);
+      if (lower.startsWith("content-length:")) length = Integer.parseInt(lower.substring(15).trim());
+      if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
+    }
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    if (chunked) {
+      for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+        body.write(in.readNBytes(size));
+        line(in);
+      }
+      line(in);
+    } else if (length > 0) {
+      body.write(in.readNBytes(length));
+    }
+    return new RawResponse(status, body.toString(StandardCharsets.UTF_8));
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder text = new StringBuilder();
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) throw new IOException("connection closed mid-response after: " + text);
+      if (c != '\r') text.append((char) c);
+    }
+    return text.toString();
   }
 }

@@ -28,10 +28,11 @@ final class Admission {
 
     /**
      * Gives the permit back. {@code overloaded} tells the limit the request failed because the
-     * system was overloaded (a timeout), which an adaptive limit treats as a strong signal.
+     * system was overloaded (a timeout), which an adaptive limit treats as a strong signal. True
+     * if this call gave it back.
      */
-    void release(boolean overloaded) {
-      if (!released.compareAndSet(false, true)) return;
+    boolean release(boolean overloaded) {
+      if (!released.compareAndSet(false, true)) return false;
       long rtt = clock.getAsLong() - startNanos;
       Limit current;
       synchronized (lock) {
@@ -41,6 +42,7 @@ final class Admission {
       completed.increment();
       current.onSample(startNanos, rtt, inFlightAtStart, overloaded);
       grantWaiting();
+      return true;
     }
   }
 

@@ -12,10 +12,12 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +41,11 @@ import org.slf4j.LoggerFactory;
  * Limits concurrent requests on the sensor routes. A request that finds no free permit goes async
  * and waits in a bounded queue without holding a Jetty thread; when a permit comes free it is
  * dispatched again (an ASYNC dispatch, which this filter also sees and lets through holding the
- * permit). A client that disconnects while waiting leaves the queue; one that waits past max wait,
- * or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass untouched.
+ * permit). A client that disconnects while waiting leaves the queue, and one that disconnects
+ * while its asynchronous response is pending gives its permit back (over HTTP/1.x a watcher sees
+ * the close, which Jetty itself does not; see ClientCloseWatcher). A request that waits past max
+ * wait, or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass
+ * untouched.
  */
 @Component(
     service = {Filter.class, MetricsSource.class},
@@ -163,8 +168,8 @@ public class BackpressureFilter implements Filter, MetricsSource {
     async.addListener(new AsyncListener() {
       @Override
       public void onTimeout(AsyncEvent event) throws IOException {
-        if (waiter.timeOut()) return; // dispatched just in time: it runs
-        Admission.Ticket ticket = waiter.ticket;
+        if (!waiter.timeOut()) return; // dispatched just in time (it runs), or its client left
+        Admission.Ticket ticket = waiter.ticket();
         if (ticket != null) ticket.cancel(); // if it was granted meanwhile, that grant now fails and frees the permit
         rejectedWaitedTooLong.increment();
         reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
@@ -173,7 +178,8 @@ public class BackpressureFilter implements Filter, MetricsSource {
 
       @Override
       public void onError(AsyncEvent event) {
-        Admission.Ticket ticket = waiter.ticket;
+        waiter.stopWatching();
+        Admission.Ticket ticket = waiter.ticket();
         if (ticket != null && ticket.cancel()) { // the client left: its place goes to the next
           abandonedWhileWaiting.increment();
           async.complete();
@@ -182,68 +188,130 @@ public class BackpressureFilter implements Filter, MetricsSource {
 
       @Override
       public void onComplete(AsyncEvent event) {
-        Admission.Ticket ticket = waiter.ticket;
+        waiter.stopWatching();
+        Admission.Ticket ticket = waiter.ticket();
         if (ticket != null && ticket.cancel()) abandonedWhileWaiting.increment();
       }
 
       @Override
       public void onStartAsync(AsyncEvent event) {}
     });
+    waiter.watch(); // before queueing: a grant may come at once, and must find the watcher to stop
     Admission.Ticket ticket = admission.enqueue(waiter);
     if (ticket == null) {
+      waiter.stopWatching();
       rejectedQueueFull.increment();
       reject(response, current, "too many requests waiting");
       async.complete();
       return;
     }
-    waiter.ticket = ticket;
+    waiter.queued(ticket);
   }
 
   /**
-   * A waiting request's side of the race between a grant (on whatever thread released a permit)
-   * and its timeout (on Jetty's): exactly one wins. A grant that comes after the timeout throws, so
-   * the admission takes its permit back; a timeout after the dispatch leaves the request running.
+   * A waiting request's side of the races between a grant (on whatever thread released a
+   * permit), its timeout (on Jetty's) and its client leaving (seen by the watcher): exactly one
+   * wins. A grant that comes after the timeout or the client's leaving throws, so the admission
+   * takes its permit back; a timeout after the dispatch leaves the request running.
    */
-  private static final class Waiter implements Consumer<Admission.Permit> {
+  private final class Waiter implements Consumer<Admission.Permit> {
     private final HttpServletRequest request;
     private final AsyncContext async;
+    private ClientCloseWatcher watcher; // guarded by this; null when the connection cannot be watched
+    private Admission.Ticket ticket; // guarded by this
     private boolean dispatched; // guarded by this
     private boolean timedOut; // guarded by this
-    volatile Admission.Ticket ticket;
+    private boolean left; // guarded by this
 
     Waiter(HttpServletRequest request, AsyncContext async) {
       this.request = request;
       this.async = async;
     }
 
-    @Override
-    public synchronized void accept(Admission.Permit permit) {
-      if (timedOut) throw new IllegalStateException("the request timed out before its grant");
-      request.setAttribute(PERMIT, permit);
-      try {
-        async.dispatch();
-        dispatched = true;
-      } catch (IllegalStateException e) { // the container is already expiring it
-        request.removeAttribute(PERMIT);
-        throw e;
+    synchronized void watch() {
+      watcher = ClientCloseWatcher.start(request, this::clientLeft);
+    }
+
+    synchronized void stopWatching() {
+      if (watcher != null) watcher.stop();
+    }
+
+    synchronized Admission.Ticket ticket() {
+      return ticket;
+    }
+
+    /** In the queue now; if the client left before, its place is given up at once. */
+    void queued(Admission.Ticket queuedTicket) {
+      boolean leftAlready;
+      synchronized (this) {
+        ticket = queuedTicket;
+        leftAlready = left;
+      }
+      if (leftAlready) giveUpPlace(queuedTicket);
+    }
+
+    private void clientLeft() {
+      Admission.Ticket queuedTicket;
+      synchronized (this) {
+        if (dispatched || timedOut) return;
+        left = true;
+        queuedTicket = ticket;
+      }
+      // Not queued yet: queued() gives the place up. Granted meanwhile: accept() refuses the grant.
+      if (queuedTicket != null) giveUpPlace(queuedTicket);
+    }
+
+    private void giveUpPlace(Admission.Ticket queuedTicket) {
+      if (queuedTicket.cancel()) {
+        abandonedWhileWaiting.increment();
+        async.complete();
       }
     }
 
-    /** Marks the wait over; true if the request was dispatched first (and so runs). */
+    @Override
+    public void accept(Admission.Permit permit) {
+      synchronized (this) {
+        if (timedOut) throw new IllegalStateException("the request timed out before its grant");
+        // The watch must end before the dispatch; ending it also tells whether the client is there.
+        if (!left && (watcher == null || watcher.stop())) {
+          request.setAttribute(PERMIT, permit);
+          try {
+            async.dispatch();
+            dispatched = true;
+            return;
+          } catch (IllegalStateException e) { // the container is already expiring it
+            request.removeAttribute(PERMIT);
+            throw e;
+          }
+        }
+        left = true;
+      }
+      abandonedWhileWaiting.increment();
+      async.complete();
+      throw new IllegalStateException("the client left before its grant");
+    }
+
+    /** Marks the wait over; true if it is this timeout that ends it (not a dispatch, not a leave). */
     synchronized boolean timeOut() {
       timedOut = true;
-      return dispatched;
+      if (watcher != null) watcher.stop();
+      return !dispatched && !left;
     }
   }
 
-  /** Runs the rest of the chain and gives the permit back when the response is done. */
+  /**
+   * Runs the rest of the chain and gives the permit back when the response is done, or when the
+   * client of an asynchronous response leaves before it (its work may go on; its permit need not).
+   */
   private void runHolding(Admission.Permit permit, HttpServletRequest request,
       HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
+    RunningRequest running = new RunningRequest(request, permit);
     boolean handedOver = false;
     try {
-      chain.doFilter(request, response);
+      chain.doFilter(running, response);
       if (request.isAsyncStarted()) {
-        request.getAsyncContext().addListener(new ReleaseWhenDone(permit, response));
+        request.getAsyncContext().addListener(new ReleaseWhenDone(permit, response, running));
+        running.watch();
         handedOver = true;
       }
     } finally {
@@ -251,29 +319,164 @@ public class BackpressureFilter implements Filter, MetricsSource {
     }
   }
 
+  /**
+   * The request as the servlets see it while it holds a permit: an async context they start is
+   * one whose completion first ends the watch on the client (Jetty's rule, see the watcher).
+   */
+  private final class RunningRequest extends HttpServletRequestWrapper {
+    private final Admission.Permit permit;
+    private WatchedAsyncContext async; // guarded by this
+    private ClientCloseWatcher watcher; // guarded by this
+
+    RunningRequest(HttpServletRequest request, Admission.Permit permit) {
+      super(request);
+      this.permit = permit;
+    }
+
+    @Override
+    public AsyncContext startAsync() {
+      return watched(super.startAsync());
+    }
+
+    @Override
+    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
+      return watched(super.startAsync(request, response));
+    }
+
+    @Override
+    public synchronized AsyncContext getAsyncContext() {
+      AsyncContext current = super.getAsyncContext();
+      return async != null && async.delegate == current ? async : current;
+    }
+
+    private synchronized AsyncContext watched(AsyncContext started) {
+      async = new WatchedAsyncContext(started, this);
+      return async;
+    }
+
+    /** Watches the client while the servlet's async work runs, unless it has finished already. */
+    synchronized void watch() {
+      if (async == null || async.finishing || watcher != null) return;
+      watcher = ClientCloseWatcher.start(getRequest(), () -> {
+        if (permit.release(false)) releasedOnDisconnect.increment();
+      });
+    }
+
+    synchronized void stopWatching() {
+      if (async != null) async.finishing = true;
+      if (watcher != null) watcher.stop();
+    }
+  }
+
+  /** An async context that ends the watch on its client before it completes or dispatches. */
+  private static final class WatchedAsyncContext implements AsyncContext {
+    final AsyncContext delegate;
+    private final RunningRequest owner;
+    boolean finishing; // guarded by owner
+
+    WatchedAsyncContext(AsyncContext delegate, RunningRequest owner) {
+      this.delegate = delegate;
+      this.owner = owner;
+    }
+
+    @Override
+    public void complete() {
+      owner.stopWatching();
+      delegate.complete();
+    }
+
+    @Override
+    public void dispatch() {
+      owner.stopWatching();
+      delegate.dispatch();
+    }
+
+    @Override
+    public void dispatch(String path) {
+      owner.stopWatching();
+      delegate.dispatch(path);
+    }
+
+    @Override
+    public void dispatch(ServletContext context, String path) {
+      owner.stopWatching();
+      delegate.dispatch(context, path);
+    }
+
+    @Override
+    public ServletRequest getRequest() {
+      return delegate.getRequest();
+    }
+
+    @Override
+    public ServletResponse getResponse() {
+      return delegate.getResponse();
+    }
+
+    @Override
+    public boolean hasOriginalRequestAndResponse() {
+      return delegate.hasOriginalRequestAndResponse();
+    }
+
+    @Override
+    public void start(Runnable run) {
+      delegate.start(run);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener) {
+      delegate.addListener(listener);
+    }
+
+    @Override
+    public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
+      delegate.addListener(listener, request, response);
+    }
+
+    @Override
+    public <T extends AsyncListener> T createListener(Class<T> type) throws ServletException {
+      return delegate.createListener(type);
+    }
+
+    @Override
+    public void setTimeout(long timeout) {
+      delegate.setTimeout(timeout);
+    }
+
+    @Override
+    public long getTimeout() {
+      return delegate.getTimeout();
+    }
+  }
+
   /** Releases the permit when an asynchronous response completes or its client goes away. */
   private final class ReleaseWhenDone implements AsyncListener {
     private final Admission.Permit permit;
     private final HttpServletResponse response;
+    private final RunningRequest running;
 
-    ReleaseWhenDone(Admission.Permit permit, HttpServletResponse response) {
+    ReleaseWhenDone(Admission.Permit permit, HttpServletResponse response, RunningRequest running) {
       this.permit = permit;
       this.response = response;
+      this.running = running;
     }
 
     @Override
     public void onComplete(AsyncEvent event) {
+      running.stopWatching();
       permit.release(overloaded(response.getStatus()));
     }
 
     @Override
     public void onError(AsyncEvent event) {
-      releasedOnDisconnect.increment();
-      permit.release(false);
+      running.stopWatching();
+      if (permit.release(false)) releasedOnDisconnect.increment();
     }
 
     @Override
-    public void onTimeout(AsyncEvent event) {}
+    public void onTimeout(AsyncEvent event) {
+      running.stopWatching();
+    }
 
     @Override
     public void onStartAsync(AsyncEvent event) {
