@@ -108,6 +108,45 @@ class CameraTest {
     }
   }
 
+  /**
+   * The USB backend (OpenCV's VideoCapture) in Felix. This machine has no V4L2 device, so it reads
+   * an MJPEG recording of the synthetic scene, which the backend replays like a camera.
+   */
+  @Test
+  void theUsbBackendServesAnalysedFramesOfARecording() throws Exception {
+    io.sensorgw.vision.OpenCv.load();
+    Path recording = Files.createTempDirectory("usb-camera").resolve("camera.avi");
+    org.opencv.videoio.VideoWriter writer = new org.opencv.videoio.VideoWriter(recording.toString(),
+        org.opencv.videoio.Videoio.CAP_OPENCV_MJPEG, org.opencv.videoio.VideoWriter.fourcc('M', 'J', 'P', 'G'), 5,
+        new org.opencv.core.Size(320, 240));
+    assertTrue(writer.isOpened());
+    io.sensorgw.vision.SyntheticScene scene = new io.sensorgw.vision.SyntheticScene(3, 320, 240);
+    for (int i = 0; i < 3; i++) writer.write(scene.render(i * 0.2).bgr());
+    writer.release();
+    Configuration config = camera("it-usb", "sensor.id", "it-usb", "backend", "v4l2", "v4l2.path", recording.toString(),
+        "width", 320, "height", 240, "max.age.ms", 0L);
+    try {
+      Gateway gateway = new Gateway(context);
+      HttpResponse<String> listed = gateway.getUntil("/api/sensors/it-usb", r -> r.statusCode() == 200, "the USB camera listed");
+      assertTrue(listed.body().contains("\"simulated\":false"), listed.body());
+      assertTrue(listed.body().contains("camera.avi"), listed.body());
+      HttpResponse<String> first = gateway.getUntil("/api/sensors/it-usb/reading", r -> r.statusCode() == 200, "a reading");
+      assertTrue(first.body().contains("\"frame_width\":{\"value\":320.0"), first.body());
+      assertTrue(first.body().contains("\"luminosity\":{\"value\":"), first.body());
+      assertTrue(!first.body().contains("\"quality\":\"simulated\""), first.body());
+      // Past the recording's 3 frames: it starts over rather than failing.
+      long sequence = sequence(first.body());
+      gateway.getUntil("/api/sensors/it-usb/reading", r -> r.statusCode() == 200 && sequence(r.body()) > sequence + 4,
+          "frames past the end of the recording");
+      HttpResponse<byte[]> frame = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-usb/frame.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, frame.statusCode());
+      assertEquals(320, image(frame.body()).getWidth());
+    } finally {
+      config.delete();
+    }
+  }
+
   @Test
   void concurrentRequestsShareOneCaptureAndASlowCaptureIsAnsweredStale() throws Exception {
     Path dir = Files.createTempDirectory("fake-rpicam");

@@ -39,6 +39,11 @@ import org.osgi.service.metatype.annotations.Option;
   @AttributeDefinition(name = "V4L2 device index", description = "0 for /dev/video0")
   int v4l2_device() default 0;
 
+  @AttributeDefinition(name = "V4L2 device path",
+      description = "Instead of the index: a device path (e.g. /dev/v4l/by-id/usb-...-video-index0, stable "
+          + "across reboots), or an MJPEG AVI recording to replay in a loop")
+  String v4l2_path() default "";
+
   @AttributeDefinition(name = "Capture timeout (ms)", description = "A capture process still running after this is killed")
   long capture_timeout_ms() default 15_000;
 

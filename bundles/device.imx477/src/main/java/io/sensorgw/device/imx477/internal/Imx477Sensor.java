@@ -94,7 +94,9 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
           config.width(), config.height()), timeout);
       case "stream" -> new StreamCapture(id, Commands.line(config.stream_command(), config.stream_arguments(),
           config.width(), config.height()), timeout);
-      case "v4l2" -> new V4l2Capture(config.v4l2_device(), config.width(), config.height());
+      case "v4l2" -> config.v4l2_path().isBlank()
+          ? V4l2Capture.device(config.v4l2_device(), config.width(), config.height())
+          : V4l2Capture.path(config.v4l2_path().trim(), config.width(), config.height());
       default -> throw new IllegalArgumentException("camera " + id + ": backend must be simulated, still, stream or v4l2, was "
           + config.backend());
     };

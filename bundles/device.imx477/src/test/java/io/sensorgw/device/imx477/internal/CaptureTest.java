@@ -25,7 +25,12 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.videoio.VideoWriter;
 import org.opencv.core.MatOfByte;
 import org.opencv.imgcodecs.Imgcodecs;
 
@@ -125,10 +130,48 @@ class CaptureTest {
 
   @Test
   void aMissingUsbCameraIsAClearError() {
-    V4l2Capture usb = new V4l2Capture(99, 640, 480);
+    V4l2Capture usb = V4l2Capture.device(99, 640, 480);
     IOException error = assertThrows(IOException.class, usb::capture);
     assertEquals("cannot open /dev/video99", error.getMessage());
     usb.close();
+    V4l2Capture byPath = V4l2Capture.path(dir.resolve("no-such-camera").toString(), 640, 480);
+    error = assertThrows(IOException.class, byPath::capture);
+    assertEquals("cannot open " + dir.resolve("no-such-camera") + ": no such device or file", error.getMessage());
+    byPath.close();
+  }
+
+  /**
+   * The OpenCV backend reading a real MJPEG recording (this machine has no V4L2 device): every
+   * frame is a JPEG of the recorded picture, in order, and the end of the recording starts it over.
+   */
+  @Test
+  void aRecordingIsReplayedFrameByFrameInALoop() throws Exception {
+    Path recording = dir.resolve("camera.avi");
+    int[] levels = {40, 120, 200};
+    VideoWriter writer = new VideoWriter(recording.toString(), org.opencv.videoio.Videoio.CAP_OPENCV_MJPEG, VideoWriter.fourcc('M', 'J', 'P', 'G'), 5, new Size(160, 120));
+    assertTrue(writer.isOpened(), "OpenCV writes MJPEG AVI without FFmpeg");
+    for (int level : levels) {
+      Mat frame = new Mat(120, 160, CvType.CV_8UC3, new Scalar(level, level, level));
+      writer.write(frame);
+      frame.release();
+    }
+    writer.release();
+
+    V4l2Capture replay = V4l2Capture.path(recording.toString(), 640, 480);
+    try {
+      List<Long> sequences = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        CapturedFrame frame = replay.capture();
+        assertDecodes(frame.jpeg());
+        Mat image = Imgcodecs.imdecode(new MatOfByte(frame.jpeg()), Imgcodecs.IMREAD_GRAYSCALE);
+        assertEquals(levels[i % levels.length], Core.mean(image).val[0], 3.0, "frame " + i + " is recorded frame " + i % 3);
+        sequences.add(frame.sequence());
+      }
+      assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences);
+      assertTrue(replay.describe().contains("camera.avi"), replay.describe());
+    } finally {
+      replay.close();
+    }
   }
 
   @Test
