@@ -34,11 +34,7 @@ final class LaserFinder {
 
   LaserDot find(Mat bgr) {
     int scale = Math.max(1, (int) Math.round(bgr.cols() / (double) SEARCH_WIDTH));
-    Mat small = bgr;
-    if (scale > 1) {
-      small = new Mat();
-      Imgproc.resize(bgr, small, new Size(bgr.cols() / scale, bgr.rows() / scale), 0, 0, Imgproc.INTER_AREA);
-    }
+    Mat small = shrink(bgr, scale);
     Mat redness = redness(small);
     Mat mask = new Mat();
     Imgproc.threshold(redness, mask, REDNESS - 1, 255, Imgproc.THRESH_BINARY);
@@ -82,6 +78,24 @@ final class LaserFinder {
       if (dot.found()) return dot;
     }
     return LaserDot.NONE;
+  }
+
+  /**
+   * Area-averaged copy, 1/scale the size. Halving steps where the scale allows: OpenCV's area
+   * resize by 2 has a fast path, and two halvings took 2.4 ms of a 4056x3040 frame here where one
+   * resize by 4 took 7.6 ms (the same 4x4 average, rounded once more).
+   */
+  private static Mat shrink(Mat bgr, int scale) {
+    Mat small = bgr;
+    while (scale > 1) {
+      int step = scale % 2 == 0 ? 2 : scale;
+      Mat next = new Mat();
+      Imgproc.resize(small, next, new Size(small.cols() / step, small.rows() / step), 0, 0, Imgproc.INTER_AREA);
+      if (small != bgr) small.release();
+      small = next;
+      scale /= step;
+    }
+    return small;
   }
 
   /** The redness-weighted centroid at full resolution, around the blob found in the search copy. */

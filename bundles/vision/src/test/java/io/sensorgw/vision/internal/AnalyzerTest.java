@@ -152,6 +152,23 @@ class AnalyzerTest {
     assertEquals(H, a.height());
   }
 
+  /** Sharpness is the variance of the Laplacian, as the textbook computes it (64-bit, meanStdDev). */
+  @Test
+  void sharpnessIsTheVarianceOfTheLaplacian() {
+    Mat frame = new SyntheticScene(5, W, H).render(2.0).bgr();
+    noise(frame, 8, 5);
+    Mat grey = new Mat();
+    Imgproc.cvtColor(frame, grey, Imgproc.COLOR_BGR2GRAY);
+    Mat laplacian = new Mat();
+    Imgproc.Laplacian(grey, laplacian, CvType.CV_64F);
+    org.opencv.core.MatOfDouble mean = new org.opencv.core.MatOfDouble();
+    org.opencv.core.MatOfDouble deviation = new org.opencv.core.MatOfDouble();
+    Core.meanStdDev(laplacian, mean, deviation);
+    double expected = deviation.get(0, 0)[0] * deviation.get(0, 0)[0];
+    assertTrue(expected > 100, "the noisy frame has texture: " + expected);
+    assertEquals(expected, analyzer.analyze(frame).sharpness(), expected * 1e-9);
+  }
+
   @Test
   void theParallelAnalysisGivesExactlyWhatTheSequentialOneGives() {
     SyntheticScene scene = new SyntheticScene(9, 4056, 3040);
