@@ -65,31 +65,61 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
     CompletableFuture<LaserDot> laser = parallel
         ? CompletableFuture.supplyAsync(() -> laserFinder.find(bgr), laserThreads)
         : CompletableFuture.completedFuture(laserFinder.find(bgr));
-    Mat gray = new Mat();
-    Imgproc.cvtColor(bgr, gray, Imgproc.COLOR_BGR2GRAY);
-    double luminosity = Core.mean(gray).val[0];
-    // The Laplacian stays whole on this thread: splitting it across the laser search's threads
-    // (3 busy threads on 2 cores) doubled p90 and p99 (BENCHMARKS.md).
-    double sharpness = laplacianVariance(gray);
-    gray.release();
+    GreyStatistics grey = greyStatistics(bgr);
     LaserDot dot = laser.join();
-    return new FrameAnalysis(luminosity, sharpness, dot, bgr.cols(), bgr.rows(),
+    return new FrameAnalysis(grey.luminosity(), grey.sharpness(), dot, bgr.cols(), bgr.rows(),
         Duration.ofNanos(System.nanoTime() - start));
   }
 
+  /** Luminosity (mean grey level) and sharpness (variance of the Laplacian of the grey image). */
+  record GreyStatistics(double luminosity, double sharpness) {}
+
+  /** Rows per strip: the strip's grey and Laplacian (about 0.8 MB at 4056 wide) stay in cache. */
+  private static final int STRIP_ROWS = 64;
+
   /**
-   * Variance of the Laplacian, from its sum and its sum of squares. The Laplacian is 16-bit (no
-   * overflow for 8-bit input, half the memory of 32-bit float); OpenCV's meanStdDev has no fast
-   * path for 16-bit and took 13.6 ms of a 4056x3040 frame here, sum and norm take 1.3 ms together.
+   * One pass over the frame in strips of rows: grey, its sum, its Laplacian (16-bit: no overflow
+   * for 8-bit input), and the Laplacian's sum and sum of squares, which give its variance. Whole
+   * images went through memory several times (the grey written and read again, a 24 MB Laplacian
+   * written and read twice); strips halved the time (BENCHMARKS.md). Each strip's grey is made
+   * with the row above and below, so the Laplacian sees the true neighbours, and at the frame's
+   * top and bottom OpenCV's default border, exactly as for the whole image. OpenCV's meanStdDev
+   * is not used: it has no fast path for 16-bit and alone took 13.6 ms of a 4056x3040 frame here.
    */
-  private static double laplacianVariance(Mat gray) {
-    Mat laplacian = new Mat();
-    Imgproc.Laplacian(gray, laplacian, CvType.CV_16S);
-    double count = laplacian.total();
-    double mean = Core.sumElems(laplacian).val[0] / count;
-    double meanOfSquares = Core.norm(laplacian, Core.NORM_L2SQR) / count;
-    laplacian.release();
-    return Math.max(0, meanOfSquares - mean * mean);
+  static GreyStatistics greyStatistics(Mat bgr) {
+    int rows = bgr.rows();
+    int cols = bgr.cols();
+    Mat greyBuffer = new Mat(STRIP_ROWS + 2, cols, CvType.CV_8UC1);
+    Mat laplacianBuffer = new Mat(STRIP_ROWS, cols, CvType.CV_16SC1);
+    double greySum = 0;
+    double laplacianSum = 0;
+    double laplacianSquares = 0;
+    for (int top = 0; top < rows; top += STRIP_ROWS) {
+      int bottom = Math.min(rows, top + STRIP_ROWS);
+      int greyTop = Math.max(0, top - 1);
+      int greyBottom = Math.min(rows, bottom + 1);
+      // A strip at the frame's edge gets a grey Mat of its own size: the Laplacian of a view into a
+      // bigger Mat reads the rows around the view, which must be the frame's or none.
+      Mat grey = greyBottom - greyTop == greyBuffer.rows() ? greyBuffer : new Mat(greyBottom - greyTop, cols, CvType.CV_8UC1);
+      Mat source = bgr.rowRange(greyTop, greyBottom);
+      Imgproc.cvtColor(source, grey, Imgproc.COLOR_BGR2GRAY);
+      Mat strip = grey.rowRange(top - greyTop, bottom - greyTop);
+      greySum += Core.sumElems(strip).val[0];
+      Mat laplacian = laplacianBuffer.rowRange(0, bottom - top);
+      Imgproc.Laplacian(strip, laplacian, CvType.CV_16S);
+      laplacianSum += Core.sumElems(laplacian).val[0];
+      laplacianSquares += Core.norm(laplacian, Core.NORM_L2SQR);
+      release(source, strip, laplacian);
+      if (grey != greyBuffer) grey.release();
+    }
+    release(greyBuffer, laplacianBuffer);
+    double count = (double) rows * cols;
+    double laplacianMean = laplacianSum / count;
+    return new GreyStatistics(greySum / count, Math.max(0, laplacianSquares / count - laplacianMean * laplacianMean));
+  }
+
+  private static void release(Mat... mats) {
+    for (Mat mat : mats) mat.release();
   }
 
   @Override

@@ -152,21 +152,30 @@ class AnalyzerTest {
     assertEquals(H, a.height());
   }
 
-  /** Sharpness is the variance of the Laplacian, as the textbook computes it (64-bit, meanStdDev). */
+  /**
+   * Luminosity and sharpness as the textbook computes them on the whole image (grey mean; 64-bit
+   * Laplacian, meanStdDev), for frame heights that end the strip pass anywhere: a full strip, one
+   * row, a frame shorter than a strip, a frame of one row.
+   */
   @Test
-  void sharpnessIsTheVarianceOfTheLaplacian() {
-    Mat frame = new SyntheticScene(5, W, H).render(2.0).bgr();
-    noise(frame, 8, 5);
-    Mat grey = new Mat();
-    Imgproc.cvtColor(frame, grey, Imgproc.COLOR_BGR2GRAY);
-    Mat laplacian = new Mat();
-    Imgproc.Laplacian(grey, laplacian, CvType.CV_64F);
-    org.opencv.core.MatOfDouble mean = new org.opencv.core.MatOfDouble();
-    org.opencv.core.MatOfDouble deviation = new org.opencv.core.MatOfDouble();
-    Core.meanStdDev(laplacian, mean, deviation);
-    double expected = deviation.get(0, 0)[0] * deviation.get(0, 0)[0];
-    assertTrue(expected > 100, "the noisy frame has texture: " + expected);
-    assertEquals(expected, analyzer.analyze(frame).sharpness(), expected * 1e-9);
+  void greyStatisticsAreThoseOfTheWholeImage() {
+    for (int[] size : new int[][] {{W, H}, {300, 129}, {300, 128}, {97, 10}, {50, 1}}) {
+      Mat frame = new SyntheticScene(5, size[0], size[1]).render(2.0).bgr();
+      noise(frame, 8, 5);
+      Mat grey = new Mat();
+      Imgproc.cvtColor(frame, grey, Imgproc.COLOR_BGR2GRAY);
+      Mat laplacian = new Mat();
+      Imgproc.Laplacian(grey, laplacian, CvType.CV_64F);
+      org.opencv.core.MatOfDouble mean = new org.opencv.core.MatOfDouble();
+      org.opencv.core.MatOfDouble deviation = new org.opencv.core.MatOfDouble();
+      Core.meanStdDev(laplacian, mean, deviation);
+      double sharpness = deviation.get(0, 0)[0] * deviation.get(0, 0)[0];
+      String what = size[0] + "x" + size[1];
+      assertTrue(sharpness > 10, what + " has texture: " + sharpness);
+      OpenCvAnalyzer.GreyStatistics statistics = OpenCvAnalyzer.greyStatistics(frame);
+      assertEquals(sharpness, statistics.sharpness(), sharpness * 1e-9, what);
+      assertEquals(Core.mean(grey).val[0], statistics.luminosity(), 1e-9, what);
+    }
   }
 
   @Test
