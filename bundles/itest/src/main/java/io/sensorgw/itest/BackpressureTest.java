@@ -224,6 +224,59 @@ class BackpressureTest {
     }
   }
 
+  /**
+   * Clients leaving at any moment (queued, granted, running, answered), by FIN or by RST, while
+   * others stay: those that stay are answered, and every permit and place comes back.
+   */
+  @Test
+  void clientsLeavingAtAnyMomentLeakNothingAndTheOthersAreServed() throws Exception {
+    configure("permits", 2, "max.wait.ms", 60_000, "max.queue", 500);
+    Gateway.await(() -> figure("limit") == 2, "limit 2 applied");
+    Gateway gateway = new Gateway(context);
+    URI reading = gateway.uri("/api/sensors/it-busy/reading");
+    java.util.Random random = new java.util.Random(7);
+    java.util.concurrent.ScheduledExecutorService clients = java.util.concurrent.Executors.newScheduledThreadPool(4);
+    // A device that takes 30 ms per acquisition: requests queue behind 2 permits for a while.
+    try (TestSensor busy = new TestSensor(context, "it-busy", Duration.ZERO, Duration.ofSeconds(10), () -> {
+      Thread.sleep(30);
+      return READING;
+    }).register(context, "tfluna")) {
+      gateway.getUntil("/api/sensors", r -> r.body().contains("it-busy"), "busy sensor listed");
+      Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
+      long leftBefore = figure("abandonedWhileWaiting") + figure("releasedOnDisconnect");
+      List<Socket> staying = new ArrayList<>();
+      List<java.util.concurrent.ScheduledFuture<?>> leaving = new ArrayList<>();
+      for (int i = 0; i < 90; i++) {
+        Socket socket = open(reading);
+        if (i % 3 == 0) {
+          staying.add(socket);
+          continue;
+        }
+        boolean reset = i % 3 == 1;
+        leaving.add(clients.schedule(() -> {
+          if (reset) socket.setSoLinger(true, 0);
+          socket.close();
+          return null;
+        }, random.nextInt(400), TimeUnit.MILLISECONDS));
+      }
+      for (java.util.concurrent.ScheduledFuture<?> leave : leaving) leave.get(30, TimeUnit.SECONDS);
+      for (Socket socket : staying) {
+        try (socket) {
+          RawResponse response = readResponse(socket);
+          assertEquals(200, response.status(), response.body());
+        }
+      }
+      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit and place returned",
+          () -> " " + limiter());
+      assertEquals(figure("admitted"), figure("completed"), "every admitted request released its permit");
+      assertTrue(figure("abandonedWhileWaiting") + figure("releasedOnDisconnect") > leftBefore,
+          "some clients were seen leaving before their answer: " + limiter());
+      assertEquals(200, gateway.get("/api/sensors/it-busy/reading").statusCode(), "and the limiter still admits");
+    } finally {
+      clients.shutdownNow();
+    }
+  }
+
   @Test
   void configurationAppliesLiveAndRemovingTheBundleRemovesTheLimit() throws Exception {
     configure("mode", "adaptive", "adaptive.initial.limit", 7);
