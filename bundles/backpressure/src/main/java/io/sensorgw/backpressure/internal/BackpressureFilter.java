@@ -12,12 +12,10 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -305,7 +303,9 @@ public class BackpressureFilter implements Filter, MetricsSource {
    */
   private void runHolding(Admission.Permit permit, HttpServletRequest request,
       HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-    RunningRequest running = new RunningRequest(request, permit);
+    WatchedRequest running = new WatchedRequest(request, () -> {
+      if (permit.release(false)) releasedOnDisconnect.increment();
+    });
     boolean handedOver = false;
     try {
       chain.doFilter(running, response);
@@ -319,143 +319,13 @@ public class BackpressureFilter implements Filter, MetricsSource {
     }
   }
 
-  /**
-   * The request as the servlets see it while it holds a permit: an async context they start is
-   * one whose completion first ends the watch on the client (Jetty's rule, see the watcher).
-   */
-  private final class RunningRequest extends HttpServletRequestWrapper {
-    private final Admission.Permit permit;
-    private WatchedAsyncContext async; // guarded by this
-    private ClientCloseWatcher watcher; // guarded by this
-
-    RunningRequest(HttpServletRequest request, Admission.Permit permit) {
-      super(request);
-      this.permit = permit;
-    }
-
-    @Override
-    public AsyncContext startAsync() {
-      return watched(super.startAsync());
-    }
-
-    @Override
-    public AsyncContext startAsync(ServletRequest request, ServletResponse response) {
-      return watched(super.startAsync(request, response));
-    }
-
-    @Override
-    public synchronized AsyncContext getAsyncContext() {
-      AsyncContext current = super.getAsyncContext();
-      return async != null && async.delegate == current ? async : current;
-    }
-
-    private synchronized AsyncContext watched(AsyncContext started) {
-      async = new WatchedAsyncContext(started, this);
-      return async;
-    }
-
-    /** Watches the client while the servlet's async work runs, unless it has finished already. */
-    synchronized void watch() {
-      if (async == null || async.finishing || watcher != null) return;
-      watcher = ClientCloseWatcher.start(getRequest(), () -> {
-        if (permit.release(false)) releasedOnDisconnect.increment();
-      });
-    }
-
-    synchronized void stopWatching() {
-      if (async != null) async.finishing = true;
-      if (watcher != null) watcher.stop();
-    }
-  }
-
-  /** An async context that ends the watch on its client before it completes or dispatches. */
-  private static final class WatchedAsyncContext implements AsyncContext {
-    final AsyncContext delegate;
-    private final RunningRequest owner;
-    boolean finishing; // guarded by owner
-
-    WatchedAsyncContext(AsyncContext delegate, RunningRequest owner) {
-      this.delegate = delegate;
-      this.owner = owner;
-    }
-
-    @Override
-    public void complete() {
-      owner.stopWatching();
-      delegate.complete();
-    }
-
-    @Override
-    public void dispatch() {
-      owner.stopWatching();
-      delegate.dispatch();
-    }
-
-    @Override
-    public void dispatch(String path) {
-      owner.stopWatching();
-      delegate.dispatch(path);
-    }
-
-    @Override
-    public void dispatch(ServletContext context, String path) {
-      owner.stopWatching();
-      delegate.dispatch(context, path);
-    }
-
-    @Override
-    public ServletRequest getRequest() {
-      return delegate.getRequest();
-    }
-
-    @Override
-    public ServletResponse getResponse() {
-      return delegate.getResponse();
-    }
-
-    @Override
-    public boolean hasOriginalRequestAndResponse() {
-      return delegate.hasOriginalRequestAndResponse();
-    }
-
-    @Override
-    public void start(Runnable run) {
-      delegate.start(run);
-    }
-
-    @Override
-    public void addListener(AsyncListener listener) {
-      delegate.addListener(listener);
-    }
-
-    @Override
-    public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
-      delegate.addListener(listener, request, response);
-    }
-
-    @Override
-    public <T extends AsyncListener> T createListener(Class<T> type) throws ServletException {
-      return delegate.createListener(type);
-    }
-
-    @Override
-    public void setTimeout(long timeout) {
-      delegate.setTimeout(timeout);
-    }
-
-    @Override
-    public long getTimeout() {
-      return delegate.getTimeout();
-    }
-  }
-
   /** Releases the permit when an asynchronous response completes or its client goes away. */
   private final class ReleaseWhenDone implements AsyncListener {
     private final Admission.Permit permit;
     private final HttpServletResponse response;
-    private final RunningRequest running;
+    private final WatchedRequest running;
 
-    ReleaseWhenDone(Admission.Permit permit, HttpServletResponse response, RunningRequest running) {
+    ReleaseWhenDone(Admission.Permit permit, HttpServletResponse response, WatchedRequest running) {
       this.permit = permit;
       this.response = response;
       this.running = running;
