@@ -81,7 +81,7 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
    * One pass over the frame in strips of rows: grey, its sum, its Laplacian (16-bit: no overflow
    * for 8-bit input), and the Laplacian's sum and sum of squares, which give its variance. Whole
    * images went through memory several times (the grey written and read again, a 24 MB Laplacian
-   * written and read twice); strips halved the time (BENCHMARKS.md). Each strip's grey is made
+   * written and read twice); strips took the analysis median from 17 to 12 ms (BENCHMARKS.md). Each strip's grey is made
    * with the row above and below, so the Laplacian sees the true neighbours, and at the frame's
    * top and bottom OpenCV's default border, exactly as for the whole image. OpenCV's meanStdDev
    * is not used: it has no fast path for 16-bit and alone took 13.6 ms of a 4056x3040 frame here.

@@ -23,6 +23,7 @@ import org.opencv.videoio.Videoio;
 final class V4l2Capture implements Capture {
   private final int index; // -1: opened by path
   private final String source;
+  private final int api; // OpenCV's backend: V4L2 for a device, its own MJPEG reader for a recording
   private final int width;
   private final int height;
   private final AtomicLong sequence = new AtomicLong();
@@ -31,6 +32,7 @@ final class V4l2Capture implements Capture {
   private V4l2Capture(int index, String source, int width, int height) {
     this.index = index;
     this.source = source;
+    this.api = index >= 0 || source.startsWith("/dev/") ? Videoio.CAP_V4L2 : Videoio.CAP_OPENCV_MJPEG;
     this.width = width;
     this.height = height;
   }
@@ -73,8 +75,7 @@ final class V4l2Capture implements Capture {
       if (index < 0 && !Files.exists(Path.of(source))) { // OpenCV would only log its own complaint
         throw new IOException("cannot open " + source + ": no such device or file");
       }
-      camera = index >= 0 ? new VideoCapture(index, Videoio.CAP_V4L2)
-          : new VideoCapture(source, source.startsWith("/dev/") ? Videoio.CAP_V4L2 : Videoio.CAP_OPENCV_MJPEG);
+      camera = index >= 0 ? new VideoCapture(index, api) : new VideoCapture(source, api);
       if (!camera.isOpened()) {
         release();
         throw new IOException("cannot open " + source);
@@ -92,7 +93,7 @@ final class V4l2Capture implements Capture {
 
   @Override
   public String describe() {
-    return source + " (" + (index >= 0 ? "V4L2" : "OpenCV") + ")";
+    return source + (api == Videoio.CAP_V4L2 ? " (V4L2)" : " (MJPEG recording)");
   }
 
   @Override
