@@ -80,10 +80,10 @@ public final class ManagedExecutor implements AutoCloseable {
             result.completeExceptionally(e);
           } finally {
             active.decrementAndGet();
-            completed.increment();
             long latency = System.nanoTime() - submittedAt;
             latencyNanosTotal.add(latency);
             latencyNanosMax.accumulateAndGet(latency, Math::max);
+            completed.increment(); // last: whoever sees it counted sees its latency too
           }
         };
     Future<?> future;
