@@ -31,6 +31,16 @@ public interface Sensor {
   /** Current health of the device, without touching it. */
   SensorState state();
 
+  /**
+   * One line saying why the sensor is in its {@link #state()} (e.g. {@code sample.rate.hz must be
+   * 1..1000, was 0} or {@code no device at I2C address 0x68}); empty when there is nothing to say.
+   * A sensor whose configuration is bad or whose device is absent is still registered, in state
+   * {@link SensorState#ERROR} with this reason, so that it stays visible.
+   */
+  default String stateReason() {
+    return "";
+  }
+
   /** Live statistics of the sensor's own executor. */
   ExecutorStats executorStats();
 

@@ -5,5 +5,5 @@
  * receive every reading through the {@link io.sensorgw.api.ReadingListener} whiteboard.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package io.sensorgw.api;

@@ -62,6 +62,11 @@ public abstract class DeviceSensor implements Sensor {
   }
 
   @Override
+  public String stateReason() {
+    return reader.stateReason();
+  }
+
+  @Override
   public ExecutorStats executorStats() {
     return executor.stats();
   }

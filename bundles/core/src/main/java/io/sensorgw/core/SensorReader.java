@@ -66,14 +66,17 @@ public final class SensorReader implements AutoCloseable {
   private final Consumer<Reading> sink;
   private final Clock clock;
 
+  // Guards every change of state, cache and failure and every publication against close(): once
+  // closed, a late acquisition, offer or fail changes nothing and publishes nothing.
   private final Object lock = new Object();
   private CompletableFuture<Reading> inFlight; // guarded by lock
   private CompletableFuture<Reading> nextOffered; // streaming devices; guarded by lock
-  private volatile Reading latest;
+  private volatile Reading latest; // written under lock
   private volatile Throwable failure; // a streaming device's failure, until it offers again
-  private volatile SensorState state = SensorState.STARTING;
+  private volatile SensorState state = SensorState.STARTING; // written under lock
+  private volatile String reason = ""; // why the state is what it is; written under lock
   private volatile ScheduledFuture<?> sampling;
-  private volatile boolean closed;
+  private volatile boolean closed; // written under lock
 
   private final AtomicLong sequence = new AtomicLong();
   private final LongAdder reads = new LongAdder();
@@ -197,7 +200,7 @@ public final class SensorReader implements AutoCloseable {
             errors.increment();
             if (error instanceof TimeoutException) {
               timeouts.increment();
-              if (!closed) state = SensorState.ERROR;
+              markError(new TimeoutException("no reading within " + readTimeout.toMillis() + " ms"));
             }
           });
       nextOffered = next;
@@ -218,8 +221,11 @@ public final class SensorReader implements AutoCloseable {
           if (error == null) return;
           Throwable cause = error instanceof CompletionException ? error.getCause() : error;
           errors.increment();
-          if (cause instanceof TimeoutException) timeouts.increment();
-          if (!closed) state = SensorState.ERROR;
+          if (cause instanceof TimeoutException) {
+            timeouts.increment();
+            cause = new TimeoutException("no reading within " + readTimeout.toMillis() + " ms");
+          }
+          markError(cause);
         });
     return task;
   }
@@ -238,36 +244,60 @@ public final class SensorReader implements AutoCloseable {
             measurement.quality(),
             took,
             measurement.message());
-    latest = reading;
-    state = SensorState.OK;
-    sink.accept(reading);
+    synchronized (lock) {
+      if (closed) throw new IllegalStateException("sensor " + info.id() + " is closed");
+      latest = reading;
+      state = SensorState.OK;
+      reason = "";
+      sink.accept(reading); // never blocks (ReadingPublisher's contract)
+    }
     return reading;
+  }
+
+  private void markError(Throwable cause) {
+    synchronized (lock) {
+      if (closed) return;
+      state = SensorState.ERROR;
+      reason = describe(cause);
+    }
+  }
+
+  /** One line for a failure: its message, or its type when it has none. */
+  static String describe(Throwable cause) {
+    String message = cause.getMessage();
+    String line = message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    int newline = line.indexOf('\n');
+    return newline < 0 ? line : line.substring(0, newline);
   }
 
   /**
    * Accepts a reading the device produced on its own (a streaming device), so that it is cached
-   * and published like an acquired one. Sequence numbers are assigned here.
+   * and published like an acquired one. Sequence numbers are assigned here. After {@link #close}
+   * it is ignored: nothing is cached or published, and null is returned.
    */
   public Reading offer(Measurement measurement, Instant acquiredAt, Duration acquisitionTime) {
-    Reading reading =
-        new Reading(
-            info.id(),
-            sequence.incrementAndGet(),
-            acquiredAt,
-            measurement.values(),
-            measurement.quality(),
-            acquisitionTime,
-            measurement.message());
-    latest = reading;
-    failure = null;
-    state = SensorState.OK;
     CompletableFuture<Reading> waiting;
+    Reading reading;
     synchronized (lock) {
+      if (closed) return null;
+      reading =
+          new Reading(
+              info.id(),
+              sequence.incrementAndGet(),
+              acquiredAt,
+              measurement.values(),
+              measurement.quality(),
+              acquisitionTime,
+              measurement.message());
+      latest = reading;
+      failure = null;
+      state = SensorState.OK;
+      reason = "";
       waiting = nextOffered;
       nextOffered = null;
+      sink.accept(reading); // never blocks (ReadingPublisher's contract)
     }
     if (waiting != null) waiting.complete(reading);
-    sink.accept(reading);
     return reading;
   }
 
@@ -286,11 +316,13 @@ public final class SensorReader implements AutoCloseable {
    * {@code cause} at once until the device offers a reading again.
    */
   public void fail(Throwable cause) {
-    latest = null;
-    failure = cause;
-    if (!closed) state = SensorState.ERROR;
     CompletableFuture<Reading> waiting;
     synchronized (lock) {
+      if (closed) return;
+      latest = null;
+      failure = cause;
+      state = SensorState.ERROR;
+      reason = describe(cause);
       waiting = nextOffered;
       nextOffered = null;
     }
@@ -299,6 +331,11 @@ public final class SensorReader implements AutoCloseable {
 
   public SensorState state() {
     return state;
+  }
+
+  /** Why the state is what it is (the last failure's message while in error); empty when OK. */
+  public String stateReason() {
+    return reason;
   }
 
   public SensorInfo info() {
@@ -329,10 +366,10 @@ public final class SensorReader implements AutoCloseable {
     CompletableFuture<Reading> waiting;
     synchronized (lock) {
       closed = true;
+      state = SensorState.STOPPED;
       waiting = nextOffered;
       nextOffered = null;
     }
-    state = SensorState.STOPPED;
     if (waiting != null) {
       waiting.completeExceptionally(new IllegalStateException("sensor " + info.id() + " is closed"));
     }

@@ -70,6 +70,8 @@ final class Json {
     body.put("kind", info.kind());
     body.put("simulated", info.simulated());
     body.put("state", sensor.state().name().toLowerCase(Locale.ROOT));
+    String reason = sensor.stateReason();
+    if (reason != null && !reason.isEmpty()) body.put("stateReason", reason);
     body.put("maxAgeMs", info.maxAge().toMillis());
     body.put("description", info.description());
     body.put("executor", executor(sensor.executorStats()));
