@@ -142,13 +142,13 @@ public final class ConfigCheck {
   public String oneOf(String key, Supplier<String> setting, String... options) {
     String value = read(setting);
     for (String option : options) if (option.equals(value)) return option;
-    problems.add(key + " must be " + String.join(", ", options) + ", was " + quoted(value));
+    problems.add(key + " must be " + choices(List.of(options)) + ", was " + quoted(value));
     return options[0];
   }
 
   /** One of {@code options}; otherwise a problem, and the first option. */
   public int oneOf(String key, IntSupplier setting, int... options) {
-    String choices = Arrays.stream(options).mapToObj(Integer::toString).collect(Collectors.joining(", "));
+    String choices = choices(Arrays.stream(options).mapToObj(Integer::toString).toList());
     try {
       int value = setting.getAsInt();
       for (int option : options) if (option == value) return option;
@@ -218,6 +218,12 @@ public final class ConfigCheck {
   /** The problems as one line, {@code "; "} between them; empty when there are none. */
   public String reason() {
     return String.join("; ", problems);
+  }
+
+  /** "a, b or c". */
+  private static String choices(List<String> options) {
+    if (options.size() == 1) return options.get(0);
+    return String.join(", ", options.subList(0, options.size() - 1)) + " or " + options.get(options.size() - 1);
   }
 
   private static String read(Supplier<String> setting) {

@@ -66,8 +66,8 @@ class ConfigCheckTest {
         "temperature.c must be a finite number in -40..85, was Infinity",
         "accel.offset.g must be 3 finite numbers in -16..16, was 0,NaN,0",
         "gyro.offset.dps must be 3 finite numbers in -2000..2000, was 1,2",
-        "output.format must be cm, mm, was \"inch\"",
-        "accel.range.g must be 2, 4, 8, 16, was 3",
+        "output.format must be cm or mm, was \"inch\"",
+        "accel.range.g must be 2, 4, 8 or 16, was 3",
         "port must not be empty"), check.problems());
     assertEquals(String.join("; ", check.problems()), check.reason());
     assertFalse(check.reason().contains("\n"));

@@ -103,7 +103,7 @@ class Mpu6050FaultStatesTest {
         "publish_interval_ms", -5L, "i2c_bus", new IllegalArgumentException("cannot coerce 'one'"),
         "gyro_offset_dps", new double[] {0, Double.POSITIVE_INFINITY, 0}, "dlpf", 7, "accel_range_g", 3);
     assertErrorAtOnce(bad, "i2c.bus must be a whole number in 0..255, was one; "
-        + "accel.range.g must be 2, 4, 8, 16, was 3; dlpf must be 0..6, was 7; "
+        + "accel.range.g must be 2, 4, 8 or 16, was 3; dlpf must be 0..6, was 7; "
         + "publish.interval.ms must be 0..86400000, was -5; max.age.ms must be 0..3600000, was -1; "
         + "read.timeout.ms must be 1..300000, was -1; accel.offset.g must be 3 finite numbers in -16..16, was NaN; "
         + "gyro.offset.dps must be 3 finite numbers in -2000..2000, was 0,Infinity,0");
