@@ -74,9 +74,10 @@ public abstract class DeviceSensor implements Sensor {
    * Opens the device on the sensor's own executor and returns at once: activation never waits on
    * a device. Until {@code opening} succeeds the sensor is in ERROR with the failure as its reason
    * and reads fail at once (the opening runs first on the executor, so a read that came earlier
-   * waits for it); it is retried with backoff, from 250 ms doubling up to 10 s, so that a device that appears later is picked up without reconfiguration. Once it has
-   * succeeded, {@code whenOpen} runs (e.g. starting a sampling schedule). The first failure and the
-   * recovery are logged, one line each; {@code openFailures} counts the failed attempts.
+   * waits for it); it is retried with backoff, from 250 ms doubling up to 10 s, so that a device
+   * that appears later is picked up without reconfiguration. Once it has succeeded, {@code
+   * whenOpen} runs (e.g. starting a sampling schedule). The first failure and the recovery are
+   * logged, one line each; {@code openFailures} counts the failed attempts.
    */
   protected final void openInBackground(DeviceOpening opening, Runnable whenOpen) {
     opensInBackground = true;
