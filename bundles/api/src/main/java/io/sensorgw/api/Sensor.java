@@ -7,10 +7,21 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * One device instance, registered as an OSGi service by its driver with the service properties
  * {@link #SENSOR_ID}, {@link #SENSOR_MODEL} and {@link #SENSOR_KIND}.
+ *
+ * <p>Registering never waits on the device and never fails for it: a sensor with a bad
+ * configuration or an absent device is registered in state {@link SensorState#ERROR} with a
+ * one-line {@link #stateReason()}; its reads fail at once with that reason. An absent device is
+ * retried with backoff (the sensor becomes OK when it appears, without reconfiguration); a bad
+ * configuration waits for a corrected one. A sensor id is 1 to 64 characters of {@code A-Z a-z 0-9
+ * . _ -}; a driver given another id registers the sensor, in ERROR, under a placeholder id
+ * {@code invalid-...} (its {@link SensorInfo#id()}).
  */
 @ProviderType
 public interface Sensor {
-  /** Service property: the sensor's unique id, e.g. {@code tfluna-1}. */
+  /**
+   * Service property: the sensor's unique id, e.g. {@code tfluna-1}, as configured. Consumers key
+   * sensors by {@link SensorInfo#id()}, which differs only for a bad configured id (a placeholder).
+   */
   String SENSOR_ID = "sensor.id";
   /** Service property: the device model in lower case, e.g. {@code tfluna}. */
   String SENSOR_MODEL = "sensor.model";
@@ -33,7 +44,7 @@ public interface Sensor {
 
   /**
    * One line saying why the sensor is in its {@link #state()} (e.g. {@code sample.rate.hz must be
-   * 1..1000, was 0} or {@code no device at I2C address 0x68}); empty when there is nothing to say.
+   * 4..1000, was 0} or {@code no device at I2C address 0x68}); empty when there is nothing to say.
    * A sensor whose configuration is bad or whose device is absent is still registered, in state
    * {@link SensorState#ERROR} with this reason, so that it stays visible.
    */

@@ -111,17 +111,29 @@ public final class ManagedExecutor implements AutoCloseable {
    */
   public ScheduledFuture<?> scheduleAtFixedRate(
       Callable<?> task, Duration initialDelay, Duration period) {
-    ScheduledExecutorService timer;
+    return timer().scheduleAtFixedRate(
+        () -> submit(task), initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Submits {@code task} once, after {@code delay} (a retry with backoff). As with
+   * {@link #scheduleAtFixedRate}, only the submission happens on the schedule's thread.
+   *
+   * @throws RejectedExecutionException when the executor is closed
+   */
+  public ScheduledFuture<?> schedule(Callable<?> task, Duration delay) {
+    return timer().schedule(() -> submit(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private ScheduledExecutorService timer() {
     synchronized (schedulerLock) {
       if (pool.isShutdown()) throw new RejectedExecutionException("executor " + name + " is closed");
       if (scheduler == null) {
         scheduler = new ScheduledThreadPoolExecutor(1, threadFactory("sensorgw-" + name + "-timer-"));
         scheduler.setRemoveOnCancelPolicy(true);
       }
-      timer = scheduler;
+      return scheduler;
     }
-    return timer.scheduleAtFixedRate(
-        () -> submit(task), initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   public ExecutorStats stats() {

@@ -73,6 +73,8 @@ public final class SensorReader implements AutoCloseable {
   private CompletableFuture<Reading> nextOffered; // streaming devices; guarded by lock
   private volatile Reading latest; // written under lock
   private volatile Throwable failure; // a streaming device's failure, until it offers again
+  // Why no read may reach the device (a bad configuration, a device not opened): until available().
+  private volatile Throwable unavailable; // written under lock
   private volatile SensorState state = SensorState.STARTING; // written under lock
   private volatile String reason = ""; // why the state is what it is; written under lock
   private volatile ScheduledFuture<?> sampling;
@@ -174,6 +176,8 @@ public final class SensorReader implements AutoCloseable {
         return CompletableFuture.failedFuture(
             new IllegalStateException("sensor " + info.id() + " is closed"));
       }
+      Throwable held = unavailable;
+      if (held != null) return CompletableFuture.failedFuture(held);
       shared = inFlight;
       if (acquisition == null) return awaitOffer();
       // A finished acquisition whose bookkeeping has not run yet is not shared any more.
@@ -231,6 +235,9 @@ public final class SensorReader implements AutoCloseable {
   }
 
   private Reading acquireReading() throws Exception {
+    // A read queued behind a device's opening that failed meanwhile must not reach the device.
+    Throwable heldBefore = unavailable;
+    if (heldBefore != null) throw heldBefore instanceof Exception e ? e : new IllegalStateException(heldBefore);
     Instant start = clock.instant();
     long startNanos = System.nanoTime();
     Measurement measurement = acquisition.acquire();
@@ -246,6 +253,8 @@ public final class SensorReader implements AutoCloseable {
             measurement.message());
     synchronized (lock) {
       if (closed) throw new IllegalStateException("sensor " + info.id() + " is closed");
+      Throwable held = unavailable;
+      if (held != null) throw held instanceof Exception e ? e : new IllegalStateException(held);
       latest = reading;
       state = SensorState.OK;
       reason = "";
@@ -256,7 +265,7 @@ public final class SensorReader implements AutoCloseable {
 
   private void markError(Throwable cause) {
     synchronized (lock) {
-      if (closed) return;
+      if (closed || unavailable != null) return;
       state = SensorState.ERROR;
       reason = describe(cause);
     }
@@ -272,14 +281,15 @@ public final class SensorReader implements AutoCloseable {
 
   /**
    * Accepts a reading the device produced on its own (a streaming device), so that it is cached
-   * and published like an acquired one. Sequence numbers are assigned here. After {@link #close}
-   * it is ignored: nothing is cached or published, and null is returned.
+   * and published like an acquired one. Sequence numbers are assigned here. After {@link #close},
+   * and while {@link #unavailable}, it is ignored: nothing is cached or published, and null is
+   * returned.
    */
   public Reading offer(Measurement measurement, Instant acquiredAt, Duration acquisitionTime) {
     CompletableFuture<Reading> waiting;
     Reading reading;
     synchronized (lock) {
-      if (closed) return null;
+      if (closed || unavailable != null) return null;
       reading =
           new Reading(
               info.id(),
@@ -313,12 +323,13 @@ public final class SensorReader implements AutoCloseable {
   /**
    * Marks the device failed, e.g. when its port disappeared: the cached value is dropped, so no
    * stale value passes for fresh, and reads of a streaming device, waiting or new, fail with
-   * {@code cause} at once until the device offers a reading again.
+   * {@code cause} at once until the device offers a reading again. While {@link #unavailable} it
+   * changes nothing: that reason stands until {@link #available}.
    */
   public void fail(Throwable cause) {
     CompletableFuture<Reading> waiting;
     synchronized (lock) {
-      if (closed) return;
+      if (closed || unavailable != null) return;
       latest = null;
       failure = cause;
       state = SensorState.ERROR;
@@ -327,6 +338,47 @@ public final class SensorReader implements AutoCloseable {
       nextOffered = null;
     }
     if (waiting != null) waiting.completeExceptionally(cause);
+  }
+
+  /**
+   * Holds the sensor in ERROR with {@code cause}'s message as its reason, for a device that cannot
+   * be read at all: a bad configuration, or a device not opened yet. Every read, sampling included,
+   * fails at once with {@code cause} without reaching the device or its executor; the cached value
+   * is dropped; offers, failures and late acquisitions change nothing. For acquisition and
+   * streaming readers alike; it lasts until {@link #available} (a configuration problem: for the
+   * life of the reader).
+   */
+  public void unavailable(Throwable cause) {
+    CompletableFuture<Reading> waiting;
+    synchronized (lock) {
+      if (closed) return;
+      unavailable = cause;
+      latest = null;
+      state = SensorState.ERROR;
+      reason = describe(cause);
+      waiting = nextOffered;
+      nextOffered = null;
+    }
+    if (waiting != null) waiting.completeExceptionally(cause);
+  }
+
+  /**
+   * Ends {@link #unavailable}: the device is open, reads reach it again. The state is STARTING
+   * until the first reading makes it OK.
+   */
+  public void available() {
+    synchronized (lock) {
+      if (closed || unavailable == null) return;
+      unavailable = null;
+      failure = null;
+      state = SensorState.STARTING;
+      reason = "";
+    }
+  }
+
+  /** True while {@link #unavailable}. */
+  public boolean isUnavailable() {
+    return unavailable != null;
   }
 
   public SensorState state() {

@@ -14,8 +14,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.service.component.runtime.ServiceComponentRuntime;
-import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 import org.osgi.test.junit5.context.BundleContextExtension;
@@ -26,7 +24,6 @@ import org.osgi.test.junit5.service.ServiceExtension;
 class Mpu6050Test {
   @InjectBundleContext BundleContext context;
   @InjectService ConfigurationAdmin configAdmin;
-  @InjectService ServiceComponentRuntime scr;
 
   private Configuration imu(String name, String... keyValues) throws Exception {
     Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.device.mpu6050", name, "?");
@@ -68,10 +65,12 @@ class Mpu6050Test {
         assertTrue(info.contains(register), register + " in " + info);
       }
 
-      // The chip that answers WHO_AM_I 0x70 fails its own component with a clear message.
-      Gateway.await(() -> failure("it-imu-bad") != null, "failed activation of it-imu-bad");
-      assertTrue(failure("it-imu-bad").contains("WHO_AM_I is 0x70, expected 0x68"), failure("it-imu-bad"));
-      assertEquals(404, gateway.get("/api/sensors/it-imu-bad").statusCode());
+      // The chip that answers WHO_AM_I 0x70 puts only its own sensor in error, visible with a clear reason.
+      gateway.getUntil("/api/sensors/it-imu-bad", r -> r.statusCode() == 200 && r.body().contains("\"state\":\"error\"")
+          && r.body().contains("WHO_AM_I is 0x70, expected 0x68"), "it-imu-bad in error with its reason");
+      HttpResponse<String> badRead = gateway.get("/api/sensors/it-imu-bad/reading");
+      assertEquals(503, badRead.statusCode(), badRead.body());
+      assertTrue(badRead.body().contains("WHO_AM_I is 0x70, expected 0x68"), badRead.body());
       assertEquals(200, gateway.get("/api/sensors/it-imu/reading").statusCode());
     } finally {
       good.delete();
@@ -112,16 +111,5 @@ class Mpu6050Test {
     } finally {
       config.delete();
     }
-  }
-
-  /** The failure message of the MPU-6050 component configuration for {@code sensorId}, or null. */
-  private String failure(String sensorId) {
-    return scr.getComponentDescriptionDTOs().stream()
-        .filter(d -> d.name.equals("io.sensorgw.device.mpu6050.internal.Mpu6050Sensor"))
-        .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
-        .filter(c -> sensorId.equals(c.properties.get("sensor.id")))
-        .filter(c -> c.state == ComponentConfigurationDTO.FAILED_ACTIVATION)
-        .map(c -> c.failure)
-        .findFirst().orElse(null);
   }
 }

@@ -120,7 +120,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
         + "function tick(){fetch(url,{credentials:'same-origin'}).then(function(r){return r.json();}).then(function(d){"
         + "var body=document.querySelector('#sensors tbody');var html='';"
         + "d.sensors.forEach(function(s){html+='<tr data-sensor=\"'+esc(s.id)+'\"><td>'+esc(s.id)+'</td><td>'+esc(s.model)"
-        + "+'</td><td>'+esc(s.state)+'</td><td>'+esc(s.source)+'</td><td>'+esc(s.latest)+'</td><td>'+esc(s.cacheHitRate)"
+        + "+'</td><td>'+esc(s.state)+(s.stateReason?': '+esc(s.stateReason):'')+'</td><td>'+esc(s.source)+'</td><td>'+esc(s.latest)+'</td><td>'+esc(s.cacheHitRate)"
         + "+'</td><td>'+esc(s.executor)+'</td><td>'+esc(s.errors)+'</td><td>'+(s.configPid?'<a href=\"'+esc(s.configHref)+'\">'+esc(s.configPid)+'</a>':'')+'</td></tr>';});"
         + "body.innerHTML=html;document.getElementById('sensors-status').textContent=d.sensors.length+' sensors, updated '+new Date().toLocaleTimeString();"
         + "}).catch(function(){});}setInterval(tick,1000);})();</script>");
@@ -129,7 +129,9 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
   private static String cells(Map<String, Object> row, HttpServletRequest request) {
     String config = row.get("configPid") == null ? ""
         : "<a href='" + escape(row.get("configHref")) + "'>" + escape(row.get("configPid")) + "</a>";
-    return td(row.get("id")) + td(row.get("model")) + td(row.get("state")) + td(row.get("source"))
+    Object reason = row.get("stateReason");
+    String state = row.get("state") + (reason == null ? "" : ": " + reason);
+    return td(row.get("id")) + td(row.get("model")) + td(state) + td(row.get("source"))
         + td(row.get("latest")) + td(row.get("cacheHitRate")) + td(row.get("executor"))
         + td(row.get("errors")) + "<td>" + config + "</td>";
   }
@@ -145,6 +147,8 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       row.put("id", info.id());
       row.put("model", info.model());
       row.put("state", sensor.state().name().toLowerCase(Locale.ROOT));
+      String reason = sensor.stateReason();
+      if (reason != null && !reason.isEmpty()) row.put("stateReason", reason);
       row.put("source", info.simulated() ? "simulated" : "hardware");
       row.put("latest", describe(latest.get(info.id())));
       long reads = number(stats.get("reads"));

@@ -38,7 +38,7 @@ public class SensorDirectory {
       cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addSensor(Sensor sensor, Map<String, Object> properties, ServiceReference<Sensor> reference) {
-    Object id = properties.get(Sensor.SENSOR_ID);
+    String id = id(sensor, properties);
     if (id == null) {
       LOG.warn("Ignoring a Sensor service without the {} property: {}", Sensor.SENSOR_ID, properties);
       return;
@@ -47,7 +47,7 @@ public class SensorDirectory {
     Entry entry =
         new Entry(
             sensor,
-            id.toString(),
+            id,
             model == null ? sensor.info().model() : model.toString(),
             ((Number) properties.get(Constants.SERVICE_ID)).longValue(),
             reference.getBundle() == null ? ""
@@ -66,10 +66,10 @@ public class SensorDirectory {
   }
 
   void removeSensor(Sensor sensor, Map<String, Object> properties) {
-    Object id = properties.get(Sensor.SENSOR_ID);
+    String id = id(sensor, properties);
     if (id == null) return;
     byId.computeIfPresent(
-        id.toString(),
+        id,
         (key, entries) -> {
           for (Entry e : entries) {
             // Its bundle is stopping: an update or a removal is under way, not a deleted sensor.
@@ -80,6 +80,22 @@ public class SensorDirectory {
           List<Entry> left = entries.stream().filter(e -> e.sensor() != sensor).toList();
           return left.isEmpty() ? null : left;
         });
+  }
+
+  /**
+   * The id a sensor is served under: the one it reports, which is its {@code sensor.id} property
+   * except when the configured id broke the id rule and the driver registered it, in error, under
+   * a placeholder (a configured {@code front door} cannot be a path segment). Null without the
+   * property.
+   */
+  private static String id(Sensor sensor, Map<String, Object> properties) {
+    Object configured = properties.get(Sensor.SENSOR_ID);
+    if (configured == null) return null;
+    try {
+      return sensor.info().id();
+    } catch (RuntimeException e) { // a driver that breaks the contract is still listed
+      return configured.toString();
+    }
   }
 
   /** True when {@code id} went away with its stopping bundle less than {@link #SWAP_GRACE} ago. */

@@ -48,15 +48,18 @@ public class SensorCommands {
     sensors.remove(sensor);
   }
 
-  /** sensor:list: one line per sensor. */
+  /** sensor:list: one line per sensor, and under one that is not OK, a line saying why. */
   public String list() {
     StringBuilder out = new StringBuilder(String.format("%-16s %-8s %-9s %-9s %-10s %s%n",
         "ID", "MODEL", "KIND", "STATE", "SOURCE", "DESCRIPTION"));
     for (Sensor sensor : sorted()) {
       SensorInfo info = sensor.info();
+      String state = lower(sensor.state());
       out.append(String.format("%-16s %-8s %-9s %-9s %-10s %s%n", info.id(), info.model(),
-          info.kind(), lower(sensor.state()), info.simulated() ? "simulated" : "hardware",
+          info.kind(), state, info.simulated() ? "simulated" : "hardware",
           info.description()));
+      String reason = sensor.stateReason();
+      if (reason != null && !reason.isEmpty()) out.append(String.format("  %s: %s%n", state, reason));
     }
     if (sensors.isEmpty()) out.append("(no sensors)\n");
     return out.toString();

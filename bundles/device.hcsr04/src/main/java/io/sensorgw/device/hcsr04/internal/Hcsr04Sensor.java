@@ -4,6 +4,7 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * One HC-SR04 behind a BLE bridge. Each notification becomes a reading (distance in cm and m, or
  * quality error out of 2-400 cm); malformed payloads are counted and skipped. Silent for three
  * times the expected interval, the sensor is stale (state error, reads fail fast). The connection
- * is watched; a lost device, adapter or bus is retried with backoff until it is back.
+ * is watched; a lost device, adapter or bus is retried with backoff until it is back. A bad
+ * configuration registers the sensor in error with the reason (see {@link ConfigCheck}).
  */
 @Component(
     service = Sensor.class,
@@ -47,10 +50,24 @@ public class Hcsr04Sensor extends DeviceSensor {
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
   private static final long MAX_BACKOFF_MS = 10_000;
 
+  private static final Pattern ADAPTER = Pattern.compile("hci[0-9]{1,3}");
+  private static final Pattern BLUETOOTH_ADDRESS = Pattern.compile("([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}");
+  private static final Pattern UUID = Pattern.compile(
+      "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+
   private final SensorInfo info;
-  private final Hcsr04Config config;
   private final Payload payload;
   private final boolean simulated;
+  private final String adapter;
+  private final String deviceAddress;
+  private final String deviceName;
+  private final String serviceUuid;
+  private final String characteristicUuid;
+  private final String payloadFormat;
+  private final double temperatureC;
+  private final long expectedIntervalMs;
+  private final String dbusAddress;
+  private final long simulationSeed;
   private final AtomicLong notifications = new AtomicLong();
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -62,26 +79,34 @@ public class Hcsr04Sensor extends DeviceSensor {
   private volatile BleBridge bridge;
 
   @Activate
-  public Hcsr04Sensor(Hcsr04Config config, @Reference ReadingPublisher publisher) {
-    String id = config.sensor_id();
-    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
-    this.config = config;
-    this.payload = new Payload(config.payload_format(), config.temperature_c());
-    this.simulated = switch (config.mode()) {
-      case "simulated" -> true;
-      case "ble" -> false;
-      default -> throw new IllegalArgumentException("HC-SR04 " + id + ": mode must be ble or simulated, was " + config.mode());
-    };
-    if (!simulated && config.device_address().isBlank() && config.device_name().isBlank()) {
-      throw new IllegalArgumentException("HC-SR04 " + id + ": give device.address or device.name");
-    }
-    info = new SensorInfo(id, "hcsr04", "distance", simulated, Duration.ofMillis(config.max_age_ms()),
-        simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget(config));
+  public Hcsr04Sensor(Hcsr04Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
+    ConfigCheck check = new ConfigCheck(properties);
+    String id = check.sensorId(config::sensor_id);
+    simulated = check.oneOf("mode", config::mode, "ble", "simulated").equals("simulated");
+    adapter = check.matching("adapter", config::adapter, ADAPTER, "hci followed by a number, e.g. hci0", !simulated);
+    deviceAddress = check.matching("device.address", config::device_address, BLUETOOTH_ADDRESS,
+        "a Bluetooth address such as 24:0A:C4:12:34:56", false);
+    deviceName = check.text("device.name", config::device_name, false);
+    serviceUuid = check.matching("service.uuid", config::service_uuid, UUID, "a UUID", !simulated);
+    characteristicUuid = check.matching("characteristic.uuid", config::characteristic_uuid, UUID, "a UUID", !simulated);
+    payloadFormat = check.oneOf("payload.format", config::payload_format,
+        "uint16le-mm", "ascii-cm", "float32le-cm", "uint32le-echo-us");
+    temperatureC = check.numberIn("temperature.c", config::temperature_c, -40, 85);
+    expectedIntervalMs = check.longIn("expected.interval.ms", config::expected_interval_ms, 10, 60_000);
+    Duration maxAge = check.maxAge(config::max_age_ms);
+    Duration publishInterval = check.publishInterval(config::publish_interval_ms);
+    dbusAddress = check.text("dbus.address", config::dbus_address, false);
+    simulationSeed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    check.require(simulated || !deviceAddress.isEmpty() || !deviceName.isEmpty(), "give device.address or device.name");
+    payload = new Payload(payloadFormat, temperatureC);
+    info = new SensorInfo(id, "hcsr04", "distance", simulated, maxAge,
+        simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget());
     // Two threads: the connection (or simulation) loop, and decoding notifications off D-Bus's thread.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 256);
-    PublishThrottle throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
-    attach(SensorReader.streaming(info, executor, Duration.ofMillis(Math.max(500, 5 * config.expected_interval_ms())),
-        throttle), executor);
+    PublishThrottle throttle = new PublishThrottle(publishInterval, publisher::publish);
+    SensorReader reader = SensorReader.streaming(info, executor,
+        Duration.ofMillis(Math.max(500, 5 * expectedIntervalMs)), throttle);
+    if (!attach(reader, executor, check)) return; // in error with the reason; nothing to start
     executor.submit(() -> {
       if (simulated) simulate();
       else connectLoop();
@@ -90,12 +115,11 @@ public class Hcsr04Sensor extends DeviceSensor {
     executor.scheduleAtFixedRate(() -> {
       watchSilence();
       return null;
-    }, Duration.ofMillis(config.expected_interval_ms()), Duration.ofMillis(config.expected_interval_ms()));
+    }, Duration.ofMillis(expectedIntervalMs), Duration.ofMillis(expectedIntervalMs));
   }
 
-  private static String describeTarget(Hcsr04Config config) {
-    return (config.device_address().isBlank() ? "'" + config.device_name() + "'" : config.device_address())
-        + " on " + config.adapter();
+  private String describeTarget() {
+    return (deviceAddress.isEmpty() ? "'" + deviceName + "'" : deviceAddress) + " on " + adapter;
   }
 
   @Deactivate
@@ -148,19 +172,19 @@ public class Hcsr04Sensor extends DeviceSensor {
 
   private void watchSilence() {
     long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastNotificationNanos.get());
-    if (!stale && !closed && silentMs > 3 * config.expected_interval_ms()) {
+    if (!stale && !closed && silentMs > 3 * expectedIntervalMs) {
       stale = true;
       reader().fail(new IOException("stale: no notification for " + silentMs + " ms (expected every "
-          + config.expected_interval_ms() + " ms)"));
+          + expectedIntervalMs + " ms)"));
     }
   }
 
   private void simulate() {
-    SimulatedTarget target = new SimulatedTarget(config.simulation_seed());
+    SimulatedTarget target = new SimulatedTarget(simulationSeed);
     long period = TimeUnit.MILLISECONDS.toNanos(66); // the HC-SR04's ~15 Hz measurement cycle
     long next = System.nanoTime();
     while (!closed) {
-      long echo = target.nextEchoMicros(config.temperature_c());
+      long echo = target.nextEchoMicros(temperatureC);
       accept(encode(echo));
       next += period;
       LockSupport.parkNanos(next - System.nanoTime());
@@ -170,8 +194,8 @@ public class Hcsr04Sensor extends DeviceSensor {
 
   /** A simulated echo as the configured bridge would send it. */
   private byte[] encode(long echoMicros) {
-    double cm = echoMicros * Payload.speedOfSound(config.temperature_c()) / 20_000.0;
-    return switch (config.payload_format()) {
+    double cm = echoMicros * Payload.speedOfSound(temperatureC) / 20_000.0;
+    return switch (payloadFormat) {
       case "uint16le-mm" -> ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) Math.min(65535, Math.round(cm * 10))).array();
       case "float32le-cm" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) cm).array();
       case "uint32le-echo-us" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) echoMicros).array();
@@ -183,8 +207,8 @@ public class Hcsr04Sensor extends DeviceSensor {
     long backoffMs = 500;
     boolean reportedDown = false;
     while (!closed) {
-      BleBridge attempt = new BleBridge(config.dbus_address(), config.adapter(), config.device_address(),
-          config.device_name(), config.service_uuid(), config.characteristic_uuid());
+      BleBridge attempt = new BleBridge(dbusAddress, adapter, deviceAddress, deviceName, serviceUuid,
+          characteristicUuid);
       try {
         attempt.start(this::onValue);
         bridge = attempt;

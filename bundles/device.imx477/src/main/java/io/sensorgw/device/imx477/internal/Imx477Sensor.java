@@ -6,6 +6,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * One camera. A read is served from the latest analysed frame while it is younger than max age;
  * otherwise one capture (single flight, on this camera's own executor) is shared by everyone who
  * asked, and with serve-stale on, they get the previous frame's reading at once, marked stale,
- * while it runs. Each frame is decoded and analysed once, however many requests want it.
+ * while it runs. Each frame is decoded and analysed once, however many requests want it. A bad
+ * configuration registers the sensor in error with the reason (see {@link ConfigCheck}).
  */
 @Component(
     service = Sensor.class,
@@ -77,39 +79,42 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   }
 
   @Activate
-  public Imx477Sensor(Imx477Config config, @Reference ReadingPublisher publisher, @Reference FrameAnalyzer analyzer) {
-    String id = config.sensor_id();
-    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
-    if (config.width() < 16 || config.height() < 16 || config.width() > 4056 || config.height() > 3040) {
-      throw new IllegalArgumentException("camera " + id + ": size must be within 16x16 and 4056x3040, was "
-          + config.width() + "x" + config.height());
-    }
+  public Imx477Sensor(Imx477Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher,
+      @Reference FrameAnalyzer analyzer) {
+    ConfigCheck check = new ConfigCheck(properties);
+    String id = check.sensorId(config::sensor_id);
+    String backend = check.oneOf("backend", config::backend, "simulated", "still", "stream", "v4l2");
+    int width = check.intIn("width", config::width, 16, 4056);
+    int height = check.intIn("height", config::height, 16, 3040);
+    Duration timeout = Duration.ofMillis(check.longIn("capture.timeout.ms", config::capture_timeout_ms, 100, 900_000));
+    Duration maxAge = check.maxAge(config::max_age_ms);
+    Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     this.analyzer = analyzer;
-    Duration timeout = Duration.ofMillis(config.capture_timeout_ms());
-    this.simulated = config.backend().equals("simulated");
-    this.capture = switch (config.backend()) {
-      case "simulated" -> new SimulatedCapture(config.simulation_seed(), config.width(), config.height(),
-          Duration.ofMillis(config.simulation_capture_ms()));
-      case "still" -> new StillCapture(Commands.line(config.still_command(), config.still_arguments(),
-          config.width(), config.height()), timeout);
-      case "stream" -> new StreamCapture(id, Commands.line(config.stream_command(), config.stream_arguments(),
-          config.width(), config.height()), timeout);
-      case "v4l2" -> config.v4l2_path().isBlank()
-          ? V4l2Capture.device(config.v4l2_device(), config.width(), config.height())
-          : V4l2Capture.path(config.v4l2_path().trim(), config.width(), config.height());
-      default -> throw new IllegalArgumentException("camera " + id + ": backend must be simulated, still, stream or v4l2, was "
-          + config.backend());
+    this.simulated = backend.equals("simulated");
+    this.capture = switch (backend) {
+      case "still" -> new StillCapture(Commands.line(check.text("still.command", config::still_command, true),
+          check.text("still.arguments", config::still_arguments, false), width, height), timeout);
+      case "stream" -> new StreamCapture(id, Commands.line(check.text("stream.command", config::stream_command, true),
+          check.text("stream.arguments", config::stream_arguments, false), width, height), timeout);
+      case "v4l2" -> {
+        String path = check.text("v4l2.path", config::v4l2_path, false);
+        yield path.isEmpty()
+            ? V4l2Capture.device(check.intIn("v4l2.device", config::v4l2_device, 0, 255), width, height)
+            : V4l2Capture.path(path, width, height);
+      }
+      default -> new SimulatedCapture(
+          check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE), width, height,
+          Duration.ofMillis(check.longIn("simulation.capture.ms", config::simulation_capture_ms, 0, 60_000)));
     };
-    info = new SensorInfo(id, "imx477", "camera", simulated, Duration.ofMillis(config.max_age_ms()),
-        "camera: " + capture.describe());
+    info = new SensorInfo(id, "imx477", "camera", simulated, maxAge, "camera: " + capture.describe());
     // Two threads: one capture at a time (single flight) and a frame.jpg overlay beside it.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 16);
-    PublishThrottle throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
+    PublishThrottle throttle = new PublishThrottle(publishInterval, publisher::publish);
     // The read timeout covers a capture that the capture timeout then kills, plus the analysis.
     SensorReader reader = new SensorReader(info, executor, timeout.plusSeconds(5), this::acquire, throttle);
     if (config.serve_stale()) reader.servingStaleWhileRefreshing();
-    attach(reader, executor);
-    capture.start();
+    if (!attach(reader, executor, check)) return; // in error with the reason; no process started
+    capture.start(); // a stream backend starts its process on a thread of its own: never waits here
     LOG.info("Camera {}: {}", id, capture.describe());
   }
 

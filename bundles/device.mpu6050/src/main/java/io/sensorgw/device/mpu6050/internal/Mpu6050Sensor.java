@@ -11,6 +11,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.PublishThrottle;
@@ -18,10 +19,13 @@ import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Dictionary;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -35,9 +39,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One MPU-6050 through Pi4J's I2C API: checked and configured at activation, then read as one
- * coherent 14-byte burst per sample on its own executor, optionally sampled on an interval (up to
- * 1 kHz) with downsampled publication. Simulated mode puts a chip model behind the same API.
+ * One MPU-6050 through Pi4J's I2C API: checked and configured on its own executor (never on the
+ * activation thread; retried with backoff while the chip is absent), then read as one coherent
+ * 14-byte burst per sample, optionally sampled on an interval (up to 1 kHz) with downsampled
+ * publication. Simulated mode puts a chip model behind the same API. A bad configuration registers
+ * the sensor in ERROR with the reason (see {@link ConfigCheck}).
  */
 @Component(
     service = {Sensor.class, Calibratable.class},
@@ -52,99 +58,128 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
 
   private final SensorInfo info;
   private final boolean simulated;
+  private final int bus;
+  private final int address;
+  private final String where;
   private final int accelRange;
   private final int gyroRange;
+  private final int dlpf;
+  private final int divider;
   private final double[] accelOffset;
   private final double[] gyroOffset;
-  private final Context pi4j;
-  private final I2C i2c;
+  private final long simulationSeed;
+  private final int simulationWhoAmI;
+  private final String simulationPresenceFile;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
   private final PublishThrottle throttle;
-  /** The configuration registers as read back at start, by name, for statistics. */
-  private final Map<String, Number> registersReadBack = new LinkedHashMap<>();
+  // Set on the executor once the chip is open; read there (acquire, calibrate) and by deactivate.
+  private volatile Context pi4j;
+  private volatile I2C i2c;
+  /** The configuration registers as read back when the chip was opened, by name, for statistics. */
+  private volatile Map<String, Number> registersReadBack = Map.of();
 
   @Activate
   public Mpu6050Sensor(Mpu6050Config config, Map<String, Object> properties,
-      @Reference ReadingPublisher publisher, @Reference ConfigurationAdmin configAdmin)
-      throws IOException {
-    String id = config.sensor_id();
-    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
-    simulated = switch (config.mode()) {
-      case "simulated" -> true;
-      case "hardware" -> false;
-      default -> throw new IllegalArgumentException(
-          "MPU-6050 " + id + ": mode must be hardware or simulated, was " + config.mode());
-    };
-    accelRange = Registers.accelRangeIndex(config.accel_range_g());
-    gyroRange = Registers.gyroRangeIndex(config.gyro_range_dps());
-    if (config.dlpf() < 0 || config.dlpf() > 6) {
-      throw new IllegalArgumentException("MPU-6050 " + id + ": dlpf must be 0-6, was " + config.dlpf());
-    }
-    int divider = Registers.sampleRateDivider(config.sample_rate_hz(), config.dlpf());
-    accelOffset = offsets(config.accel_offset_g(), "accel.offset.g");
-    gyroOffset = offsets(config.gyro_offset_dps(), "gyro.offset.dps");
-    throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
+      @Reference ReadingPublisher publisher, @Reference ConfigurationAdmin configAdmin) {
+    ConfigCheck check = new ConfigCheck(properties);
+    String id = check.sensorId(config::sensor_id);
+    simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
+    bus = check.intIn("i2c.bus", config::i2c_bus, 0, 255);
+    address = check.intIn("i2c.address", config::i2c_address, 0x68, 0x69);
+    int accelG = check.oneOf("accel.range.g", config::accel_range_g, Registers.ACCEL_RANGES_G);
+    int gyroDps = check.oneOf("gyro.range.dps", config::gyro_range_dps, Registers.GYRO_RANGES_DPS);
+    accelRange = Registers.accelRangeIndex(accelG);
+    gyroRange = Registers.gyroRangeIndex(gyroDps);
+    dlpf = check.intIn("dlpf", config::dlpf, 0, 6);
+    // The gyro's output rate, which SMPLRT_DIV divides (by 1 to 256), is 8 kHz with DLPF 0, else 1 kHz.
+    int sampleRateHz = dlpf == 0
+        ? check.intIn("sample.rate.hz", config::sample_rate_hz, 32, 8000)
+        : check.intIn("sample.rate.hz", config::sample_rate_hz, 4, 1000);
+    divider = Registers.sampleRateDivider(sampleRateHz, dlpf);
+    Duration samplingInterval =
+        Duration.ofMillis(check.longIn("sampling.interval.ms", config::sampling_interval_ms, 0, 3_600_000));
+    Duration publishInterval = check.publishInterval(config::publish_interval_ms);
+    Duration maxAge = check.maxAge(config::max_age_ms);
+    Duration readTimeout = check.readTimeout(config::read_timeout_ms);
+    accelOffset = check.numbersIn("accel.offset.g", config::accel_offset_g, 3, -16, 16);
+    gyroOffset = check.numbersIn("gyro.offset.dps", config::gyro_offset_dps, 3, -2000, 2000);
+    simulationSeed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    simulationWhoAmI = check.intIn("simulation.who.am.i", config::simulation_who_am_i, 0, 255);
+    simulationPresenceFile = check.text("simulation.presence.file", config::simulation_presence_file, false);
+    throttle = new PublishThrottle(publishInterval, publisher::publish);
     this.configAdmin = configAdmin;
     this.configPid = (String) properties.get("service.pid");
 
-    I2CProvider provider = simulated
-        ? new SimulatedChipProvider(config.simulation_seed(), config.simulation_who_am_i())
-        : new LinuxFsI2CProviderImpl();
-    // Providers are given explicitly: Pi4J's ServiceLoader discovery finds nothing inside OSGi.
-    pi4j = Pi4J.newContextBuilder().noAutoDetectPlatforms().noAutoDetectProviders()
-        .noAutoInject().disableShutdownHook().add(provider).build();
-    String where = "I2C bus " + config.i2c_bus() + " address 0x" + Integer.toHexString(config.i2c_address());
-    try {
-      i2c = provider.create(I2C.newConfigBuilder(pi4j).id("mpu6050-" + id)
-          .bus(config.i2c_bus()).device(config.i2c_address()).build());
-      configureChip(id, where, config.dlpf(), divider);
-    } catch (RuntimeException | IOException e) {
-      pi4j.shutdown();
-      throw e instanceof IOException io ? io
-          : new IOException("MPU-6050 " + id + " on " + where + ": " + e.getMessage(), e);
-    }
-    info = new SensorInfo(id, "mpu6050", "imu", simulated, Duration.ofMillis(config.max_age_ms()),
+    where = "I2C bus " + bus + " address 0x" + Integer.toHexString(address);
+    info = new SensorInfo(id, "mpu6050", "imu", simulated, maxAge,
         "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
     ManagedExecutor executor = new ManagedExecutor(id, 1, 64);
-    SensorReader reader = new SensorReader(info, executor,
-        Duration.ofMillis(config.read_timeout_ms()), this::acquire, throttle);
-    attach(reader, executor);
-    reader.sampleEvery(Duration.ofMillis(config.sampling_interval_ms()));
-    LOG.info("MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms", id, where,
-        config.accel_range_g(), config.gyro_range_dps(), Registers.DLPF_BANDWIDTH_HZ[config.dlpf()],
-        config.sampling_interval_ms());
+    SensorReader reader = new SensorReader(info, executor, readTimeout, this::acquire, throttle);
+    if (attach(reader, executor, check)) {
+      openInBackground(this::openChip, () -> {
+        reader.sampleEvery(samplingInterval);
+        LOG.info("MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms", id, where,
+            accelG, gyroDps, Registers.DLPF_BANDWIDTH_HZ[dlpf], samplingInterval.toMillis());
+      });
+    }
+  }
+
+  /**
+   * On the executor: a fresh Pi4J context and I2C handle, the chip checked and configured. A failed
+   * attempt leaves nothing open behind it; the next one starts from scratch.
+   */
+  private void openChip() throws IOException {
+    I2CProvider provider = simulated
+        ? new SimulatedChipProvider(simulationSeed, simulationWhoAmI,
+            simulationPresenceFile.isEmpty() ? null : Path.of(simulationPresenceFile))
+        : new LinuxFsI2CProviderImpl();
+    // Providers are given explicitly: Pi4J's ServiceLoader discovery finds nothing inside OSGi.
+    Context context = Pi4J.newContextBuilder().noAutoDetectPlatforms().noAutoDetectProviders()
+        .noAutoInject().disableShutdownHook().add(provider).build();
+    try {
+      I2C device = provider.create(I2C.newConfigBuilder(context).id("mpu6050-" + info.id())
+          .bus(bus).device(address).build());
+      configureChip(device);
+      pi4j = context;
+      i2c = device;
+    } catch (RuntimeException | IOException e) {
+      context.shutdown();
+      throw e instanceof IOException io ? io : new IOException("MPU-6050 on " + where + ": " + e.getMessage(), e);
+    }
   }
 
   /** Checks the chip, wakes it and writes the configuration, reading every register back. */
-  private void configureChip(String id, String where, int dlpf, int divider) throws IOException {
-    int whoAmI = i2c.readRegister(Registers.WHO_AM_I);
+  private void configureChip(I2C device) throws IOException {
+    int whoAmI = device.readRegister(Registers.WHO_AM_I);
     if (whoAmI != Registers.WHO_AM_I_VALUE) {
       throw new IOException(String.format(
-          "MPU-6050 %s on %s: WHO_AM_I is 0x%02X, expected 0x68; not an MPU-6050 or wrong address",
-          id, where, whoAmI));
+          "MPU-6050 on %s: WHO_AM_I is 0x%02X, expected 0x68; not an MPU-6050 or wrong address", where, whoAmI));
     }
-    writeChecked(Registers.PWR_MGMT_1, 0x00, id); // wake up, internal oscillator
-    writeChecked(Registers.SMPLRT_DIV, divider, id);
-    writeChecked(Registers.CONFIG, dlpf, id);
-    writeChecked(Registers.GYRO_CONFIG, gyroRange << 3, id);
-    writeChecked(Registers.ACCEL_CONFIG, accelRange << 3, id);
+    Map<String, Number> readBack = new LinkedHashMap<>();
+    writeChecked(device, Registers.PWR_MGMT_1, 0x00, readBack); // wake up, internal oscillator
+    writeChecked(device, Registers.SMPLRT_DIV, divider, readBack);
+    writeChecked(device, Registers.CONFIG, dlpf, readBack);
+    writeChecked(device, Registers.GYRO_CONFIG, gyroRange << 3, readBack);
+    writeChecked(device, Registers.ACCEL_CONFIG, accelRange << 3, readBack);
+    registersReadBack = Collections.unmodifiableMap(readBack);
   }
 
-  private void writeChecked(int register, int value, String id) throws IOException {
-    i2c.writeRegister(register, (byte) value);
-    int readBack = i2c.readRegister(register);
-    registersReadBack.put(String.format("register0x%02X", register), readBack);
-    if (readBack != value) {
-      throw new IOException(String.format("MPU-6050 %s: register 0x%02X reads 0x%02X after writing 0x%02X",
-          id, register, readBack, value));
+  private void writeChecked(I2C device, int register, int value, Map<String, Number> readBack) throws IOException {
+    device.writeRegister(register, (byte) value);
+    int read = device.readRegister(register);
+    readBack.put(String.format("register0x%02X", register), read);
+    if (read != value) {
+      throw new IOException(String.format("MPU-6050 on %s: register 0x%02X reads 0x%02X after writing 0x%02X",
+          where, register, read, value));
     }
   }
 
   /** One coherent sample: a single 14-byte burst from ACCEL_XOUT_H. */
   private Measurement acquire() throws IOException {
+    I2C device = openDevice();
     byte[] raw = new byte[Registers.SAMPLE_LENGTH];
-    int count = i2c.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
+    int count = device.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
     if (count != raw.length) throw new IOException("short I2C read: " + count + " of 14 bytes");
     Sample sample = Sample.decode(raw, accelRange, gyroRange, accelOffset, gyroOffset);
     Map<String, Value> values = new LinkedHashMap<>();
@@ -167,13 +202,18 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     if (samples < 1 || samples > 100_000) {
       throw new IllegalArgumentException("samples must be 1-100000, was " + samples);
     }
+    if (reader().isUnavailable()) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "sensor " + info.id() + " cannot be calibrated: " + stateReason()));
+    }
     return executor().submit(() -> {
+      I2C device = openDevice();
       double[] accelSum = new double[3];
       double[] gyroSum = new double[3];
       byte[] raw = new byte[Registers.SAMPLE_LENGTH];
       double[] zero = {0, 0, 0};
       for (int i = 0; i < samples; i++) {
-        i2c.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
+        device.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
         Sample sample = Sample.decode(raw, accelRange, gyroRange, zero, zero);
         for (int axis = 0; axis < 3; axis++) {
           accelSum[axis] += sample.accel()[axis];
@@ -203,7 +243,14 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     configuration.updateIfDifferent(properties);
   }
 
-  /** The chip's bus handle; tests look at the simulated chip behind it. */
+  /** The open chip; the reader lets no read through before it is (see openInBackground). */
+  private I2C openDevice() throws IOException {
+    I2C device = i2c;
+    if (device == null) throw new IOException("MPU-6050 on " + where + " is not open");
+    return device;
+  }
+
+  /** The chip's bus handle once open, else null; tests look at the simulated chip behind it. */
   I2C i2c() {
     return i2c;
   }
@@ -211,13 +258,8 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   @Deactivate
   void deactivate() {
     if (!detach(CLOSE_WAIT)) LOG.warn("MPU-6050 {}: executor did not stop within {}", info.id(), CLOSE_WAIT);
-    pi4j.shutdown();
-  }
-
-  private static double[] offsets(double[] values, String name) {
-    if (values == null || values.length == 0) return new double[3];
-    if (values.length != 3) throw new IllegalArgumentException(name + " needs 3 values (X, Y, Z)");
-    return values.clone();
+    Context context = pi4j;
+    if (context != null) context.shutdown();
   }
 
   @Override

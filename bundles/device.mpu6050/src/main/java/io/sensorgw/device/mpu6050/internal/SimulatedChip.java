@@ -1,8 +1,11 @@
 package io.sensorgw.device.mpu6050.internal;
 
+import com.pi4j.exception.Pi4JException;
 import com.pi4j.io.i2c.I2CConfig;
 import com.pi4j.io.i2c.I2CProvider;
 import com.pi4j.plugin.mock.provider.i2c.MockI2C;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -12,7 +15,8 @@ import java.util.SplittableRandom;
  * keeps the configuration written to it, and each burst read from ACCEL_XOUT_H returns a new sample
  * encoded at the configured full scales: gravity on Z tilting slowly about X (a slow rotation),
  * the matching angular rate, noise, and a die temperature near 31 °C. The sample sequence depends
- * only on the seed.
+ * only on the seed. With a presence file it answers only while that file exists, as a chip that is
+ * plugged in or not: absent, every transfer fails as an unanswered (NACKed) one does on Linux.
  */
 final class SimulatedChip extends MockI2C {
   /** Simulated time advances this much per sample, whatever the real read rate. */
@@ -23,17 +27,27 @@ final class SimulatedChip extends MockI2C {
   private final byte[] registers = new byte[128];
   private final SplittableRandom random;
   private final List<int[]> writes = new ArrayList<>();
+  private final Path presenceFile;
   private long sampleIndex;
 
-  SimulatedChip(I2CProvider provider, I2CConfig config, long seed, int whoAmI) {
+  SimulatedChip(I2CProvider provider, I2CConfig config, long seed, int whoAmI, Path presenceFile) {
     super(provider, config);
+    this.presenceFile = presenceFile;
     this.random = new SplittableRandom(seed);
     registers[Registers.WHO_AM_I] = (byte) whoAmI;
     registers[Registers.PWR_MGMT_1] = (byte) Registers.SLEEP;
   }
 
+  /** Absent: no answer on the bus, as the Linux I2C driver reports a NACK. */
+  private void requirePresent() {
+    if (presenceFile != null && !Files.exists(presenceFile)) {
+      throw new Pi4JException("no answer (simulated chip absent: " + presenceFile + " does not exist)");
+    }
+  }
+
   @Override
   public synchronized int writeRegister(int register, byte value) {
+    requirePresent();
     writes.add(new int[] {register, value & 0xFF});
     if (register == Registers.PWR_MGMT_1 && (value & 0x80) != 0) {
       java.util.Arrays.fill(registers, (byte) 0); // DEVICE_RESET: back to power-on state
@@ -47,11 +61,13 @@ final class SimulatedChip extends MockI2C {
 
   @Override
   public synchronized int readRegister(int register) {
+    requirePresent();
     return registers[register & 0x7F] & 0xFF;
   }
 
   @Override
   public synchronized int readRegister(int register, byte[] buffer, int offset, int length) {
+    requirePresent();
     if (register == Registers.ACCEL_XOUT_H) sample();
     for (int i = 0; i < length; i++) buffer[offset + i] = registers[(register + i) & 0x7F];
     return length;

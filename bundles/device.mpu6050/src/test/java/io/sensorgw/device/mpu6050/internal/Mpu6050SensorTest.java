@@ -7,13 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
+import io.sensorgw.api.SensorState;
 import io.sensorgw.core.ReadingPublisher;
-import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,12 @@ class Mpu6050SensorTest {
             "sample_rate_hz", 100),
         Map.of(), publisher, null);
     try {
+      // The chip is opened on the sensor's executor, not in the constructor.
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+      while (sensor.i2c() == null) {
+        assertTrue(System.nanoTime() < deadline, "chip opened within 2 minutes: " + sensor.stateReason());
+        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+      }
       List<int[]> writes = ((SimulatedChip) sensor.i2c()).writes();
       assertEquals(5, writes.size());
       assertArrayEquals(new int[] {0x6B, 0x00}, writes.get(0), "wake: PWR_MGMT_1 = 0");
@@ -71,10 +78,19 @@ class Mpu6050SensorTest {
   }
 
   @Test
-  void wrongWhoAmIFailsWithAClearMessage() {
-    IOException error = assertThrows(IOException.class, () -> new Mpu6050Sensor(
-        config("mode", "simulated", "simulation_who_am_i", 0x70), Map.of(), publisher, null));
-    assertTrue(error.getMessage().contains("WHO_AM_I is 0x70, expected 0x68"), error.getMessage());
+  void wrongWhoAmIIsAnErrorStateWithAClearReason() throws Exception {
+    // Activation does not fail: the sensor stays registered, in error, saying why.
+    Mpu6050Sensor sensor = new Mpu6050Sensor(
+        config("mode", "simulated", "simulation_who_am_i", 0x70), Map.of(), publisher, null);
+    try {
+      ExecutionException error = assertThrows(ExecutionException.class,
+          () -> sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES));
+      assertTrue(error.getCause().getMessage().contains("WHO_AM_I is 0x70, expected 0x68"), error.getMessage());
+      assertEquals(SensorState.ERROR, sensor.state());
+      assertTrue(sensor.stateReason().contains("WHO_AM_I is 0x70, expected 0x68"), sensor.stateReason());
+    } finally {
+      sensor.deactivate();
+    }
   }
 
   @Test

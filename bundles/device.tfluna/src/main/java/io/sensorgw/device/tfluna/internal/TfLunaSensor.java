@@ -4,6 +4,7 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
+import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.PublishThrottle;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One TF-Luna. Its own thread reads the byte stream continuously, every decoded frame becomes a
  * reading, and reads are served from the latest frame; no caller ever touches the port. When the
- * port fails the sensor is in error and reopens it with backoff until it is back.
+ * port fails the sensor is in error and reopens it with backoff until it is back. A bad
+ * configuration registers the sensor in error with the reason (see {@link ConfigCheck}).
  */
 @Component(
     service = Sensor.class,
@@ -57,40 +59,30 @@ public class TfLunaSensor extends DeviceSensor {
   private volatile boolean closed;
 
   @Activate
-  public TfLunaSensor(TfLunaConfig config, @Reference ReadingPublisher publisher) {
-    String id = config.sensor_id();
-    if (id == null || id.isBlank()) throw new IllegalArgumentException("sensor.id must not be empty");
-    if (config.output_rate_hz() < 1 || config.output_rate_hz() > 250) {
-      throw new IllegalArgumentException(
-          "TF-Luna " + id + ": output.rate.hz must be 1-250, was " + config.output_rate_hz());
-    }
-    format = switch (config.output_format()) {
-      case "cm" -> Frames.FORMAT_CM;
-      case "mm" -> Frames.FORMAT_MM;
-      default -> throw new IllegalArgumentException(
-          "TF-Luna " + id + ": output.format must be cm or mm, was " + config.output_format());
-    };
-    simulated = switch (config.mode()) {
-      case "simulated" -> true;
-      case "hardware" -> false;
-      default -> throw new IllegalArgumentException(
-          "TF-Luna " + id + ": mode must be hardware or simulated, was " + config.mode());
-    };
-    outputRateHz = config.output_rate_hz();
-    source = simulated
-        ? new SimulatedSource(config.simulation_seed(), outputRateHz)
-        : new SerialPortSource(config.port(), config.baud_rate());
-    info = new SensorInfo(id, "tfluna", "distance", simulated,
-        Duration.ofMillis(config.max_age_ms()), "TF-Luna LiDAR on " + source.describe());
+  public TfLunaSensor(TfLunaConfig config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
+    ConfigCheck check = new ConfigCheck(properties);
+    String id = check.sensorId(config::sensor_id);
+    simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
+    String port = check.text("port", config::port, !simulated);
+    int baudRate = check.intIn("baud.rate", config::baud_rate, 9600, 921_600);
+    outputRateHz = check.intIn("output.rate.hz", config::output_rate_hz, 1, 250);
+    format = check.oneOf("output.format", config::output_format, "cm", "mm").equals("mm")
+        ? Frames.FORMAT_MM : Frames.FORMAT_CM;
+    Duration publishInterval = check.publishInterval(config::publish_interval_ms);
+    Duration maxAge = check.maxAge(config::max_age_ms);
+    Duration readTimeout = check.readTimeout(config::read_timeout_ms);
+    long seed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    source = simulated ? new SimulatedSource(seed, outputRateHz) : new SerialPortSource(port, baudRate);
+    info = new SensorInfo(id, "tfluna", "distance", simulated, maxAge, "TF-Luna LiDAR on " + source.describe());
     // One thread: the reading loop. Reads never run here; they are served from its frames.
     ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
-    throttle = new PublishThrottle(Duration.ofMillis(config.publish_interval_ms()), publisher::publish);
-    attach(SensorReader.streaming(info, executor, Duration.ofMillis(config.read_timeout_ms()), throttle),
-        executor);
-    executor.submit(() -> {
-      readLoop();
-      return null;
-    });
+    throttle = new PublishThrottle(publishInterval, publisher::publish);
+    if (attach(SensorReader.streaming(info, executor, readTimeout, throttle), executor, check)) {
+      executor.submit(() -> {
+        readLoop();
+        return null;
+      });
+    }
   }
 
   @Deactivate
