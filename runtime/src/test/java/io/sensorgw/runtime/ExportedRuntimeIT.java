@@ -55,7 +55,7 @@ class ExportedRuntimeIT {
 
   @AfterAll
   void stopIfStillRunning() throws Exception {
-    gateway.close();
+    if (gateway != null) gateway.close(); // null: it did not come up, and stopped itself
   }
 
   @Test
@@ -92,13 +92,14 @@ class ExportedRuntimeIT {
         return false;
       }
     }, "a WebSocket connection to /ws");
-    String reading = first.get(60, TimeUnit.SECONDS);
+    String reading = first.get(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
     assertTrue(reading.startsWith("{\"sensor\":\"tfluna-1\""), reading);
     assertTrue(reading.contains("\"quality\":\"simulated\""), reading);
     socket.get().abort();
 
-    String metrics = get("/metrics", null).body();
-    assertTrue(metrics.contains("sensorgw_source_metric{name=\"limit\",source=\"backpressure\"} 64"), "default limiter in /metrics");
+    // /health answers before every bundle has registered its figures: wait for the limiter's.
+    awaitResponse("/metrics", r -> r.body().contains("sensorgw_source_metric{name=\"limit\",source=\"backpressure\"} 64"),
+        "default limiter in /metrics");
   }
 
   @Test
@@ -128,7 +129,8 @@ class ExportedRuntimeIT {
     assertTrue(camera.body().contains("\"luminosity\":{\"value\":"), camera.body());
     assertTrue(camera.body().contains("\"frame_width\":{\"value\":2028.0"), camera.body());
     HttpResponse<byte[]> frame = HttpClient.newHttpClient().send(
-        java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sensors/imx477-1/frame.jpg?overlay=true")).build(),
+        java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sensors/imx477-1/frame.jpg?overlay=true"))
+            .timeout(RunningGateway.DEADLINE).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, frame.statusCode());
     assertEquals(2028, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(frame.body())).getWidth());
@@ -149,15 +151,22 @@ class ExportedRuntimeIT {
   @Test
   @Order(3)
   void consoleRefusesAnonymousAndAdminAdminAndOpensWithTheGeneratedPassword() throws Exception {
+    // The console's login component writes the password when it starts, which may be after
+    // /health answers: wait for it (and so for the console) first.
+    Path passwordFile = home.resolve("data/console-password");
+    await(() -> Files.isRegularFile(passwordFile), "generated password stored in data/");
     assertEquals(401, status("/system/console/bundles", null));
     assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));
-    Path passwordFile = home.resolve("data/console-password");
-    assertTrue(Files.isRegularFile(passwordFile), "generated password stored in data/");
     String password = Files.readString(passwordFile).trim();
     assertTrue(password.length() >= 16, "a long random password");
     assertEquals(200, status("/system/console/bundles", basic("admin", password)));
-    assertTrue(Files.readString(log).contains(passwordFile.toString()),
-        "the log says where the password is");
+    await(() -> {
+      try {
+        return Files.readString(log).contains(passwordFile.toString());
+      } catch (IOException e) {
+        return false;
+      }
+    }, "the log says where the password is");
   }
 
   @Test
@@ -195,15 +204,23 @@ class ExportedRuntimeIT {
     String password = Files.readString(home.resolve("data/console-password")).trim();
     awaitResponse("/mpu6050/sensor", r -> r.statusCode() == 200, "both sensors up");
     Path profile = Files.createTempDirectory(home, "chromium");
-    Process browser = new ProcessBuilder(System.getenv().getOrDefault("CHROMIUM", "chromium"),
+    Path domFile = home.resolve("chromium-dom.html");
+    // Chromium and every process it starts end with this test, pass or fail; the DOM goes to a
+    // file, so a browser that never ends cannot hold the test on its output.
+    Process browser = Processes.start(new ProcessBuilder(System.getenv().getOrDefault("CHROMIUM", "chromium"),
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--user-data-dir=" + profile, "--virtual-time-budget=3000", "--dump-dom",
         "http://admin:" + password + "@127.0.0.1:" + port + "/system/console/sensors")
         .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(browser.waitFor(60, TimeUnit.SECONDS), "browser finished");
+        .redirectOutput(domFile.toFile()));
+    String dom;
+    try {
+      assertTrue(browser.waitFor(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS), "browser finished");
+      dom = Files.readString(domFile, StandardCharsets.UTF_8);
+    } finally {
+      Processes.stop(browser);
+    }
     assertTrue(dom.contains("<tr data-sensor=\"tfluna-1\""), "a row for tfluna-1:\n" + dom);
     assertTrue(dom.contains("<tr data-sensor=\"mpu6050-1\""), "a row for mpu6050-1");
     assertTrue(dom.contains("configMgr/io.sensorgw.device.tfluna~sim"), "a link to the sensor's configuration");
@@ -216,7 +233,7 @@ class ExportedRuntimeIT {
   void stopsCleanlyAndReleasesThePort() throws Exception {
     gateway.process.destroy(); // SIGTERM, as a service manager stops it
     assertTrue(gateway.process.waitFor(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS),
-        "exited within the deadline");
+        "exited within the deadline"); // the framework gives its bundles at most 30 s
     int exit = gateway.process.exitValue();
     assertTrue(exit == 0 || exit == 143, "clean exit code, was " + exit);
     String output = Files.readString(log);

@@ -42,6 +42,7 @@ class HotSwapIT {
   @Test
   void driverUpdatesUnderLoadFailNoOtherRequestAndLeakNothing(@TempDir Path home) throws Exception {
     int cycles = Integer.getInteger("sensorgw.swap.cycles", 20);
+    generousReadTimeouts(home);
     try (RunningGateway gateway = new RunningGateway(home)) {
       gateway.awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200, "TF-Luna up");
       gateway.awaitResponse("/api/sensors/mpu6050-1/reading", r -> r.statusCode() == 200, "MPU-6050 up");
@@ -83,6 +84,21 @@ class HotSwapIT {
       Files.writeString(config, Files.readString(config).replace("max.age.ms=100", "max.age.ms=250"));
       gateway.awaitResponse("/api/sensors/tfluna-1", r -> r.body().contains("\"maxAgeMs\":250"),
           "max age from the edited file");
+    }
+  }
+
+  /**
+   * The default configuration, with read timeouts a busy machine cannot exceed (the defaults, 1 s
+   * for the TF-Luna and 500 ms for the MPU-6050, only hold on an idle one): a request that fails
+   * under load must fail because of the swap, not because two cores were busy for half a second.
+   */
+  private static void generousReadTimeouts(Path home) throws IOException {
+    Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
+    Path config = Files.createDirectories(home.resolve("config"));
+    String timeout = "read.timeout.ms=" + RunningGateway.DEADLINE.toMillis();
+    for (String name : List.of("io.sensorgw.device.tfluna-sim.cfg", "io.sensorgw.device.mpu6050-sim.cfg")) {
+      String text = Files.readString(repo.resolve("runtime/config").resolve(name)).replaceAll("(?m)^read\\.timeout\\.ms=.*\n", "");
+      Files.writeString(config.resolve(name), text + (text.endsWith("\n") ? "" : "\n") + timeout + "\n");
     }
   }
 
@@ -225,7 +241,7 @@ class HotSwapIT {
       running.set(false);
       stopNanos = System.nanoTime();
       clients.shutdown();
-      clients.awaitTermination(30, TimeUnit.SECONDS);
+      clients.awaitTermination(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
     }
 
     double rate() {

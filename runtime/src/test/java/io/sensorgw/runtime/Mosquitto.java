@@ -13,8 +13,15 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A real Mosquitto broker on a free port, in a folder of its own: plain or TLS, anonymous or with
  * a password file, persisting its state so a stop and start keep subscribers' sessions.
+ *
+ * <p>Mosquitto cannot be told to take any free port (port 0), so a port is picked here, outside
+ * the kernel's ephemeral range (the kernel gives those to outgoing connections and to port 0
+ * binds, so one of them may be taken by the time the broker binds it), and another is picked
+ * when the broker finds its port taken at the first start.
  */
 final class Mosquitto implements AutoCloseable {
+  private static final int PORT_ATTEMPTS = 20;
+
   final Path dir;
   final int port;
   private final List<String> extraConfig;
@@ -23,10 +30,49 @@ final class Mosquitto implements AutoCloseable {
   Mosquitto(Path dir, List<String> extraConfig) throws Exception {
     this.dir = Files.createDirectories(dir);
     this.extraConfig = extraConfig;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
+    int chosen = -1;
+    for (int attempt = 1; chosen < 0; attempt++) {
+      int candidate = candidatePort();
+      try {
+        start(candidate);
+        chosen = candidate;
+      } catch (PortTaken e) {
+        if (attempt == PORT_ATTEMPTS) throw new IllegalStateException("no free port for mosquitto", e);
+      }
     }
-    start();
+    port = chosen;
+  }
+
+  /** The broker could not bind its port: someone else has it. */
+  private static final class PortTaken extends Exception {
+    PortTaken(String log) {
+      super(log);
+    }
+  }
+
+  /** A port that is free now, below the ephemeral range when there is room there. */
+  private static int candidatePort() throws IOException {
+    int low = 32768;
+    try {
+      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      // the usual default
+    }
+    if (low > 12_000) {
+      java.util.Random random = new java.util.Random();
+      for (int i = 0; i < 100; i++) {
+        int candidate = 10_000 + random.nextInt(low - 10_000);
+        try (ServerSocket socket = new ServerSocket()) {
+          socket.bind(new java.net.InetSocketAddress("127.0.0.1", candidate));
+          return candidate;
+        } catch (IOException taken) {
+          // try another
+        }
+      }
+    }
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   /** Anonymous, plain TCP. */
@@ -42,7 +88,16 @@ final class Mosquitto implements AutoCloseable {
     return List.of("allow_anonymous false", "password_file " + file);
   }
 
+  /** Starts the broker again on its port, e.g. after {@link #stop}. */
   void start() throws Exception {
+    try {
+      start(port);
+    } catch (PortTaken e) {
+      throw new IllegalStateException("mosquitto's port " + port + " was taken while it was stopped: " + e.getMessage());
+    }
+  }
+
+  private void start(int port) throws Exception {
     List<String> lines = new ArrayList<>(List.of(
         "listener " + port + " 127.0.0.1",
         "persistence true",
@@ -54,27 +109,37 @@ final class Mosquitto implements AutoCloseable {
     lines.addAll(extraConfig);
     Path conf = dir.resolve("mosquitto.conf");
     Files.write(conf, lines);
-    process = new ProcessBuilder("mosquitto", "-c", conf.toString())
+    Path logFile = dir.resolve("mosquitto.log");
+    long logBefore = Files.exists(logFile) ? Files.size(logFile) : 0; // it appends: this start's part
+    process = Processes.start(new ProcessBuilder("mosquitto", "-c", conf.toString())
         .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("mosquitto.out").toFile())
-        .start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        .redirectOutput(dir.resolve("mosquitto.out").toFile()));
+    long deadline = System.nanoTime() + RunningGateway.DEADLINE.toNanos();
     while (true) {
       try (Socket ignored = new Socket("127.0.0.1", port)) {
         return;
       } catch (IOException notYet) {
-        if (!process.isAlive()) throw new IllegalStateException("mosquitto exited: " + log());
-        if (System.nanoTime() > deadline) throw new IllegalStateException("mosquitto not listening: " + log());
+        if (!process.isAlive()) {
+          String log = log();
+          process = null;
+          String thisStart = (Files.exists(logFile) ? Files.readString(logFile).substring((int) logBefore) : "")
+              + Files.readString(dir.resolve("mosquitto.out"));
+          if (thisStart.contains("Address already in use")) throw new PortTaken(log);
+          throw new IllegalStateException("mosquitto exited: " + log);
+        }
+        if (System.nanoTime() > deadline) {
+          stop();
+          throw new IllegalStateException("mosquitto not listening: " + log());
+        }
         LockSupport.parkNanos(20_000_000);
       }
     }
   }
 
   /** SIGTERM, as a service manager stops it: it saves its state and exits. */
-  void stop() throws InterruptedException {
+  void stop() {
     if (process == null) return;
-    process.destroy();
-    if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+    Processes.stop(process);
     process = null;
   }
 
@@ -83,23 +148,33 @@ final class Mosquitto implements AutoCloseable {
   }
 
   String log() {
-    try {
-      return Files.readString(dir.resolve("mosquitto.log")) + Files.readString(dir.resolve("mosquitto.out"));
-    } catch (IOException e) {
-      return "(no log)";
+    StringBuilder text = new StringBuilder();
+    for (String name : List.of("mosquitto.log", "mosquitto.out")) {
+      try {
+        if (Files.exists(dir.resolve(name))) text.append(Files.readString(dir.resolve(name)));
+      } catch (IOException e) {
+        text.append("(").append(name).append(" unreadable)");
+      }
     }
+    return text.length() == 0 ? "(no log)" : text.toString();
   }
 
   static void run(List<String> command, Path dir) throws Exception {
-    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+    Path out = Files.createTempFile(dir, "run", ".out");
+    Process p = Processes.start(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile()));
+    try {
+      if (!p.waitFor(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+        throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(out));
+      }
+    } finally {
+      Processes.stop(p);
+      Files.deleteIfExists(out);
     }
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop();
   }
 

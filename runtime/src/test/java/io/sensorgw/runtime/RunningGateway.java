@@ -1,7 +1,6 @@
 package io.sensorgw.runtime;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,36 +10,97 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
-/** The exported gateway started with runtime/bin/start in a home folder, as a user runs it. */
+/**
+ * The exported gateway started with runtime/bin/start in a home folder, as a user runs it. It is
+ * stopped with its process tree when closed, and by a JVM shutdown hook should a test not get there.
+ */
 final class RunningGateway implements AutoCloseable {
-  static final Duration DEADLINE = Duration.ofSeconds(60);
+  /** The bound of every wait: generous, since a busy machine is slow (the normal case is fast). */
+  static final Duration DEADLINE = Duration.ofMinutes(2);
 
   final Path home;
   final int port;
   final Path log;
   final Process process;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
 
   RunningGateway(Path home) throws Exception {
     this.home = home;
     Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
     log = home.resolve("gateway.out");
     ProcessBuilder builder = new ProcessBuilder(repo.resolve("runtime/bin/start").toString())
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     builder.environment().put("SENSORGW_HOME", home.toString());
-    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=" + port);
-    process = builder.start();
-    await(() -> status("/health", null) == 200, "/health answers 200");
+    // Port 0: Jetty binds a free port itself, found below. A port picked here and bound later by
+    // the gateway could be taken by another process in between.
+    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=0");
+    process = Processes.start(builder);
+    try {
+      port = awaitHttpPort();
+      await(() -> status("/health", null) == 200, "/health answers 200");
+    } catch (Throwable e) {
+      close(); // a gateway that did not come up is not left running
+      throw e;
+    }
+  }
+
+  /** The port of the gateway's HTTP server: the one of its listening sockets that answers HTTP. */
+  private int awaitHttpPort() throws IOException {
+    AtomicReference<Integer> found = new AtomicReference<>();
+    await(() -> {
+      for (int candidate : listeningPorts()) {
+        if (status(candidate, "/health", null) != -1) {
+          found.set(candidate);
+          return true;
+        }
+      }
+      return false;
+    }, "the gateway listening for HTTP");
+    return found.get();
+  }
+
+  /** TCP ports the gateway's JVM listens on (Linux: its socket inodes in the kernel's tables). */
+  private Set<Integer> listeningPorts() {
+    Path proc = Path.of("/proc", String.valueOf(process.pid()));
+    Set<String> inodes = new HashSet<>();
+    try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+      fds.forEach(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("socket:[")) inodes.add(target.substring(8, target.length() - 1));
+        } catch (IOException closedMeanwhile) {
+          // not a socket of interest
+        }
+      });
+    } catch (IOException notYet) {
+      return Set.of();
+    }
+    Set<Integer> ports = new TreeSet<>();
+    for (String table : List.of("tcp", "tcp6")) {
+      try {
+        for (String line : Files.readAllLines(proc.resolve("net").resolve(table))) {
+          String[] f = line.trim().split("\\s+");
+          // sl local_address rem_address st ... inode: state 0A is LISTEN
+          if (f.length > 9 && f[3].equals("0A") && inodes.contains(f[9])) {
+            ports.add(Integer.parseInt(f[1].substring(f[1].lastIndexOf(':') + 1), 16));
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // no such table or a line we do not understand: another table may have it
+      }
+    }
+    return ports;
   }
 
   /** The process id of the JVM (the start script execs it). */
@@ -55,7 +115,12 @@ final class RunningGateway implements AutoCloseable {
   }
 
   HttpResponse<String> get(String path, String authorization) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(20));
+    return get(port, path, authorization);
+  }
+
+  private HttpResponse<String> get(int port, String path, String authorization) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(DEADLINE);
     if (authorization != null) request.header("Authorization", authorization);
     return send(request);
   }
@@ -74,8 +139,12 @@ final class RunningGateway implements AutoCloseable {
   }
 
   int status(String path, String authorization) {
+    return status(port, path, authorization);
+  }
+
+  private int status(int port, String path, String authorization) {
     try {
-      return get(path, authorization).statusCode();
+      return get(port, path, authorization).statusCode();
     } catch (IOException e) {
       return -1;
     }
@@ -108,11 +177,9 @@ final class RunningGateway implements AutoCloseable {
     }
   }
 
+  /** SIGTERM (the framework stops every bundle, up to 30 s), then SIGKILL; with its children. */
   @Override
-  public void close() throws InterruptedException {
-    if (process.isAlive()) {
-      process.destroy();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-    }
+  public void close() {
+    Processes.stop(process, DEADLINE);
   }
 }

@@ -38,8 +38,12 @@ class CameraTest {
   private static final String PID = "io.sensorgw.device.imx477";
   private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
 
+  /** Captures that must succeed are never cut short by a busy machine (the default is 15 s). */
+  private static final long CAPTURE_TIMEOUT_MS = Gateway.DEADLINE.toMillis();
+  private static final Pattern READS = Pattern.compile("\"reads\":(\\d+)");
+
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private Configuration camera(String name, Object... keysAndValues) throws IOException {
     Configuration config = configAdmin.getFactoryConfiguration(PID, name, "?");
@@ -64,7 +68,7 @@ class CameraTest {
   @Test
   void aSimulatedCameraServesAnalysedReadingsAndFrames() throws Exception {
     Configuration config = camera("it-sim", "sensor.id", "it-cam", "backend", "simulated", "width", 640, "height", 480,
-        "simulation.capture.ms", 20L, "max.age.ms", 100L);
+        "simulation.capture.ms", 20L, "max.age.ms", 100L, "capture.timeout.ms", CAPTURE_TIMEOUT_MS);
     try {
       Gateway gateway = new Gateway(context);
       HttpResponse<String> listed = gateway.getUntil("/api/sensors/it-cam", r -> r.statusCode() == 200, "the camera listed");
@@ -83,7 +87,8 @@ class CameraTest {
           "a position exactly when a dot was found: " + body);
 
       HttpClient client = HttpClient.newHttpClient();
-      HttpResponse<byte[]> frame = client.send(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg")).build(),
+      HttpResponse<byte[]> frame = client.send(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg"))
+          .timeout(Gateway.DEADLINE).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, frame.statusCode());
       assertEquals("image/jpeg", frame.headers().firstValue("content-type").orElse(""));
@@ -91,12 +96,12 @@ class CameraTest {
       assertEquals(640, image.getWidth());
       assertEquals(480, image.getHeight());
       HttpResponse<byte[]> marked = client.send(
-          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg?overlay=true")).build(),
+          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg?overlay=true")).timeout(Gateway.DEADLINE).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(640, image(marked.body()).getWidth());
 
       assertEquals(200, gateway.get("/imx477/sensor").statusCode(), "the old system's route");
-      try (TestSensor lidar = new TestSensor(context, "it-not-camera", java.time.Duration.ZERO, java.time.Duration.ofSeconds(5),
+      try (TestSensor lidar = new TestSensor(context, "it-not-camera", java.time.Duration.ZERO, TestSensor.READ_TIMEOUT,
           () -> io.sensorgw.core.Measurement.of(io.sensorgw.api.Quality.SIMULATED,
               java.util.Map.of("distance", io.sensorgw.api.Value.of(1, "cm")))).register(context, "tfluna")) {
         HttpResponse<String> noFrames = gateway.getUntil("/api/sensors/it-not-camera/frame.jpg",
@@ -124,7 +129,7 @@ class CameraTest {
     for (int i = 0; i < 3; i++) writer.write(scene.render(i * 0.2).bgr());
     writer.release();
     Configuration config = camera("it-usb", "sensor.id", "it-usb", "backend", "v4l2", "v4l2.path", recording.toString(),
-        "width", 320, "height", 240, "max.age.ms", 0L);
+        "width", 320, "height", 240, "max.age.ms", 0L, "capture.timeout.ms", CAPTURE_TIMEOUT_MS);
     try {
       Gateway gateway = new Gateway(context);
       HttpResponse<String> listed = gateway.getUntil("/api/sensors/it-usb", r -> r.statusCode() == 200, "the USB camera listed");
@@ -139,7 +144,8 @@ class CameraTest {
       gateway.getUntil("/api/sensors/it-usb/reading", r -> r.statusCode() == 200 && sequence(r.body()) > sequence + 4,
           "frames past the end of the recording");
       HttpResponse<byte[]> frame = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-usb/frame.jpg")).build(), HttpResponse.BodyHandlers.ofByteArray());
+          HttpRequest.newBuilder(gateway.uri("/api/sensors/it-usb/frame.jpg")).timeout(Gateway.DEADLINE).build(),
+          HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, frame.statusCode());
       assertEquals(320, image(frame.body()).getWidth());
     } finally {
@@ -154,21 +160,27 @@ class CameraTest {
     Path still = Files.copy(tools.resolve("rpicam-still"), dir.resolve("rpicam-still"), StandardCopyOption.COPY_ATTRIBUTES);
     BufferedImage picture = new BufferedImage(320, 240, BufferedImage.TYPE_3BYTE_BGR);
     ImageIO.write(picture, "jpg", dir.resolve("frame.jpg").toFile());
-    Files.writeString(dir.resolve("mode"), "slow 2\n");
+    // The capture is held until the test opens the gate (not a fixed 2 s that ten requests had to
+    // arrive within); a capture is never cut short by the timeout.
+    Files.writeString(dir.resolve("mode"), "gate\n");
     Configuration config = camera("it-still", "sensor.id", "it-still", "backend", "still",
-        "still.command", still.toString(), "width", 320, "height", 240, "max.age.ms", 300L);
+        "still.command", still.toString(), "width", 320, "height", 240, "max.age.ms", 300L,
+        "capture.timeout.ms", 5 * CAPTURE_TIMEOUT_MS); // the hung capture below lives until the camera stops
     try {
       Gateway gateway = new Gateway(context);
       gateway.getUntil("/api/sensors/it-still", r -> r.statusCode() == 200, "the camera listed");
       HttpClient client = HttpClient.newHttpClient();
       List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
       for (int i = 0; i < 10; i++) {
-        requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-still/reading")).build(),
-            HttpResponse.BodyHandlers.ofString()));
+        requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-still/reading"))
+            .timeout(Gateway.DEADLINE).build(), HttpResponse.BodyHandlers.ofString()));
       }
+      // All ten reached the sensor while the first capture is held: none can be served otherwise.
+      gateway.getUntil("/api/sensors/it-still", r -> reads(r.body()) >= 10, "ten reads waiting on the capture");
+      Files.writeString(dir.resolve("gate"), "");
       long first = -1;
       for (CompletableFuture<HttpResponse<String>> request : requests) {
-        HttpResponse<String> response = request.get(30, TimeUnit.SECONDS);
+        HttpResponse<String> response = request.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
         assertEquals(200, response.statusCode(), response.body());
         long sequence = sequence(response.body());
         if (first < 0) first = sequence;
@@ -176,8 +188,9 @@ class CameraTest {
       }
       assertEquals(1, pids(dir).size(), "ten concurrent requests, one rpicam-still process");
 
-      // Older than max age: the next read starts a (2 s) capture and is answered at once, stale.
-      Files.writeString(dir.resolve("mode"), "slow 30\n");
+      // Older than max age: the next read starts a capture (one that runs until the camera stops)
+      // and is answered at once, stale.
+      Files.writeString(dir.resolve("mode"), "hang\n");
       long firstSequence = first;
       Gateway.await(() -> {
         try {
@@ -199,13 +212,24 @@ class CameraTest {
     } finally {
       config.delete(); // stops the camera, which kills its capture process
     }
-    Gateway.await(() -> pids(dir).stream().noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)),
-        "no capture process left after the camera stopped");
+    Gateway.await(() -> java.util.stream.Stream.concat(pids(dir).stream(), pids(dir, "children").stream())
+            .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)),
+        "no capture process (or its child) left after the camera stopped");
+  }
+
+  private static long reads(String sensorInfo) {
+    Matcher m = READS.matcher(sensorInfo);
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
   private static List<Long> pids(Path dir) {
+    return pids(dir, "pids");
+  }
+
+  /** The PIDs the fake rpicam-still recorded in {@code name}: its starts, or the children of mode hang. */
+  private static List<Long> pids(Path dir, String name) {
     try {
-      Path file = dir.resolve("pids");
+      Path file = dir.resolve(name);
       if (!Files.exists(file)) return List.of();
       return Arrays.stream(Files.readString(file).split("\\s+")).filter(s -> !s.isBlank()).map(Long::parseLong).toList();
     } catch (IOException e) {

@@ -21,7 +21,7 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class ConsoleLoginTest {
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private static HttpRequest.Builder console(Gateway gateway, String user, String password) {
     HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri("/system/console/bundles"));

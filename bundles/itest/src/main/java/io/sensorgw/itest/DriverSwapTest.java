@@ -21,7 +21,7 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class DriverSwapTest {
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   @Test
   void aSensorWhoseBundleStopsIsBeingUpdatedNotGone() throws Exception {

@@ -15,10 +15,17 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntimeConstants;
 
 /** The HTTP side of the framework under test, found through {@link HttpServiceRuntime}. */
 final class Gateway {
-  static final Duration DEADLINE = Duration.ofSeconds(20);
+  /**
+   * The bound of every wait on a condition: generous, since a busy machine is slow (the normal
+   * case returns as soon as the condition holds).
+   */
+  static final Duration DEADLINE = Duration.ofMinutes(2);
+
+  /** Timeout of injected services (org.osgi.test's default is 200 ms). */
+  static final long SERVICE_TIMEOUT_MS = 120_000;
 
   private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder().connectTimeout(DEADLINE).build();
   private final URI base;
 
   Gateway(BundleContext context) {
@@ -57,7 +64,7 @@ final class Gateway {
 
   HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
     try {
-      return client.send(request.timeout(Duration.ofSeconds(30)).build(),
+      return client.send(request.timeout(DEADLINE).build(),
           HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,6 +1,7 @@
 package io.sensorgw.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Sensor;
@@ -14,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Hashtable;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -38,7 +41,7 @@ class Hcsr04BleTest {
   private static final String ADDRESS = "24:0A:C4:12:34:56";
 
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private Sensor sensor(String id) {
     try {
@@ -57,8 +60,23 @@ class Hcsr04BleTest {
   @Test
   void notificationsBecomeReadingsAndSilenceOrALostDeviceRecoversAlone() throws Exception {
     Path helper = Path.of(context.getProperty("sensorgw.repo"), "runtime/test-tools/ble-mock/bluez_hcsr04.py");
-    Process bluez = new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader replies = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8));
+    // The helper starts a dbus-daemon and python3 -m dbusmock: all three end with the test, pass or
+    // fail (Processes.stop ends the tree, and the helper's children die with it).
+    Process bluez = Processes.start(new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS)
+        .redirectError(ProcessBuilder.Redirect.DISCARD));
+    // Every line the helper prints is read at once: an unread pipe would fill up and block it.
+    BlockingQueue<String> replies = new LinkedBlockingQueue<>();
+    Thread replyReader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = in.readLine()) != null; ) {
+          if (replies.size() < 1000) replies.add(line);
+        }
+      } catch (IOException e) {
+        // the helper is gone
+      }
+    }, "it-ble-replies");
+    replyReader.setDaemon(true);
+    replyReader.start();
     Writer commands = new OutputStreamWriter(bluez.getOutputStream(), StandardCharsets.UTF_8);
     AtomicBoolean present = new AtomicBoolean(true);
     AtomicBoolean quiet = new AtomicBoolean(false);
@@ -66,8 +84,11 @@ class Hcsr04BleTest {
     Configuration config = null;
     Thread bridge = null;
     try {
-      String[] ready = replies.readLine().split(" ");
+      String line = replies.poll(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      assertNotNull(line, "the emulated BlueZ printed no ready line (alive: " + bluez.isAlive() + ")");
+      String[] ready = line.split(" ");
       assertEquals("ready", ready[0], "the emulated BlueZ started");
+      Processes.rememberDescendants(bluez); // its dbus-daemon and dbusmock, started before ready
       config = configAdmin.getFactoryConfiguration("io.sensorgw.device.hcsr04", "it-ble", "?");
       Hashtable<String, Object> props = new Hashtable<>();
       props.put("sensor.id", "it-sonar");
@@ -134,11 +155,12 @@ class Hcsr04BleTest {
           "readings again after the adapter came back");
     } finally {
       running.set(false);
-      if (bridge != null) bridge.join(2000);
+      if (bridge != null) bridge.join(Gateway.DEADLINE.toMillis());
       if (config != null) config.delete();
+      // Asked to quit, the helper stops its children itself; whatever is left is ended here.
       send(commands, "quit");
-      bluez.destroy();
-      bluez.waitFor(10, TimeUnit.SECONDS);
+      bluez.waitFor(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      Processes.stop(bluez);
     }
     // Deactivated: no thread of the sensor left behind.
     Gateway.await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("sensorgw-it-sonar")),

@@ -36,7 +36,7 @@ class MetricsTest {
   void metricsAreStrictPrometheusTextAndMove() throws Exception {
     Gateway gateway = new Gateway(context);
     AtomicBoolean failing = new AtomicBoolean();
-    try (TestSensor sensor = new TestSensor(context, "it-metrics", Duration.ZERO, Duration.ofSeconds(5), () -> {
+    try (TestSensor sensor = new TestSensor(context, "it-metrics", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> {
       if (failing.get()) throw new java.io.IOException("sensor unplugged");
       return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
     }).register(context, "tfluna")) {
@@ -45,9 +45,15 @@ class MetricsTest {
       failing.set(true);
       assertEquals(503, gateway.get("/api/sensors/it-metrics/reading").statusCode());
 
+      // Counters move after the answer went out (the executor counts a task once it has ended):
+      // wait until each has, then check the exact figures.
       HttpResponse<String> metrics = gateway.getUntil("/metrics",
-          r -> value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"503\"}") >= 1,
-          "the 503 counted");
+          r -> value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"503\"}") >= 1
+              && value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3
+              && value(r.body(), "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}") >= 4
+              && value(r.body(), "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}") >= 1
+              && value(r.body(), "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}") == 0,
+          "the 503, the four reads, the error and the error state counted");
       assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
       String body = metrics.body();
       for (String line : body.split("\n")) {

@@ -22,8 +22,11 @@ import org.osgi.test.junit5.service.ServiceExtension;
 /** The MPU-6050 driver inside Felix, on Pi4J's mock I2C with the simulated chip behind it. */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class Mpu6050Test {
+  /** Reads that must succeed: not the default 500 ms, which only an idle machine keeps. */
+  private static final String READ_TIMEOUT_MS = String.valueOf(TestSensor.READ_TIMEOUT.toMillis());
+
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private Configuration imu(String name, String... keyValues) throws Exception {
     Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.device.mpu6050", name, "?");
@@ -42,7 +45,8 @@ class Mpu6050Test {
   @Test
   void readingsComeOutRightAndAWrongChipFailsOnlyItsOwnSensor() throws Exception {
     Gateway gateway = new Gateway(context);
-    Configuration good = imu("it-good", "sensor.id", "it-imu", "mode", "simulated", "accel.range.g", "4");
+    Configuration good = imu("it-good", "sensor.id", "it-imu", "mode", "simulated", "accel.range.g", "4",
+        "read.timeout.ms", READ_TIMEOUT_MS);
     Configuration bad = imu("it-bad", "sensor.id", "it-imu-bad", "mode", "simulated",
         "simulation.who.am.i", "112");
     try {
@@ -81,7 +85,8 @@ class Mpu6050Test {
   @Test
   void calibrationStoresOffsetsInTheSensorsConfiguration() throws Exception {
     Gateway gateway = new Gateway(context);
-    Configuration config = imu("it-cal", "sensor.id", "it-imu-cal", "mode", "simulated");
+    Configuration config = imu("it-cal", "sensor.id", "it-imu-cal", "mode", "simulated",
+        "read.timeout.ms", READ_TIMEOUT_MS);
     try {
       gateway.getUntil("/api/sensors/it-imu-cal/reading", r -> r.statusCode() == 200, "IMU up");
       HttpResponse<String> badRequest = gateway.send(HttpRequest.newBuilder(

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Quality;
-import io.sensorgw.api.Reading;
-import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.net.http.HttpResponse;
@@ -16,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -25,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -37,15 +33,31 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class ReadingStoreTest {
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private static final Pattern SEQUENCE = Pattern.compile("\"sequence\":(\\d+)");
   private static final Pattern NEXT = Pattern.compile("\"next\":\"([0-9:]+)\"");
 
+  /** The store's service properties carry its configuration, jdbc.url included. */
+  private static final String ON_POSTGRES = "(&(metrics.name=store)(jdbc.url=jdbc:postgresql:*))";
+  private static final String NOT_ON_POSTGRES = "(&(metrics.name=store)(!(jdbc.url=jdbc:postgresql:*)))";
+
   private Map<String, Number> storeMetrics() {
+    return storeMetrics("(metrics.name=store)");
+  }
+
+  private boolean storeRegistered(String filter) {
+    try {
+      return !context.getServiceReferences(MetricsSource.class, filter).isEmpty();
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Map<String, Number> storeMetrics(String filter) {
     ServiceReference<MetricsSource> ref;
     try {
-      ref = context.getServiceReferences(MetricsSource.class, "(metrics.name=store)")
+      ref = context.getServiceReferences(MetricsSource.class, filter)
           .stream().findFirst().orElse(null);
     } catch (org.osgi.framework.InvalidSyntaxException e) {
       throw new IllegalStateException(e);
@@ -90,9 +102,12 @@ class ReadingStoreTest {
   @Test
   void readingsAreStoredInH2AndServedAsHistory() throws Exception {
     Gateway gateway = new Gateway(context);
+    // The store on its default H2 database: not still on the PostgreSQL of the other test, whose
+    // configuration's deletion is applied asynchronously.
+    Gateway.await(() -> storeRegistered(NOT_ON_POSTGRES), "the store on H2", this::diagnostics);
     AtomicInteger counter = new AtomicInteger();
     String id = "it-store-" + System.currentTimeMillis(); // the H2 file outlives a test run
-    try (TestSensor sensor = new TestSensor(context, id, Duration.ZERO, Duration.ofSeconds(5),
+    try (TestSensor sensor = new TestSensor(context, id, Duration.ZERO, TestSensor.READ_TIMEOUT,
         () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
         .register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains(id), "sensor listed");
@@ -140,37 +155,45 @@ class ReadingStoreTest {
     props.put("max.delay.ms", "100");
     store.update(props);
     String sensorId = "it-pg-" + System.currentTimeMillis();
-    List<Reading> published = new CopyOnWriteArrayList<>();
-    Hashtable<String, Object> filter = new Hashtable<>();
-    filter.put(ReadingListener.SENSOR_FILTER, sensorId);
-    ServiceRegistration<ReadingListener> listener =
-        context.registerService(ReadingListener.class, published::add, filter);
     try {
-      // The store now writes to PostgreSQL: its history answers from there.
+      // The configuration is applied asynchronously: wait for the store that writes to PostgreSQL
+      // (a "count 0" answer also came from the H2 store that was still there).
+      Gateway.await(() -> storeRegistered(ON_POSTGRES), "the store on PostgreSQL", this::diagnostics);
       gateway.getUntil("/api/sensors/" + sensorId + "/readings?from=0",
-          r -> r.statusCode() == 200 && r.body().contains("\"count\":0"), "store on PostgreSQL");
-      Gateway.await(() -> String.valueOf(storeMetrics().get("failures")).equals("0"),
-          "store up on PostgreSQL", this::diagnostics, Duration.ofSeconds(60));
+          r -> r.statusCode() == 200 && r.body().contains("\"count\":0"), "history from PostgreSQL");
+      Gateway.await(() -> String.valueOf(storeMetrics(ON_POSTGRES).get("failures")).equals("0"),
+          "store up on PostgreSQL", this::diagnostics, Duration.ofMinutes(5));
       AtomicInteger counter = new AtomicInteger();
-      try (TestSensor sensor = new TestSensor(context, sensorId, Duration.ZERO, Duration.ofSeconds(5),
+      List<Long> published;
+      try (TestSensor sensor = new TestSensor(context, sensorId, Duration.ZERO, TestSensor.READ_TIMEOUT,
           () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
           .register(context, "tfluna")) {
         sensor.sampleEvery(Duration.ofMillis(5));
-        Gateway.await(() -> published.size() >= 200, "200 readings before the restart");
-        Process process = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true).start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "restart finished");
-        assertEquals(0, process.exitValue(), new String(process.getInputStream().readAllBytes()));
-        int atRestart = published.size();
-        Gateway.await(() -> published.size() >= atRestart + 200, "200 readings after the restart");
+        Gateway.await(() -> sensor.published().size() >= 200, "200 readings before the restart");
+        java.io.File output = java.io.File.createTempFile("pg-restart", ".out");
+        Process process = new ProcessBuilder("sh", "-c", restart).redirectErrorStream(true)
+            .redirectOutput(output).start();
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), "restart finished");
+        assertEquals(0, process.exitValue(), java.nio.file.Files.readString(output.toPath()));
+        output.delete();
+        int atRestart = sensor.published().size();
+        Gateway.await(() -> sensor.published().size() >= atRestart + 200, "200 readings after the restart");
+        // The producer stops first: once closed it publishes nothing more, so what it published
+        // is known exactly (a snapshot taken while it ran missed a reading on its way).
+        sensor.close();
+        published = List.copyOf(sensor.published());
       }
-      long last = published.get(published.size() - 1).sequence();
+      assertEquals(java.util.stream.LongStream.rangeClosed(1, published.size()).boxed().toList(), published,
+          "the sensor published 1..n");
+      // Then the store must have written every one of them: wait until it has, then compare exactly.
+      int expected = published.size();
       Gateway.await(() -> {
         try {
-          return storedSequences(gateway, sensorId).size() >= last;
+          return storedSequences(gateway, sensorId).size() >= expected;
         } catch (Exception e) {
           return false;
         }
-      }, "all " + last + " readings stored", () -> {
+      }, "all " + expected + " readings stored", () -> {
         try {
           List<Long> stored = storedSequences(gateway, sensorId);
           long firstGap = -1;
@@ -184,14 +207,15 @@ class ReadingStoreTest {
         } catch (Exception e) {
           return e.toString();
         }
-      }, Duration.ofSeconds(90)); // the writer backs off up to 10 s while the server restarts
-      assertTrue(storeMetrics().get("failures").longValue() >= 1, "the restart was noticed: " + storeMetrics());
+      }, Duration.ofMinutes(5)); // the writer backs off up to 10 s while the server restarts
+      assertTrue(storeMetrics(ON_POSTGRES).get("failures").longValue() >= 1,
+          "the restart was noticed: " + storeMetrics());
       List<Long> stored = storedSequences(gateway, sensorId);
-      assertEquals(java.util.stream.LongStream.rangeClosed(1, last).boxed().toList(), stored,
-          "every published reading stored once, in order");
+      assertEquals(published, stored, "every published reading stored once, in order");
     } finally {
-      listener.unregister();
       store.delete();
+      // Back on H2 before the next test, which would otherwise write to a store going away.
+      Gateway.await(() -> storeRegistered(NOT_ON_POSTGRES), "the store back on H2", this::diagnostics);
     }
   }
 }

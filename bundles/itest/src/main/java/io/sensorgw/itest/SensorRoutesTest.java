@@ -44,8 +44,8 @@ class SensorRoutesTest {
   @Test
   void sensorRegisteredAtRunTimeIsServedAndGoneWhenUnregistered() throws Exception {
     AtomicInteger accesses = new AtomicInteger();
-    try (TestSensor sensor = new TestSensor(context, "it-range-1", Duration.ofMinutes(1),
-        Duration.ofSeconds(5), () -> distance(100 + accesses.incrementAndGet()))
+    try (TestSensor sensor = new TestSensor(context, "it-range-1", Duration.ofHours(1), // cached for the whole test
+        TestSensor.READ_TIMEOUT, () -> distance(100 + accesses.incrementAndGet()))
         .register(context, "tfluna")) {
 
       HttpResponse<String> list = gateway.getUntil("/api/sensors",
@@ -86,7 +86,7 @@ class SensorRoutesTest {
     try (TestSensor hung = new TestSensor(context, "it-hung", Duration.ZERO, Duration.ofMillis(300),
             () -> { never.await(); return distance(1); }).register(context, "hcsr04");
         TestSensor healthy = new TestSensor(context, "it-healthy", Duration.ZERO,
-            Duration.ofSeconds(5), () -> distance(42)).register(context, "mpu6050")) {
+            TestSensor.READ_TIMEOUT, () -> distance(42)).register(context, "mpu6050")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-hung")
           && r.body().contains("it-healthy"), "both sensors listed");
 
@@ -102,7 +102,7 @@ class SensorRoutesTest {
       HttpResponse<String> other = gateway.get("/api/sensors/it-healthy/reading");
       assertEquals(200, other.statusCode(), other.body());
 
-      HttpResponse<String> timedOut = slow.get(20, TimeUnit.SECONDS);
+      HttpResponse<String> timedOut = slow.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
       assertEquals(504, timedOut.statusCode(), timedOut.body());
       assertTrue(timedOut.body().contains("timed out"), timedOut.body());
       HttpResponse<String> health = gateway.getUntil("/health",
@@ -113,7 +113,7 @@ class SensorRoutesTest {
 
   @Test
   void failingDeviceGives503WithJsonError() throws Exception {
-    try (TestSensor broken = new TestSensor(context, "it-broken", Duration.ZERO, Duration.ofSeconds(5),
+    try (TestSensor broken = new TestSensor(context, "it-broken", Duration.ZERO, TestSensor.READ_TIMEOUT,
         () -> { throw new java.io.IOException("no such port /dev/ttyUSB9"); }).register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-broken"), "sensor listed");
       HttpResponse<String> failed = gateway.get("/api/sensors/it-broken/reading");
@@ -135,7 +135,7 @@ class SensorRoutesTest {
     props.put(ReadingListener.SENSOR_FILTER, "it-listened");
     ServiceRegistration<ReadingListener> listener =
         context.registerService(ReadingListener.class, received::add, props);
-    try (TestSensor sensor = new TestSensor(context, "it-listened", Duration.ZERO, Duration.ofSeconds(5),
+    try (TestSensor sensor = new TestSensor(context, "it-listened", Duration.ZERO, TestSensor.READ_TIMEOUT,
         () -> distance(7)).register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-listened"), "sensor listed");
       for (int i = 0; i < 3; i++) {

@@ -5,7 +5,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real serial line made of two pseudo-terminals joined by socat: the driver opens
@@ -33,11 +32,10 @@ final class SerialLine implements AutoCloseable {
   }
 
   SerialLine plugIn() throws IOException {
-    socat = new ProcessBuilder("socat", "-d", "-d",
+    socat = Processes.start(new ProcessBuilder("socat", "-d", "-d",
         "pty,raw,echo=0,link=" + deviceEnd, "pty,raw,echo=0,link=" + testEnd)
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .start();
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD));
     Gateway.await(() -> Files.exists(deviceEnd) && Files.exists(testEnd) || !socat.isAlive(),
         "socat pseudo-terminals");
     if (!socat.isAlive()) throw new IOException("socat exited with " + socat.exitValue());
@@ -46,11 +44,11 @@ final class SerialLine implements AutoCloseable {
     return this;
   }
 
-  void unplug() throws InterruptedException {
+  void unplug() {
     closeStreams();
     if (socat != null) {
-      socat.destroy();
-      if (!socat.waitFor(10, TimeUnit.SECONDS)) socat.destroyForcibly().waitFor();
+      Processes.stop(socat); // SIGTERM: socat removes its links as it exits
+      socat = null;
     }
     Gateway.await(() -> !Files.exists(deviceEnd), "pseudo-terminal links removed");
   }
@@ -90,7 +88,7 @@ final class SerialLine implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     unplug();
   }
 }

@@ -24,7 +24,7 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class ShellCommandsTest {
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = 10_000) CommandProcessor gogo;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) CommandProcessor gogo;
 
   private String run(String command) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -38,7 +38,7 @@ class ShellCommandsTest {
 
   @Test
   void listReadAndStatsShowTheSensors() throws Exception {
-    try (TestSensor sensor = new TestSensor(context, "it-shell", Duration.ZERO, Duration.ofSeconds(5),
+    try (TestSensor sensor = new TestSensor(context, "it-shell", Duration.ZERO, TestSensor.READ_TIMEOUT,
         () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(42.5, "cm"))))
         .register(context, "tfluna")) {
       Gateway.await(() -> {

@@ -16,7 +16,6 @@ import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,10 +33,18 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class StreamTest {
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
-  @InjectService ReadingPublisher publisher;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ReadingPublisher publisher;
 
   private static final Pattern EVENT_ID = Pattern.compile("^id: ([^:]+):(\\d+)$");
+
+  private boolean registered(String filter) {
+    try {
+      return context.getServiceReferences((String) null, filter) != null;
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   private long streamClients() {
     return publisher.listenerStats().stream().filter(s -> s.name().startsWith("Client-")).count();
@@ -49,12 +56,14 @@ class StreamTest {
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("heartbeat.seconds", "1");
     stream.update(props);
+    // Applied asynchronously by restarting the servlet, which would drop clients connected before.
+    Gateway.await(() -> registered("(heartbeat.seconds=1)"), "the stream servlet with a 1 s heartbeat");
     Gateway gateway = new Gateway(context);
     HttpClient client = HttpClient.newHttpClient();
     Measurement reading = Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(1, "cm")));
-    try (TestSensor a = new TestSensor(context, "it-sse-a", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+    try (TestSensor a = new TestSensor(context, "it-sse-a", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> reading)
             .register(context, "tfluna");
-        TestSensor b = new TestSensor(context, "it-sse-b", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+        TestSensor b = new TestSensor(context, "it-sse-b", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> reading)
             .register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-sse-b"), "sensors listed");
       long before = streamClients();
@@ -94,7 +103,7 @@ class StreamTest {
       reader.body().close();
       stalled.body().close();
       Gateway.await(() -> streamClients() == before, "clients released after disconnect");
-      consumer.join(TimeUnit.SECONDS.toMillis(10));
+      consumer.join(Gateway.DEADLINE.toMillis());
     } finally {
       stream.delete();
     }

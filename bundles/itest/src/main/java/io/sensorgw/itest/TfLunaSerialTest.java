@@ -28,8 +28,10 @@ import org.osgi.test.junit5.service.ServiceExtension;
  */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class TfLunaSerialTest {
+  private static final String READ_TIMEOUT_MS = String.valueOf(TestSensor.READ_TIMEOUT.toMillis());
+
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   /** A 9-byte TF-Luna frame. */
   static byte[] frame(int distanceCm, int amplitude) {
@@ -63,33 +65,38 @@ class TfLunaSerialTest {
   void readsFramesOverAPseudoTerminalAndRecoversFromUnplugging() throws Exception {
     Gateway gateway = new Gateway(context);
     Path dir = Files.createTempDirectory("tfluna-line");
-    SerialLine line = new SerialLine(dir).plugIn();
+    SerialLine line = new SerialLine(dir);
     AtomicInteger distance = new AtomicInteger(123);
     ScheduledExecutorService sensor = Executors.newSingleThreadScheduledExecutor();
-    // The sensor's side: a frame every 10 ms (100 Hz), with a garbage byte now and then.
-    AtomicInteger sent = new AtomicInteger();
-    sensor.scheduleAtFixedRate(() -> {
-      if (line.write(frame(distance.get(), 1500)) && sent.incrementAndGet() % 25 == 0) {
-        line.write(new byte[] {0x00});
-      }
-    }, 0, 10, TimeUnit.MILLISECONDS);
-    ByteArrayOutputStream commands = new ByteArrayOutputStream();
-    Thread commandReader = new Thread(() -> {
-      byte[] buffer = new byte[64];
-      int n;
-      while ((n = line.read(buffer)) > 0) {
-        synchronized (commands) {
-          commands.write(buffer, 0, n);
+    Configuration serial = null;
+    Configuration simulated = null;
+    try { // socat is stopped however this ends
+      line.plugIn();
+      // The sensor's side: a frame every 10 ms (100 Hz), with a garbage byte now and then.
+      AtomicInteger sent = new AtomicInteger();
+      sensor.scheduleAtFixedRate(() -> {
+        if (line.write(frame(distance.get(), 1500)) && sent.incrementAndGet() % 25 == 0) {
+          line.write(new byte[] {0x00});
         }
-      }
-    }, "it-tfluna-command-reader");
-    commandReader.setDaemon(true);
-    commandReader.start();
+      }, 0, 10, TimeUnit.MILLISECONDS);
+      ByteArrayOutputStream commands = new ByteArrayOutputStream();
+      Thread commandReader = new Thread(() -> {
+        byte[] buffer = new byte[64];
+        int n;
+        while ((n = line.read(buffer)) > 0) {
+          synchronized (commands) {
+            commands.write(buffer, 0, n);
+          }
+        }
+      }, "it-tfluna-command-reader");
+      commandReader.setDaemon(true);
+      commandReader.start();
 
-    Configuration serial = tfluna("it-serial", "sensor.id", "it-lidar", "mode", "hardware",
-        "port", line.deviceEnd().toString(), "output.rate.hz", "100", "read.timeout.ms", "1000");
-    Configuration simulated = tfluna("it-sim", "sensor.id", "it-lidar-sim", "mode", "simulated");
-    try {
+      // Reads that must succeed get a read timeout a busy machine cannot exceed (not 1 s).
+      serial = tfluna("it-serial", "sensor.id", "it-lidar", "mode", "hardware",
+          "port", line.deviceEnd().toString(), "output.rate.hz", "100", "read.timeout.ms", READ_TIMEOUT_MS);
+      simulated = tfluna("it-sim", "sensor.id", "it-lidar-sim", "mode", "simulated",
+          "read.timeout.ms", READ_TIMEOUT_MS);
       HttpResponse<String> reading = gateway.getUntil("/api/sensors/it-lidar/reading",
           r -> r.statusCode() == 200, "a reading from the serial line");
       assertTrue(reading.body().contains("\"distance\":{\"value\":123.0,\"unit\":\"cm\"}"), reading.body());
@@ -130,8 +137,8 @@ class TfLunaSerialTest {
       assertTrue(back.body().contains("\"quality\":\"ok\""), back.body());
     } finally {
       sensor.shutdownNow();
-      serial.delete();
-      simulated.delete();
+      if (serial != null) serial.delete();
+      if (simulated != null) simulated.delete();
       line.close();
     }
     // Deleting the configurations closes the port and ends the drivers' threads.

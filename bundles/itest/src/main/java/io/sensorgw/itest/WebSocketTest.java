@@ -39,8 +39,16 @@ class WebSocketTest {
       Pattern.compile("^\\{\"sensor\":\"([^\"]+)\",\"sequence\":(\\d+),.*");
 
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
-  @InjectService ReadingPublisher publisher;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ReadingPublisher publisher;
+
+  private boolean registered(String filter) {
+    try {
+      return context.getServiceReferences((String) null, filter) != null;
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   private List<ListenerStats> sockets() {
     return publisher.listenerStats().stream().filter(s -> s.name().startsWith("StreamSocket-")).toList();
@@ -81,30 +89,32 @@ class WebSocketTest {
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("client.queue.capacity", 8);
     config.update(props);
+    // Applied asynchronously by restarting the servlet, which would drop clients connected before.
+    Gateway.await(() -> registered("(client.queue.capacity=8)"), "the WebSocket servlet with queues of 8");
     Gateway gateway = new Gateway(context);
     URI ws = URI.create(gateway.uri("/ws").toString().replaceFirst("^http", "ws"));
     // Large readings, so a client that stops reading fills the socket buffers quickly.
     Measurement reading = Measurement.of(Quality.SIMULATED,
         Map.of("distance", Value.of(1, "cm"), "padding", Value.of(0, "x".repeat(4000))));
     HttpClient client = HttpClient.newHttpClient();
-    try (TestSensor a = new TestSensor(context, "it-ws-a", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+    try (TestSensor a = new TestSensor(context, "it-ws-a", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> reading)
             .register(context, "tfluna");
-        TestSensor b = new TestSensor(context, "it-ws-b", Duration.ZERO, Duration.ofSeconds(5), () -> reading)
+        TestSensor b = new TestSensor(context, "it-ws-b", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> reading)
             .register(context, "tfluna")) {
       Gateway.await(() -> sockets().isEmpty(), "no WebSocket clients yet");
       Collector stalledMessages = new Collector(false);
-      WebSocket stalled = client.newWebSocketBuilder().buildAsync(ws, stalledMessages).get(10, TimeUnit.SECONDS);
+      WebSocket stalled = client.newWebSocketBuilder().buildAsync(ws, stalledMessages).get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
       Collector readerMessages = new Collector(true);
       WebSocket reader = client.newWebSocketBuilder()
-          .buildAsync(URI.create(ws + "?sensor=it-ws-a"), readerMessages).get(10, TimeUnit.SECONDS);
+          .buildAsync(URI.create(ws + "?sensor=it-ws-a"), readerMessages).get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
       Gateway.await(() -> sockets().size() == 2, "both clients in the fan-out");
 
       // At the pace the reading client keeps up with (it has a queue of 8 too), while the stalled
       // client's socket fills up.
       int count = 2000;
       for (int i = 1; i <= count; i++) {
-        a.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
-        b.read().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        a.read().toCompletableFuture().get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        b.read().toCompletableFuture().get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
         int expected = i;
         long deadline = System.nanoTime() + Gateway.DEADLINE.toNanos();
         while (readerMessages.messages.size() < expected) {
@@ -135,7 +145,7 @@ class WebSocketTest {
           "a dropped message", () -> " after " + stalledMessages.messages.size() + " messages");
 
       // Closing frees each client's place in the fan-out.
-      reader.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
+      reader.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
       stalled.abort();
       Gateway.await(() -> sockets().isEmpty(), "clients released after they left", () -> " " + sockets());
     } finally {

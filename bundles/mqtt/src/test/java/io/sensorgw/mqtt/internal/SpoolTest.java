@@ -122,7 +122,7 @@ class SpoolTest {
         }
       });
       writer.start();
-      Spool.Message message = spool.next(spool.committed(), Duration.ofSeconds(10));
+      Spool.Message message = spool.next(spool.committed(), Duration.ofMinutes(2)); // returns at the append
       assertEquals("late", new String(message.payload(), StandardCharsets.UTF_8));
       writer.join();
     }

@@ -99,7 +99,9 @@ class StoreTest {
   void anOutageKeepsABoundedBacklogAndWritesItAfterRecovery(String kind) throws Exception {
     SwitchableDataSource db = StoreTestSupport.database(kind, "outage");
     db.down = true;
-    try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofMillis(20), 300, "t")) {
+    // No max delay: a batch goes out only when full, so the batch being retried is exactly the
+    // first 50 however slowly this thread offers them (a 20 ms delay cut it short when it stalled).
+    try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofHours(1), 300, "t")) {
       writer.start();
       for (int i = 1; i <= 50; i++) writer.offer(reading("s1", i, T0 + i, i));
       await(() -> writer.metrics().get("failures").longValue() >= 1, "the first batch failed");
@@ -126,7 +128,7 @@ class StoreTest {
     BatchWriter writer = new BatchWriter(db, 10_000, Duration.ofHours(1), 10_000, "t");
     writer.start();
     for (int i = 1; i <= 1234; i++) writer.offer(reading("s1", i, T0 + i, i));
-    assertTrue(writer.close(Duration.ofSeconds(10)));
+    assertTrue(writer.close(StoreTestSupport.BOUND)); // returns once flushed
     assertEquals(1234L, writer.metrics().get("written"));
   }
 

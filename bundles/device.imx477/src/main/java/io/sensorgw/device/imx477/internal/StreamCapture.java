@@ -67,7 +67,12 @@ final class StreamCapture implements Capture {
             splitter.feed(buffer, 0, n, this::onFrame);
           }
         }
-        if (closed) break;
+        if (closed) {
+          // close() may have run between the loop's check and the start: it saw the previous
+          // process (or none), so this one is killed here or it would outlive the camera.
+          Commands.kill(running);
+          break;
+        }
         running.waitFor(2, TimeUnit.SECONDS);
         String exit = running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
         lastFailure = command.get(0) + " " + exit + Commands.stderrTail(err, 300);

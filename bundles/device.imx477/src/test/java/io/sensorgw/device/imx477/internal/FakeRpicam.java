@@ -42,8 +42,21 @@ final class FakeRpicam {
 
   /** PIDs of every start so far. */
   List<Long> starts(Path script) throws IOException {
-    Path pids = script.resolveSibling("pids");
-    if (!Files.exists(pids)) return List.of();
-    return Files.readAllLines(pids).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
+    return pids(script.resolveSibling("pids"));
+  }
+
+  /** PIDs of the child processes that mode hang started. */
+  List<Long> children(Path script) throws IOException {
+    return pids(script.resolveSibling("children"));
+  }
+
+  /** Lets a capture in mode gate finish. */
+  void openGate(Path script) throws IOException {
+    Files.writeString(script.resolveSibling("gate"), "");
+  }
+
+  private static List<Long> pids(Path file) throws IOException {
+    if (!Files.exists(file)) return List.of();
+    return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
   }
 }
