@@ -45,8 +45,8 @@ class FaultStatesTest {
   private static final Duration WITHIN = Duration.ofMinutes(3);
 
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
-  @InjectService(timeout = 10_000) CommandProcessor gogo;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) CommandProcessor gogo;
 
   private final List<Configuration> configurations = new ArrayList<>();
 
@@ -147,7 +147,7 @@ class FaultStatesTest {
         new Case("tfluna", "it-fault-luna-rate", kv("mode", "simulated"), kv("output.rate.hz", "1e9"),
             "output.rate.hz must be a whole number in 1..250, was 1e9", kv("output.rate.hz", "100")),
         new Case("tfluna", "it-fault-luna-timeout", kv("mode", "simulated"), kv("read.timeout.ms", "-1"),
-            "read.timeout.ms must be 1..300000, was -1", kv("read.timeout.ms", "1000")),
+            "read.timeout.ms must be 1..300000, was -1", kv("read.timeout.ms", "120000")),
         new Case("mpu6050", "it-fault-imu-rate", kv("mode", "simulated"), kv("sample.rate.hz", "0"),
             "sample.rate.hz must be 4..1000, was 0", kv("sample.rate.hz", "1000")),
         new Case("mpu6050", "it-fault-imu-offset", kv("mode", "simulated"), kv("accel.offset.g", "NaN"),
