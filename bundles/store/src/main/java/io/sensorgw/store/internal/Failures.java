@@ -57,7 +57,7 @@ final class Failures {
   /** A one-line reason, at most {@code max} characters (driver messages can quote a whole batch). */
   static String describe(Throwable failure, int max) {
     String text = describe(failure).replaceAll("\\s+", " ").trim();
-    return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    return text.length() <= max ? text : text.substring(0, max - 3) + "...";
   }
 
   static Kind classify(Throwable failure) {
@@ -116,7 +116,7 @@ final class Failures {
     String text = String.valueOf(best.getMessage()).replaceAll("\\s+", " ").trim();
     int statement = text.indexOf("; SQL statement:"); // H2 appends the statement
     if (statement > 0) text = text.substring(0, statement);
-    return text.length() <= max ? text : text.substring(0, max - 1) + "…";
+    return text.length() <= max ? text : text.substring(0, max - 3) + "...";
   }
 
   /** The failure, its causes, and each SQLException's next exceptions, each once. */

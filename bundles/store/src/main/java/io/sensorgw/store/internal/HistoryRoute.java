@@ -255,7 +255,7 @@ final class HistoryRoute {
 
     /** A client's text as an error message may quote it: bounded. */
     private static String shown(String text) {
-      return text.length() <= 64 ? text : text.substring(0, 64) + "…";
+      return text.length() <= 64 ? text : text.substring(0, 64) + "...";
     }
   }
 }

@@ -72,7 +72,7 @@ final class ReadingCheck {
       char c = id.charAt(i);
       out.append(Character.isISOControl(c) ? "\\u" + hex(c) : String.valueOf(c));
     }
-    if (shown < id.length()) out.append("…(").append(id.length()).append(" characters)");
+    if (shown < id.length()) out.append("...(").append(id.length()).append(" characters)");
     return out.toString();
   }
 
