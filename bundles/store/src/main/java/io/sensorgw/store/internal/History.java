@@ -82,30 +82,22 @@ final class History {
     List<Map<String, Object>> readings = new ArrayList<>();
     Cursor position = after;
     Cursor next = null;
-    int rowsPerReading = 4; // a first guess; grows with what the chunks show
+    int rowsPerReading = 2; // a first guess; grows with what the chunks show
     try (Connection connection = dataSource.getConnection()) {
-      while (next == null) {
-        int wanted = limit + 1 - readings.size(); // one more than the page, to know a next page exists
-        int rowLimit = (int) Math.min(MAX_CHUNK_ROWS, Math.max(MIN_CHUNK_ROWS, (long) wanted * rowsPerReading));
-        Chunk chunk = chunk(connection, sensorId, fromMs, toMs, position, rowLimit, deadline);
-        boolean full = chunk.rows == rowLimit;
-        List<Map<String, Object>> whole = chunk.readings;
-        List<Cursor> keys = chunk.keys;
-        if (full && whole.size() > 1) { // the last one may continue beyond the limit
-          whole = whole.subList(0, whole.size() - 1);
-          keys = keys.subList(0, keys.size() - 1);
+      while (true) {
+        int wanted = limit - readings.size();
+        // One reading more than wanted: its first row shows that the last wanted one is whole.
+        int rowLimit = (int) Math.min(MAX_CHUNK_ROWS, Math.max(MIN_CHUNK_ROWS, (wanted + 1L) * rowsPerReading));
+        Chunk chunk = chunk(connection, sensorId, fromMs, toMs, position, rowLimit, wanted, deadline);
+        readings.addAll(chunk.readings);
+        if (!chunk.keys.isEmpty()) position = chunk.keys.get(chunk.keys.size() - 1);
+        if (readings.size() == limit) {
+          if (chunk.more) next = position;
+          break;
         }
-        for (int i = 0; i < whole.size(); i++) {
-          if (readings.size() == limit) {
-            next = position;
-            break;
-          }
-          readings.add(whole.get(i));
-          position = keys.get(i);
-        }
-        if (next == null && readings.size() == limit && full) next = position; // a cut reading follows
-        if (!full) break; // the window has no more rows
-        rowsPerReading = Math.max(rowsPerReading, (chunk.rows + chunk.readings.size() - 1) / chunk.readings.size());
+        if (!chunk.more) break; // the window has no more rows
+        int whole = chunk.readings.size(); // at least 1 when more rows follow
+        rowsPerReading = Math.max(rowsPerReading, (chunk.rows + whole - 1) / whole);
       }
     }
     Map<String, Object> page = new LinkedHashMap<>();
@@ -118,11 +110,14 @@ final class History {
     return page;
   }
 
-  /** The readings in one index-ordered run of at most {@code rowLimit} rows. */
-  private record Chunk(List<Map<String, Object>> readings, List<Cursor> keys, int rows) {}
+  /**
+   * Up to {@code wanted} whole readings from one index-ordered run of at most {@code rowLimit} rows,
+   * and whether rows follow them ({@code more}).
+   */
+  private record Chunk(List<Map<String, Object>> readings, List<Cursor> keys, int rows, boolean more) {}
 
   private Chunk chunk(Connection connection, String sensorId, long fromMs, long toMs, Cursor after,
-      int rowLimit, long deadline) throws SQLException {
+      int rowLimit, int wanted, long deadline) throws SQLException {
     // ORDER BY the index's own columns, sensor_id included, so that H2 reads the index in order
     // ("index sorted") instead of sorting the window; the cursor is a range on ts_ms plus a filter.
     String sql = "SELECT ts_ms, seq, name, num_value, unit, quality, message FROM " + Schema.TABLE
@@ -132,6 +127,7 @@ final class History {
     List<Map<String, Object>> readings = new ArrayList<>();
     List<Cursor> keys = new ArrayList<>();
     int rowCount = 0;
+    boolean more = false;
     try (PreparedStatement query = connection.prepareStatement(sql)) {
       query.setQueryTimeout(secondsLeft(deadline));
       query.setString(1, sensorId);
@@ -147,10 +143,13 @@ final class History {
         long currentTs = 0;
         long currentSeq = 0;
         while (rows.next()) {
-          rowCount++;
           long ts = rows.getLong(1);
           long seq = rows.getLong(2);
           if (values == null || ts != currentTs || seq != currentSeq) {
+            if (readings.size() == wanted) { // the wanted ones are whole, and another follows
+              more = true;
+              break;
+            }
             Map<String, Object> reading = new LinkedHashMap<>();
             reading.put("timestamp", Instant.ofEpochMilli(ts).toString());
             reading.put("sequence", seq);
@@ -164,11 +163,21 @@ final class History {
             currentTs = ts;
             currentSeq = seq;
           }
+          rowCount++;
           values.put(rows.getString(3), Map.of("value", rows.getDouble(4), "unit", rows.getString(5)));
         }
       }
     }
-    return new Chunk(readings, keys, rowCount);
+    if (!more && rowCount == rowLimit) {
+      // The limit cut the run: its last reading may go on past it, so it is left for the next
+      // chunk; unless it is the only one (more rows for one reading than a chunk: take what came).
+      more = true;
+      if (readings.size() > 1) {
+        readings.remove(readings.size() - 1);
+        keys.remove(keys.size() - 1);
+      }
+    }
+    return new Chunk(readings, keys, rowCount, more);
   }
 
   /** The statement timeout that keeps a whole request within the query timeout (at least 1 s). */
