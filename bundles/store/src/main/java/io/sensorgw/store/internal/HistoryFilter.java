@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -89,20 +91,25 @@ public class HistoryFilter implements Filter {
     AsyncContext async = request.startAsync();
     // Longer than any query may run (the database cancels it at query.timeout.s).
     async.setTimeout(Math.max(60, 2L * store.settings().queryTimeoutS() + 10) * 1000);
-    route.get(rawId, request::getParameter, Instant.now())
-        .whenComplete((answer, failure) -> {
-          try {
-            if (failure != null) { // HistoryRoute turns every failure into an answer; this is a bug
-              LOG.error("Store: history route failed unexpectedly", failure);
-              answer = HistoryRoute.Answer.error(500, "history route failed: " + failure);
-            }
-            write(response, answer);
-          } catch (IOException | RuntimeException e) {
-            // the client went away
-          } finally {
-            async.complete();
-          }
-        });
+    CompletionStage<HistoryRoute.Answer> answered;
+    try {
+      answered = route.get(rawId, request::getParameter, Instant.now());
+    } catch (RuntimeException e) { // answered below, so the request never waits for its async timeout
+      answered = CompletableFuture.failedFuture(e);
+    }
+    answered.whenComplete((answer, failure) -> {
+      try {
+        if (failure != null) { // HistoryRoute turns every failure into an answer; this is a bug
+          LOG.error("Store: history route failed unexpectedly", failure);
+          answer = HistoryRoute.Answer.error(500, "history route failed: " + failure);
+        }
+        write(response, answer);
+      } catch (IOException | RuntimeException e) {
+        // the client went away
+      } finally {
+        async.complete();
+      }
+    });
   }
 
   private void write(HttpServletResponse response, HistoryRoute.Answer answer) throws IOException {
