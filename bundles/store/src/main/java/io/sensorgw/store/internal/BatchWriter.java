@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -25,9 +26,21 @@ import org.slf4j.LoggerFactory;
  * oldest reading has waited the max delay. While the database is down the readings wait in a
  * bounded backlog (oldest dropped first, counted) and the failed batch is retried with backoff, so
  * nothing accepted is lost while the backlog has room.
+ *
+ * <p>A reading the database can never take is a dead letter, not a reason to retry forever: the
+ * door ({@link ReadingCheck}) sets aside what is known to be unstorable (a 129-character id), and a
+ * batch the database refuses for its data (SQL state class 22 or 23) is split in halves until the
+ * bad readings are alone; they are set aside and the rest is written. Each part is written once:
+ * what is left to write is a queue of parts, so a transient failure half-way retries only the parts
+ * not yet committed.
+ *
+ * <p>The same thread opens the database (connect, migrate) before its first write and again after
+ * the connection was lost or H2 closed the database, so activation never waits on it.
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
+  private static final long MIN_BACKOFF_MS = 250;
+  private static final long MAX_BACKOFF_MS = 10_000;
   static final String INSERT = "INSERT INTO " + Schema.TABLE
       + " (sensor_id, ts_ms, seq, name, num_value, unit, quality, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -44,7 +57,9 @@ final class BatchWriter implements AutoCloseable {
       + "count_value, unit) VALUES (s.sensor_id, s.minute_ms, s.name, s.min_value, s.max_value, "
       + "s.sum_value, s.count_value, s.unit)";
 
-  private final DataSource dataSource;
+  private final StoreDatabase database;
+  private final DeadLetters deadLetters;
+  private final Duration degradedHold;
   private final int batchSize;
   private final long maxDelayNanos;
   private final int capacity;
@@ -54,6 +69,9 @@ final class BatchWriter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
   private long oldestQueuedAt; // guarded by lock
+  /** Parts of taken batches not yet written, in order; only the writer thread touches it. */
+  private final ArrayDeque<List<Reading>> pending = new ArrayDeque<>();
+  private final AtomicInteger pendingReadings = new AtomicInteger();
 
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong rows = new AtomicLong();
@@ -61,26 +79,45 @@ final class BatchWriter implements AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
   private final AtomicLong failures = new AtomicLong();
+  private final AtomicLong splits = new AtomicLong();
+  private final AtomicLong loopRestarts = new AtomicLong();
   private final AtomicLong writeNanosTotal = new AtomicLong();
   private volatile double lastWriteMillis;
+  private volatile long lastDropNanos;
+  private volatile long dropRunStartCount;
+  /** Why the last write failed, while writes fail; null once one succeeds. */
+  private volatile String failing;
 
-  BatchWriter(DataSource dataSource, int batchSize, Duration maxDelay, int capacity, String name) {
-    this.dataSource = dataSource;
-    this.batchSize = batchSize;
-    this.maxDelayNanos = maxDelay.toNanos();
-    this.capacity = capacity;
+  BatchWriter(StoreDatabase database, DeadLetters deadLetters, StoreSettings settings, String name) {
+    this.database = database;
+    this.deadLetters = deadLetters;
+    this.degradedHold = settings.degradedHold();
+    this.batchSize = settings.batchSize();
+    this.maxDelayNanos = Duration.ofMillis(settings.maxDelayMs()).toNanos();
+    this.capacity = settings.backlogCapacity();
     this.thread = new Thread(this::run, "sensorgw-store-writer-" + name);
     thread.setDaemon(true);
+  }
+
+  /** A writer on a data source used as it is, with default settings but these (tests, benchmarks). */
+  BatchWriter(DataSource dataSource, int batchSize, Duration maxDelay, int capacity, String name) {
+    this(StoreDatabase.unpooled(dataSource, "test database"), new DeadLetters(),
+        StoreSettings.defaults("jdbc:h2:mem:").withBatch(batchSize, maxDelay.toMillis(), capacity), name);
   }
 
   void start() {
     thread.start();
   }
 
-  /** Never blocks: a full backlog drops its oldest reading. */
+  /** Never blocks: a full backlog drops its oldest reading; an unstorable reading is a dead letter. */
   void offer(Reading reading) {
     if (reading.values().isEmpty()) {
       skipped.incrementAndGet(); // nothing numeric to store
+      return;
+    }
+    String problem = ReadingCheck.problem(reading);
+    if (problem != null) {
+      deadLetters.add(reading.sensorId(), 1, problem, problem, degradedHold);
       return;
     }
     lock.lock();
@@ -88,6 +125,9 @@ final class BatchWriter implements AutoCloseable {
       if (backlog.isEmpty()) oldestQueuedAt = System.nanoTime();
       if (backlog.size() >= capacity) {
         backlog.pollFirst();
+        long now = System.nanoTime();
+        if (now - lastDropNanos > degradedHold.toNanos()) dropRunStartCount = dropped.get();
+        lastDropNanos = now;
         dropped.incrementAndGet();
       }
       backlog.addLast(reading);
@@ -97,40 +137,138 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
+  /** The thread's body: whatever escapes the loop is logged and the loop starts again. */
   private void run() {
-    long backoffMs = 250;
-    List<Reading> batch = new ArrayList<>(batchSize);
     while (true) {
-      // Once closed, what is left is flushed batch by batch, then the thread ends.
-      if (batch.isEmpty() && !takeBatch(batch)) {
-        if (closed) return;
-        continue;
-      }
       try {
-        write(batch);
-        batch.clear();
-        backoffMs = 250;
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable e) { // the writer must outlive any driver failure (PgJDBC even asserts)
-        failures.incrementAndGet();
-        if (closed) {
-          LOG.warn("Store: {} readings not written at shutdown: {}", batch.size(), e.getMessage());
-          return;
+        loop();
+        return;
+      } catch (Throwable e) { // a bug, or an Error: never die silently, the backlog would only grow
+        loopRestarts.incrementAndGet();
+        failing = "writer failed unexpectedly: " + e;
+        try {
+          LOG.error("Store: the writer failed unexpectedly; restarting its loop ({} readings kept)",
+              pendingReadings.get(), e);
+        } catch (Throwable ignored) { // logging itself failed (out of memory): carry on regardless
         }
-        LOG.warn("Store: writing {} readings failed ({}); retrying in {} ms, backlog {}",
-            batch.size(), Failures.describe(e), backoffMs, backlog());
-        pause(backoffMs);
-        backoffMs = Math.min(10_000, backoffMs * 2);
+        if (closed) return;
+        pause(1_000);
       }
     }
   }
 
-  /** Waits for a full batch or the max delay; false when there was nothing to take. */
+  private void loop() {
+    long backoffMs = MIN_BACKOFF_MS;
+    int failedAttempts = 0;
+    while (true) {
+      if (!database.isOpen()) {
+        if (!database.needsOpening()) { // refused as configured: wait to be reconfigured
+          if (closed) {
+            logUnwrittenAtShutdown(database.unavailableReason());
+            return;
+          }
+          pause(1_000);
+          continue;
+        }
+        try { // at shutdown too: one try, so what is queued can still be written
+          database.open();
+          backoffMs = MIN_BACKOFF_MS;
+        } catch (SQLException | RuntimeException e) { // StoreDatabase logs it and keeps the reason
+          failures.incrementAndGet();
+          if (closed) {
+            logUnwrittenAtShutdown(database.unavailableReason());
+            return;
+          }
+          pause(backoffMs);
+          backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        }
+        continue;
+      }
+      if (pending.isEmpty()) {
+        List<Reading> batch = new ArrayList<>(batchSize);
+        if (!takeBatch(batch)) {
+          if (closed && backlog() == 0) return;
+          continue;
+        }
+        pending.addLast(batch);
+        pendingReadings.addAndGet(batch.size());
+      }
+      try {
+        writePending();
+        if (failedAttempts > 0) LOG.info("Store: writing again after {} failed attempts", failedAttempts);
+        failedAttempts = 0;
+        failing = null;
+        backoffMs = MIN_BACKOFF_MS;
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) { // the writer must outlive any driver failure (PgJDBC even asserts)
+        failures.incrementAndGet();
+        failedAttempts++;
+        Failures.Kind kind = Failures.classify(e);
+        String why = Failures.describe(e, 300);
+        failing = (kind == Failures.Kind.DISK_FULL ? "disk full: " : "") + why;
+        if (kind.meansDatabaseLost()) database.lost(kind, e);
+        if (closed) {
+          logUnwrittenAtShutdown(why);
+          return;
+        }
+        if (failedAttempts == 1 || failedAttempts % 10 == 0) {
+          LOG.warn("Store: writing {} readings failed ({}, attempt {}); retrying in {} ms, backlog {}",
+              pendingReadings.get(), why, failedAttempts, backoffMs, backlog());
+        }
+        pause(backoffMs);
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      }
+    }
+  }
+
+  /**
+   * Writes the pending parts front to back, each in its own transaction. A part refused for its
+   * data is split in halves (put back in front, in order); a refused single reading is a dead
+   * letter. Any other failure leaves what is not yet written pending and is thrown.
+   */
+  private void writePending() throws SQLException {
+    while (!pending.isEmpty()) {
+      List<Reading> part = pending.peekFirst();
+      try {
+        write(part);
+      } catch (SQLException e) {
+        if (Failures.classify(e) != Failures.Kind.BAD_DATA) throw e;
+        pending.pollFirst();
+        if (part.size() == 1) {
+          pendingReadings.decrementAndGet();
+          Reading bad = part.get(0);
+          String state = Failures.badDataState(e);
+          deadLetters.add(bad.sensorId(), 1, "sql " + state, "the database refused it: "
+              + Failures.badDataReason(e, 200) + (state.isEmpty() ? "" : " (SQL state " + state + ")"), degradedHold);
+        } else {
+          splits.incrementAndGet();
+          int half = part.size() / 2;
+          pending.addFirst(new ArrayList<>(part.subList(half, part.size())));
+          pending.addFirst(new ArrayList<>(part.subList(0, half)));
+        }
+        continue;
+      }
+      pending.pollFirst();
+      pendingReadings.addAndGet(-part.size());
+    }
+  }
+
+  private void logUnwrittenAtShutdown(String why) {
+    int left = pendingReadings.get() + backlog();
+    if (left > 0) LOG.warn("Store: {} readings not written at shutdown: {}", left, why);
+  }
+
+  /**
+   * Waits for a full batch or the max delay; false when there was nothing to take, or when the
+   * database needs opening again (a query saw it closed): the loop then opens it without waiting
+   * for the next reading.
+   */
   private boolean takeBatch(List<Reading> batch) {
     lock.lock();
     try {
       while (!closed && backlog.size() < batchSize) {
+        if (!database.isOpen()) return false;
         long waited = backlog.isEmpty() ? 0 : System.nanoTime() - oldestQueuedAt;
         if (!backlog.isEmpty() && waited >= maxDelayNanos) break;
         long wait = backlog.isEmpty() ? maxDelayNanos : maxDelayNanos - waited;
@@ -152,12 +290,12 @@ final class BatchWriter implements AutoCloseable {
   private void write(List<Reading> batch) throws SQLException {
     long start = System.nanoTime();
     int rowCount = 0;
-    try (Connection connection = dataSource.getConnection()) {
+    try (Connection connection = database.dataSource().getConnection()) {
       connection.setAutoCommit(false);
       try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
         for (Reading reading : batch) {
           String quality = reading.quality().name().toLowerCase(Locale.ROOT);
-          String message = reading.message().isEmpty() ? null : truncate(reading.message(), 512);
+          String message = reading.message().isEmpty() ? null : ReadingCheck.storableMessage(reading.message(), 512);
           for (Map.Entry<String, Value> value : reading.values().entrySet()) {
             insert.setString(1, reading.sensorId());
             insert.setLong(2, reading.acquiredAt().toEpochMilli());
@@ -260,6 +398,7 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
+  /** Readings waiting to be taken into a batch. */
   int backlog() {
     lock.lock();
     try {
@@ -269,6 +408,35 @@ final class BatchWriter implements AutoCloseable {
     }
   }
 
+  /** Readings accepted and not yet written: the backlog and the batch being written or retried. */
+  int waiting() {
+    return backlog() + pendingReadings.get();
+  }
+
+  StoreDatabase database() {
+    return database;
+  }
+
+  int capacity() {
+    return capacity;
+  }
+
+  /** Why writes fail now, or null when the last write succeeded. */
+  String failing() {
+    return failing;
+  }
+
+  /** How many readings a full backlog dropped in the current run of drops, or 0 when none lately. */
+  long recentDrops() {
+    long last = lastDropNanos;
+    if (dropped.get() == 0 || System.nanoTime() - last > degradedHold.toNanos()) return 0;
+    return dropped.get() - dropRunStartCount;
+  }
+
+  boolean isAlive() {
+    return thread.isAlive();
+  }
+
   Map<String, Number> metrics() {
     Map<String, Number> metrics = new LinkedHashMap<>();
     long batchCount = batches.get();
@@ -276,9 +444,13 @@ final class BatchWriter implements AutoCloseable {
     metrics.put("rows", rows.get());
     metrics.put("batches", batchCount);
     metrics.put("backlog", backlog());
+    metrics.put("pending", pendingReadings.get());
     metrics.put("dropped", dropped.get());
     metrics.put("skipped", skipped.get());
     metrics.put("failures", failures.get());
+    metrics.put("deadLetters", deadLetters.total());
+    metrics.put("batchSplits", splits.get());
+    metrics.put("writerRestarts", loopRestarts.get());
     metrics.put("lastWriteMs", lastWriteMillis);
     metrics.put("meanWriteMs", batchCount == 0 ? 0 : writeNanosTotal.get() / 1e6 / batchCount);
     return metrics;

@@ -1,6 +1,7 @@
 package io.sensorgw.store.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.Sensor;
 import io.sensorgw.core.ManagedExecutor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.Filter;
@@ -13,41 +14,57 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/sensors/{id}/readings?from=&to=&limit=&after=&every=}: the store serves its own
  * route, as a filter in front of the sensor routes, so the HTTP bundle knows nothing of it. Queries
  * run on the store's own executor; the request holds no Jetty thread while the database works.
+ * {@link HistoryRoute} decides every answer; this class only speaks HTTP.
  */
 @Component(service = Filter.class)
 @HttpWhiteboardFilterPattern("/api/sensors/*")
 @HttpWhiteboardFilterAsyncSupported
 public class HistoryFilter implements Filter {
-  private static final Pattern ROUTE = Pattern.compile("^/api/sensors/([^/]+)/readings/?$");
-  private static final Pattern EVERY = Pattern.compile("^(\\d+)(ms|s|m|h|d)$");
-  static final int DEFAULT_LIMIT = 1000;
-  static final int MAX_LIMIT = 10_000;
+  private static final Logger LOG = LoggerFactory.getLogger(HistoryFilter.class);
 
   private final ReadingStore store;
   private final ManagedExecutor queries = new ManagedExecutor("store-queries", 2, 64);
   private final ObjectMapper mapper = new ObjectMapper();
+  /** sensor.id -> how many Sensor services have it now; read from service properties only. */
+  private final Map<String, Integer> registered = new ConcurrentHashMap<>();
+  private final HistoryRoute route;
 
   @Activate
   public HistoryFilter(@Reference ReadingStore store) {
     this.store = store;
+    this.route = new HistoryRoute(store, registered::containsKey, queries);
+  }
+
+  @Reference(service = Sensor.class, cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addSensor(ServiceReference<Sensor> sensor) {
+    Object id = sensor.getProperty(Sensor.SENSOR_ID);
+    if (id != null) registered.merge(id.toString(), 1, Integer::sum);
+  }
+
+  void removeSensor(ServiceReference<Sensor> sensor) {
+    Object id = sensor.getProperty(Sensor.SENSOR_ID);
+    if (id != null) registered.computeIfPresent(id.toString(), (key, count) -> count <= 1 ? null : count - 1);
   }
 
   @Deactivate
@@ -61,121 +78,45 @@ public class HistoryFilter implements Filter {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
     String path = request.getRequestURI().substring(request.getContextPath().length());
-    Matcher route = ROUTE.matcher(path);
-    if (!route.matches()) {
+    String rawId = HistoryRoute.rawSensorId(path);
+    if (rawId == null) {
       chain.doFilter(req, res);
       return;
     }
     if (!"GET".equals(request.getMethod())) {
       response.setHeader("Allow", "GET");
-      error(response, 405, request.getMethod() + " is not allowed on " + path);
-      return;
-    }
-    String sensorId = route.group(1);
-    Query query;
-    try {
-      query = Query.parse(request, Instant.now());
-    } catch (IllegalArgumentException | DateTimeParseException e) {
-      error(response, 400, e.getMessage());
+      write(response, HistoryRoute.Answer.error(405, request.getMethod() + " is not allowed on this route"));
       return;
     }
     AsyncContext async = request.startAsync();
-    async.setTimeout(60_000);
-    queries.submit(() -> query.every() > 0
-            ? store.history().buckets(sensorId, query.from(), query.to(), query.every(), query.limit())
-            : store.history().readings(sensorId, query.from(), query.to(), query.after(), query.limit()))
-        .whenComplete((body, failure) -> {
-          try {
-            if (failure == null) {
-              write(response, 200, body);
-            } else {
-              Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-              if (cause instanceof RejectedExecutionException) response.setHeader("Retry-After", "1");
-              error(response, 503, "history query failed: " + cause.getMessage());
-            }
-          } catch (IOException | RuntimeException e) {
-            // the client went away
-          } finally {
-            async.complete();
-          }
-        });
+    // Longer than any query may run (the database cancels it at query.timeout.s).
+    async.setTimeout(Math.max(60, 2L * store.settings().queryTimeoutS() + 10) * 1000);
+    CompletionStage<HistoryRoute.Answer> answered;
+    try {
+      answered = route.get(rawId, request::getParameter, Instant.now());
+    } catch (RuntimeException e) { // answered below, so the request never waits for its async timeout
+      answered = CompletableFuture.failedFuture(e);
+    }
+    answered.whenComplete((answer, failure) -> {
+      try {
+        if (failure != null) { // HistoryRoute turns every failure into an answer; this is a bug
+          LOG.error("Store: history route failed unexpectedly", failure);
+          answer = HistoryRoute.Answer.error(500, "history route failed: " + failure);
+        }
+        write(response, answer);
+      } catch (IOException | RuntimeException e) {
+        // the client went away
+      } finally {
+        async.complete();
+      }
+    });
   }
 
-  /** The parsed, checked query parameters. */
-  record Query(long from, long to, History.Cursor after, int limit, long every) {
-    static Query parse(HttpServletRequest request, Instant now) {
-      long to = time(request.getParameter("to"), now.toEpochMilli(), "to");
-      long from = time(request.getParameter("from"), to - Duration.ofHours(1).toMillis(), "from");
-      if (from > to) throw new IllegalArgumentException("from must not be after to");
-      int limit = DEFAULT_LIMIT;
-      String limitText = request.getParameter("limit");
-      if (limitText != null) {
-        try {
-          limit = Integer.parseInt(limitText);
-        } catch (NumberFormatException e) {
-          limit = -1;
-        }
-        if (limit < 1 || limit > MAX_LIMIT) {
-          throw new IllegalArgumentException("limit must be a whole number from 1 to " + MAX_LIMIT);
-        }
-      }
-      String afterText = request.getParameter("after");
-      History.Cursor after;
-      try {
-        after = afterText == null ? null : History.Cursor.parse(afterText);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("after must be <epoch ms>:<sequence>, as 'next' gives it");
-      }
-      String everyText = request.getParameter("every");
-      long every = everyText == null ? 0 : every(everyText);
-      return new Query(from, to, after, limit, every);
-    }
-
-    /** ISO-8601 instant (2026-11-27T10:00:00Z) or epoch milliseconds. */
-    static long time(String text, long fallback, String name) {
-      if (text == null || text.isBlank()) return fallback;
-      if (text.chars().allMatch(Character::isDigit)) {
-        try {
-          return Long.parseLong(text);
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException(name + " is out of range: " + text);
-        }
-      }
-      try {
-        return Instant.parse(text).toEpochMilli();
-      } catch (DateTimeParseException e) {
-        throw new IllegalArgumentException(
-            name + " must be an ISO-8601 instant (2026-11-27T10:00:00Z) or epoch milliseconds, was '" + text + "'");
-      }
-    }
-
-    static long every(String text) {
-      Matcher m = EVERY.matcher(text);
-      if (!m.matches()) throw new IllegalArgumentException("every must be like 500ms, 10s, 1m, 1h or 1d, was '" + text + "'");
-      long amount = Long.parseLong(m.group(1));
-      long unitMs = switch (m.group(2)) {
-        case "ms" -> 1;
-        case "s" -> 1_000;
-        case "m" -> 60_000;
-        case "h" -> 3_600_000;
-        default -> 86_400_000;
-      };
-      if (amount < 1 || amount > 366L * 86_400_000 / unitMs) throw new IllegalArgumentException("every is out of range");
-      return amount * unitMs;
-    }
-  }
-
-  private void write(HttpServletResponse response, int status, Object body) throws IOException {
-    response.setStatus(status);
+  private void write(HttpServletResponse response, HistoryRoute.Answer answer) throws IOException {
+    response.setStatus(answer.status());
+    answer.headers().forEach(response::setHeader);
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
-    mapper.writeValue(response.getOutputStream(), body);
-  }
-
-  private void error(HttpServletResponse response, int status, String message) throws IOException {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", message);
-    body.put("status", status);
-    write(response, status, body);
+    mapper.writeValue(response.getOutputStream(), answer.body());
   }
 }

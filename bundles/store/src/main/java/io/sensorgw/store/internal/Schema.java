@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * The store's tables and their versions. Each migration runs once, in its own transaction, in
  * order; a database whose schema is newer than this bundle knows is left untouched and refused.
- * One narrow table of numeric values (SQL can aggregate them), indexed by sensor and time, and a
- * per-minute rollup of it; the integer time columns also suit TimescaleDB hypertables.
+ * One narrow table of numeric values (SQL can aggregate them), indexed by sensor, time, sequence
+ * and name, and a per-minute rollup of it; the integer time columns also suit TimescaleDB hypertables.
  */
 final class Schema {
   private Schema() {}
@@ -45,7 +45,12 @@ final class Schema {
               + "PRIMARY KEY (sensor_id, minute_ms, name))",
           "INSERT INTO " + MINUTES + " SELECT sensor_id, (ts_ms / 60000) * 60000, name, MIN(num_value), "
               + "MAX(num_value), SUM(num_value), COUNT(*), MIN(unit) FROM " + TABLE
-              + " GROUP BY sensor_id, (ts_ms / 60000) * 60000, name"));
+              + " GROUP BY sensor_id, (ts_ms / 60000) * 60000, name"),
+      // A page of readings is read in this index's order with a row limit, never sorted; the
+      // (sensor_id, ts_ms) index is a prefix of it.
+      List.of(
+          "CREATE INDEX " + TABLE + "_key ON " + TABLE + " (sensor_id, ts_ms, seq, name)",
+          "DROP INDEX " + TABLE + "_sensor_ts"));
 
   static int latestVersion() {
     return MIGRATIONS.size();

@@ -98,11 +98,12 @@ class StoreTest {
   @MethodSource("databases")
   void anOutageKeepsABoundedBacklogAndWritesItAfterRecovery(String kind) throws Exception {
     SwitchableDataSource db = StoreTestSupport.database(kind, "outage");
-    db.down = true;
     // No max delay: a batch goes out only when full, so the batch being retried is exactly the
     // first 50 however slowly this thread offers them (a 20 ms delay cut it short when it stalled).
     try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofHours(1), 300, "t")) {
       writer.start();
+      await(() -> writer.database().isOpen(), "the writer opened the database");
+      db.down = true;
       for (int i = 1; i <= 50; i++) writer.offer(reading("s1", i, T0 + i, i));
       await(() -> writer.metrics().get("failures").longValue() >= 1, "the first batch failed");
       for (int i = 51; i <= 400; i++) writer.offer(reading("s1", i, T0 + i, i));
@@ -112,6 +113,7 @@ class StoreTest {
       db.down = false;
       await(() -> writer.metrics().get("written").longValue() == 400 - dropped, "backlog written after recovery");
       assertEquals(0, writer.metrics().get("backlog").intValue());
+      assertEquals(0L, writer.metrics().get("deadLetters"), "an unreachable database sets nothing aside");
     }
     Map<String, Object> stored = new History(db).readings("s1", T0, T0 + 1000, null, 1000);
     List<?> readings = (List<?>) stored.get("readings");

@@ -28,6 +28,33 @@ final class StoreTestSupport {
 
   /** A fresh, migrated database of that kind. */
   static SwitchableDataSource database(String kind, String name) throws SQLException {
+    SwitchableDataSource dataSource = new SwitchableDataSource(target(kind, name));
+    try (Connection connection = dataSource.getConnection();
+        java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("DROP TABLE IF EXISTS " + Schema.TABLE);
+      statement.execute("DROP TABLE IF EXISTS " + Schema.MINUTES);
+      statement.execute("DROP TABLE IF EXISTS sensorgw_schema");
+      Schema.migrate(connection);
+    }
+    return dataSource;
+  }
+
+  /** The store's settings for a test database of that kind: defaults, H2 or PostgreSQL URL. */
+  static StoreSettings settings(String kind) {
+    return StoreSettings.defaults(kind.equals("h2") ? "jdbc:h2:mem:test" : System.getenv("SENSORGW_TEST_PG_URL"));
+  }
+
+  /** A store over a test database, writing small batches quickly, its pool waiting 1 s for a connection. */
+  static ReadingStore store(StoreSettings settings, DataSource dataSource) {
+    return new ReadingStore(settings, dataSource, 1_000);
+  }
+
+  /** The store's figure {@code name}. */
+  static long metric(ReadingStore store, String name) {
+    return store.metrics().get(name).longValue();
+  }
+
+  private static DataSource target(String kind, String name) {
     DataSource target;
     if (kind.equals("h2")) {
       JdbcDataSource h2 = new JdbcDataSource();
@@ -45,15 +72,7 @@ final class StoreTestSupport {
       pg.setPassword(System.getenv("SENSORGW_TEST_PG_PASSWORD"));
       target = pg;
     }
-    SwitchableDataSource dataSource = new SwitchableDataSource(target);
-    try (Connection connection = dataSource.getConnection();
-        java.sql.Statement statement = connection.createStatement()) {
-      statement.execute("DROP TABLE IF EXISTS " + Schema.TABLE);
-      statement.execute("DROP TABLE IF EXISTS " + Schema.MINUTES);
-      statement.execute("DROP TABLE IF EXISTS sensorgw_schema");
-      Schema.migrate(connection);
-    }
-    return dataSource;
+    return target;
   }
 
   static Reading reading(String sensor, long seq, long epochMs, double distance) {
@@ -75,10 +94,15 @@ final class StoreTestSupport {
     }
   }
 
-  /** Delegates to a real database; while "down", connections fail like an unreachable server. */
+  /**
+   * Delegates to a real database; while "down", connections fail like an unreachable server (SQL
+   * state 08001, as PgJDBC reports a refused connection), and one chosen connection can fail alone.
+   */
   static final class SwitchableDataSource implements DataSource {
     private final DataSource target;
     volatile boolean down;
+    /** Counts down with each connection; the one that brings it to 0 fails. */
+    final java.util.concurrent.atomic.AtomicInteger failingConnection = new java.util.concurrent.atomic.AtomicInteger();
 
     SwitchableDataSource(DataSource target) {
       this.target = target;
@@ -86,7 +110,10 @@ final class StoreTestSupport {
 
     @Override
     public Connection getConnection() throws SQLException {
-      if (down) throw new SQLException("Connection refused (test: database down)");
+      if (down) throw new SQLException("Connection refused (test: database down)", "08001");
+      if (failingConnection.get() > 0 && failingConnection.decrementAndGet() == 0) {
+        throw new SQLException("Connection refused (test: this one connection)", "08001");
+      }
       return target.getConnection();
     }
 
