@@ -35,11 +35,11 @@ import org.osgi.test.junit5.service.ServiceExtension;
  */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class StoreFaultsTest {
-  private static final Duration GENEROUS = Duration.ofSeconds(60);
+  private static final Duration GENEROUS = Duration.ofMinutes(3);
   private static final Pattern COUNT = Pattern.compile("\"count\":(\\d+)");
 
   @InjectBundleContext BundleContext context;
-  @InjectService ConfigurationAdmin configAdmin;
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
 
   private Map<String, Number> storeMetrics() {
     ServiceReference<MetricsSource> ref;
@@ -94,7 +94,7 @@ class StoreFaultsTest {
   }
 
   private TestSensor sampling(String id, AtomicInteger counter) {
-    TestSensor sensor = new TestSensor(context, id, Duration.ZERO, Duration.ofSeconds(5),
+    TestSensor sensor = new TestSensor(context, id, Duration.ZERO, TestSensor.READ_TIMEOUT,
         () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(counter.incrementAndGet(), "cm"))))
         .register(context, "tfluna");
     sensor.sampleEvery(Duration.ofMillis(10));

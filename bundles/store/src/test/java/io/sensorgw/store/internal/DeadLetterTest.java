@@ -49,7 +49,7 @@ class DeadLetterTest {
   @MethodSource("databases")
   void aBatchWithOneRefusedReadingAmongAHundredWrites99AndCountsOne(String kind) throws Exception {
     SwitchableDataSource db = refusingDatabase(kind, "onebad");
-    try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofSeconds(30), 10_000, "t")) {
+    try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofHours(1), 10_000, "t")) {
       writer.start();
       for (int i = 1; i <= 100; i++) writer.offer(reading("s1", i, T0 + i, i == 37 ? REFUSED : i));
       await(() -> writer.metrics().get("written").longValue() == 99
@@ -87,7 +87,7 @@ class DeadLetterTest {
   @MethodSource("databases")
   void aConnectionLostWhileSplittingIsRetriedWithoutLossOrDuplicates(String kind) throws Exception {
     SwitchableDataSource db = refusingDatabase(kind, "midsplit");
-    try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofSeconds(30), 10_000, "t")) {
+    try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofHours(1), 10_000, "t")) {
       writer.start();
       await(() -> writer.database().isOpen(), "the writer opened the database");
       // Connection 1 writes the whole batch (refused), 2 the first half (written), 3 the second

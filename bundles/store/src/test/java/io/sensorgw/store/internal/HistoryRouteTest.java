@@ -40,7 +40,7 @@ class HistoryRouteTest {
   @AfterEach
   void stop() {
     stores.forEach(ReadingStore::deactivate);
-    executor.close(Duration.ofSeconds(5));
+    executor.close(Duration.ofMinutes(2));
   }
 
   private ReadingStore store(StoreSettings settings, SwitchableDataSource db) {
@@ -59,7 +59,7 @@ class HistoryRouteTest {
       int equals = pair.indexOf('=');
       parameters.put(pair.substring(0, equals), java.net.URLDecoder.decode(pair.substring(equals + 1), "UTF-8"));
     }
-    return route.get(rawId, parameters::get, NOW).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    return route.get(rawId, parameters::get, NOW).toCompletableFuture().get(2, TimeUnit.MINUTES);
   }
 
   private static String error(HistoryRoute.Answer answer) {

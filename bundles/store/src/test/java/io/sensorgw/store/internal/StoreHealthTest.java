@@ -124,11 +124,11 @@ class StoreHealthTest {
     ManagedExecutor executor = new ManagedExecutor("test-queries", 1, 4);
     try {
       HistoryRoute.Answer answer = new HistoryRoute(store, id -> true, executor)
-          .get("s1", name -> null, Instant.now()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+          .get("s1", name -> null, Instant.now()).toCompletableFuture().get(2, TimeUnit.MINUTES);
       assertEquals(503, answer.status());
       assertTrue(String.valueOf(((Map<?, ?>) answer.body()).get("error")).contains("max.buckets must be"));
     } finally {
-      executor.close(Duration.ofSeconds(5));
+      executor.close(Duration.ofMinutes(2));
     }
   }
 
@@ -170,7 +170,7 @@ class StoreHealthTest {
       }
       // The first query meets a dead connection: 503 with the reason, and the store reopens.
       HistoryRoute.Answer first = route.get("s1", name -> name.equals("from") ? "0" : null, Instant.now())
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+          .toCompletableFuture().get(2, TimeUnit.MINUTES);
       assertEquals(503, first.status(), String.valueOf(first.body()));
       assertTrue(String.valueOf(((Map<?, ?>) first.body()).get("error")).contains("closed"), String.valueOf(first.body()));
       await(() -> metric(store, "databaseReopens") == 1 && store.health().state() == SensorState.OK,
@@ -179,12 +179,12 @@ class StoreHealthTest {
       for (int i = 51; i <= 100; i++) store.onReading(reading("s1", i, T0 + i, i));
       await(() -> metric(store, "written") == 100, "50 more written after the reopen");
       HistoryRoute.Answer all = route.get("s1", name -> name.equals("from") ? "0" : null, Instant.now())
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+          .toCompletableFuture().get(2, TimeUnit.MINUTES);
       assertEquals(200, all.status(), String.valueOf(all.body()));
       assertEquals(100, ((Map<?, ?>) all.body()).get("count"));
       assertEquals(0L, metric(store, "deadLetters"));
     } finally {
-      executor.close(Duration.ofSeconds(5));
+      executor.close(Duration.ofMinutes(2));
     }
     assertTrue(Files.exists(dir.resolve("readings.mv.db")));
   }
