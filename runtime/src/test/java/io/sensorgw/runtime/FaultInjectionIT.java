@@ -1,0 +1,199 @@
+package io.sensorgw.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The faults of issue 17 against the exported gateway, as users met them: each is reproduced, shown
+ * contained (the rest keeps working), visible in /health with its reason, and recovered without a
+ * restart. (The MQTT ones, a bad topic prefix, a damaged spool and a secret with any character,
+ * are in {@link MqttFaultsIT}.)
+ */
+class FaultInjectionIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration DEADLINE = Duration.ofMinutes(3);
+
+  @TempDir Path temp;
+
+  private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + details.get());
+      LockSupport.parkNanos(50_000_000); // poll interval
+    }
+  }
+
+  private static JsonNode json(HttpResponse<String> response) {
+    try {
+      return JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body());
+    }
+  }
+
+  private static JsonNode health(RunningGateway gateway) {
+    try {
+      return json(gateway.get("/health", null));
+    } catch (IOException e) {
+      return JSON.createObjectNode();
+    }
+  }
+
+  private static double storeMetric(RunningGateway gateway, String name) {
+    try {
+      for (String line : gateway.get("/metrics", null).body().split("\n")) {
+        if (line.startsWith("sensorgw_source_metric{") && line.contains("source=\"store\"")
+            && line.contains("name=\"" + name + "\"")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  /** A JSON client error: the status, a JSON body with that status and a reason, no HTML. */
+  private static JsonNode assertJsonError(HttpResponse<String> response, int status) {
+    assertEquals(status, response.statusCode(), response.body());
+    JsonNode body = json(response);
+    assertEquals(status, body.path("status").asInt(), response.body());
+    assertFalse(body.path("error").asText().isBlank(), response.body());
+    return body;
+  }
+
+  private static Path deviceConfig(Path home, String name, String... lines) throws IOException {
+    Path file = home.resolve("config/io.sensorgw.device.tfluna-" + name + ".cfg");
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    return file;
+  }
+
+  private static boolean up(RunningGateway gateway) {
+    JsonNode health = health(gateway);
+    return health.path("status").asText().equals("up");
+  }
+
+  @Test
+  void badRequestsValuesAndRecordsAreContainedVisibleAndRecoveredWithoutARestart() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("home"));
+    Files.createDirectories(home.resolve("config"));
+    try (RunningGateway gateway = new RunningGateway(home)) {
+      await(() -> up(gateway) && storeMetric(gateway, "written") > 0, "the gateway up and storing",
+          () -> health(gateway).toString());
+      Path log = home.resolve("data/sensorgw.log");
+
+      // 1. A history query that would group a whole day into 1 ms buckets, or page past the bound:
+      // refused with the bound in the message, before the database is asked. The store stays up.
+      JsonNode tooMany = assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?every=1ms&from=0", null), 400);
+      assertTrue(tooMany.path("error").asText().contains("more than 10000 (max.buckets)"), tooMany.toString());
+      JsonNode tooLong = assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?limit=100000&from=0", null), 400);
+      assertTrue(tooLong.path("error").asText().contains("10000"), tooLong.toString());
+      double written = storeMetric(gateway, "written");
+      await(() -> storeMetric(gateway, "written") > written, "the store still writing", () -> "");
+      assertEquals("ok", health(gateway).path("parts").path("store").path("state").asText(), health(gateway).toString());
+
+      // 2. A sensor with a 129-character id: visible in error under a placeholder, and no other
+      // sensor's storage stops. Removing its file removes it.
+      String longId = "x".repeat(129);
+      Path longIdFile = deviceConfig(home, "longid", "sensor.id=" + longId, "mode=simulated");
+      String placeholder = ("invalid-" + longId).substring(0, 64);
+      await(() -> health(gateway).path("sensors").path(placeholder).asText().equals("error"),
+          "the long-id sensor in error under " + placeholder, () -> health(gateway).toString());
+      JsonNode longIdInfo = json(gateway.get("/api/sensors/" + placeholder, null));
+      assertTrue(longIdInfo.path("stateReason").asText().startsWith("sensor.id must be 1..64 characters"),
+          longIdInfo.toString());
+      assertEquals("degraded", health(gateway).path("status").asText());
+      double writtenWithLongId = storeMetric(gateway, "written");
+      await(() -> storeMetric(gateway, "written") > writtenWithLongId, "other sensors still stored", () -> "");
+      Files.delete(longIdFile);
+      await(() -> health(gateway).path("sensors").path(placeholder).isMissingNode() && up(gateway),
+          "the long-id sensor gone and the gateway up", () -> health(gateway).toString());
+
+      // 5. Bad configuration values: the sensor stays registered in error with one clear line
+      // (not a stack trace), and a corrected file brings it back.
+      Path badFile = deviceConfig(home, "bad", "sensor.id=it-bad", "mode=simulated", "output.rate.hz=1e9",
+          "max.age.ms=-1");
+      await(() -> health(gateway).path("sensors").path("it-bad").asText().equals("error"),
+          "it-bad in error", () -> health(gateway).toString());
+      String reason = json(gateway.get("/api/sensors/it-bad", null)).path("stateReason").asText();
+      assertTrue(reason.contains("output.rate.hz must be a whole number in 1..250, was 1e9"), reason);
+      assertTrue(reason.contains("max.age.ms must be 0..3600000, was -1"), reason);
+      assertTrue(health(gateway).path("degraded").path("sensor it-bad").asText().contains("output.rate.hz"),
+          health(gateway).toString());
+      JsonNode badRead = assertJsonError(gateway.get("/api/sensors/it-bad/reading", null), 503);
+      assertTrue(badRead.path("error").asText().contains("output.rate.hz"), badRead.toString());
+      deviceConfig(home, "bad", "sensor.id=it-bad", "mode=simulated", "output.rate.hz=50", "max.age.ms=100",
+          "read.timeout.ms=120000");
+      await(() -> health(gateway).path("sensors").path("it-bad").asText().equals("ok"),
+          "it-bad back to ok after the corrected file", () -> health(gateway).toString());
+      Files.delete(badFile);
+
+      // 6. Hostile or odd requests get a 4xx JSON answer, never a 500 or a logged stack trace.
+      long logLinesBefore = Files.readAllLines(log).size();
+      assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?from=%2B1000000000-01-01T00:00:00Z", null), 400);
+      assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?to=-1000000000-01-01T00:00:00Z", null), 400);
+      assertJsonError(gateway.get("/api/sensors/no-such-sensor/readings", null), 404);
+      assertJsonError(gateway.get("/api/sensors/front%20left/readings", null), 404);
+      RawAnswer handshake = exchange(gateway, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      assertEquals(400, handshake.status(), handshake.text());
+      assertTrue(handshake.text().contains("\"status\":400"), handshake.text());
+      await(() -> up(gateway), "the gateway up after the hostile requests", () -> health(gateway).toString());
+      String newLog = String.join("\n", Files.readAllLines(log).subList((int) logLinesBefore,
+          Files.readAllLines(log).size()));
+      assertFalse(newLog.contains("\tat "), "no stack trace logged for client errors:\n" + newLog);
+    }
+  }
+
+  private record RawAnswer(int status, String text) {}
+
+  /** One request over a raw socket (the HTTP client would add the handshake headers itself): head and body. */
+  private static RawAnswer exchange(RunningGateway gateway, String request) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", gateway.port)) {
+      socket.setSoTimeout((int) DEADLINE.toMillis());
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+        int b = in.read();
+        if (b < 0) break;
+        head.write(b);
+      }
+      String text = head.toString(StandardCharsets.ISO_8859_1);
+      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+      if (length.find()) {
+        text += new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+      } else if (text.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (!body.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
+          int b = in.read();
+          if (b < 0) break;
+          body.write(b);
+        }
+        text += body.toString(StandardCharsets.UTF_8); // chunk sizes stay in: the tests look for text
+      }
+      return new RawAnswer(Integer.parseInt(text.substring(9, 12)), text);
+    }
+  }
+}
