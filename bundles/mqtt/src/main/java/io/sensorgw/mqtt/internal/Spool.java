@@ -141,7 +141,8 @@ final class Spool implements AutoCloseable {
       if (entry.getKey() < committed.segment()) {
         Files.delete(entry.getValue()); // fully sent before the last stop
       } else {
-        segments.put(entry.getKey(), scan(entry.getValue(), entry.getKey(), entry.getKey().equals(found.lastKey())));
+        long sent = entry.getKey() == committed.segment() ? committed.offset() : 0;
+        segments.put(entry.getKey(), scan(entry.getValue(), entry.getKey(), entry.getKey().equals(found.lastKey()), sent));
       }
     }
     if (segments.isEmpty()) segments.put(Math.max(1, committed.segment()), new Segment(Math.max(1, committed.segment())));
@@ -158,9 +159,10 @@ final class Spool implements AutoCloseable {
 
   /**
    * Reads a segment's records to learn its size and count. Damage is skipped up to the next intact
-   * record; an unfinished record at the end of the newest segment is cut.
+   * record; an unfinished record at the end of the newest segment is cut. Damage wholly before
+   * {@code sent} (acknowledged before the last stop) lost nothing and is not reported again.
    */
-  private Segment scan(Path file, long number, boolean newest) throws IOException {
+  private Segment scan(Path file, long number, boolean newest, long sent) throws IOException {
     Segment segment = new Segment(number);
     OpenOption[] mode = newest
         ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
@@ -185,8 +187,13 @@ final class Spool implements AutoCloseable {
           size = offset;
           break;
         }
-        damaged(segment, offset, resume < 0 ? size : resume, resume < 0);
-        offset = resume < 0 ? size : resume;
+        long to = resume < 0 ? size : resume;
+        if (to <= sent) {
+          segment.holes.put(offset, to);
+        } else {
+          damaged(segment, offset, to, resume < 0);
+        }
+        offset = to;
       }
       segment.bytes = offset;
     }

@@ -116,6 +116,20 @@ class SpoolDamageTest {
   }
 
   @Test
+  void damageInWhatWasAlreadySentIsSkippedButNotReportedAgain() throws Exception {
+    List<long[]> records = seventy();
+    try (Spool spool = open()) {
+      spool.commit(new Spool.Position(1, records.get(40)[0]), 40); // 0..39 acknowledged
+    }
+    flip(records.get(10)[0] + 15);
+    try (Spool reopened = open()) {
+      assertEquals(30, reopened.pending());
+      assertEquals(0, figure(reopened, "spoolCorrupt"), "nothing unsent was lost");
+      assertEquals(allBut(-1).subList(40, 70), drain(reopened));
+    }
+  }
+
+  @Test
   void damageFoundWhileRunningIsSkippedCountedAndThePendingCountFollows() throws Exception {
     try (Spool spool = open()) {
       for (int i = 0; i < 70; i++) spool.append("t/a", bytes(payload(i)), 1, false);
