@@ -18,7 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -202,9 +204,11 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   }
 
   private String stopped() {
-    if (settings.stops(MqttSettings.Part.READINGS)) return "no reading is accepted";
-    if (settings.stops(MqttSettings.Part.CONNECTION)) return "readings are spooled, none is sent";
-    return "Home Assistant discovery is off";
+    List<String> effects = new ArrayList<>();
+    if (settings.stops(MqttSettings.Part.READINGS)) effects.add("no reading is accepted");
+    else if (settings.stops(MqttSettings.Part.CONNECTION)) effects.add("readings are spooled, none is sent");
+    if (settings.stops(MqttSettings.Part.DISCOVERY)) effects.add("Home Assistant discovery is off");
+    return String.join(", ", effects);
   }
 
   private static String hostName() {
@@ -347,6 +351,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
           String cause = "refused a message: " + e.getMessage();
           if (firstOf(cause)) LOG.warn("MQTT: {} ({})", cause, Topics.shown(message.topic()));
           drop(cause);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+          return; // the caller was interrupted (stopping), not the disk: kept, retried or flushed at stop
         } catch (IOException e) {
           spoolErrors.incrementAndGet();
           if (spoolUnwritable == null) {

@@ -285,6 +285,9 @@ final class Spool implements AutoCloseable {
     crc.update(body.duplicate());
     ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(body.remaining()).putLong(crc.getValue()).flip();
     long size = HEADER + body.remaining();
+    // An interrupt pending on the caller (the fan-out interrupts its listener threads when it
+    // stops them) would close the channel mid-write; it is restored once the write is done.
+    boolean interrupted = Thread.interrupted();
     lock.lock();
     try {
       if (closed) throw new IOException("spool closed");
@@ -309,6 +312,7 @@ final class Spool implements AutoCloseable {
       appended.signalAll();
     } finally {
       lock.unlock();
+      if (interrupted) Thread.currentThread().interrupt();
     }
   }
 
@@ -609,7 +613,10 @@ final class Spool implements AutoCloseable {
       closed = true;
       appended.signalAll();
       try {
-        if (writer.isOpen()) writer.force(false);
+        Segment last = segments.lastEntry().getValue();
+        FileChannel channel = writer(last);
+        if (channel.size() > last.bytes) channel.truncate(last.bytes); // what a failed write left
+        channel.force(false);
       } finally {
         writer.close();
         if (reader != null) reader.close();

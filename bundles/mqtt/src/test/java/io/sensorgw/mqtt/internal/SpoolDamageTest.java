@@ -249,6 +249,35 @@ class SpoolDamageTest {
   }
 
   @Test
+  void anInterruptedCallerNeitherBreaksTheSpoolNorLosesItsInterrupt() throws Exception {
+    try (Spool spool = open()) {
+      Thread.currentThread().interrupt(); // as the fan-out does to a listener thread it stops
+      spool.append("t", bytes("while interrupted"), 1, false);
+      assertTrue(Thread.interrupted(), "the interrupt is given back (and cleared here)");
+      spool.append("t", bytes("after"), 1, false);
+      assertEquals(List.of("while interrupted", "after"), drain(spool));
+      assertEquals(0, figure(spool, "spoolAppendFailures"));
+    }
+  }
+
+  @Test
+  void closingCutsWhatAFailedWriteLeftBehind() throws Exception {
+    AtomicBoolean full = new AtomicBoolean();
+    AtomicBoolean truncateFails = new AtomicBoolean(true);
+    Spool.Channels disk = (file, options) -> new DiskFullChannel(FileChannel.open(file, options), full, truncateFails);
+    try (Spool spool = new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), disk)) {
+      spool.append("t", bytes("kept"), 1, false);
+      full.set(true);
+      assertThrows(IOException.class, () -> spool.append("t", bytes("half written"), 1, false));
+      truncateFails.set(false); // the disk recovers before the stop
+    }
+    try (Spool reopened = open()) {
+      assertEquals(List.of("kept"), drain(reopened));
+      assertEquals(0, figure(reopened, "spoolTornTails"), "nothing to cut: the close did");
+    }
+  }
+
+  @Test
   void aMessageThatCanNeverBePublishedIsRefusedNotSpooled() throws Exception {
     try (Spool spool = open()) {
       assertThrows(IllegalArgumentException.class, () -> spool.append("ha/#/sensor/x/config", bytes("{}"), 1, true));
