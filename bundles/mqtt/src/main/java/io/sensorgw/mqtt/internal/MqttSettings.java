@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,7 +105,7 @@ final class MqttSettings {
 
     String dir = config.spool_dir().trim();
     if (dir.isEmpty()) problem(Part.READINGS, "spool.dir is empty (a folder, relative to the gateway's home)");
-    spoolDir = Path.of(dir.isEmpty() ? "data/mqtt-spool" : dir);
+    spoolDir = path(Part.READINGS, "spool.dir", dir.isEmpty() ? "data/mqtt-spool" : dir);
     spoolMaxBytes = range(Part.READINGS, "spool.max.mb", config.spool_max_mb(), 1, SPOOL_MAX_MB_HIGH) << 20;
     spoolMaxAge = Duration.ofHours(range(Part.READINGS, "spool.max.age.h", config.spool_max_age_h(), 1, SPOOL_MAX_AGE_H_HIGH));
     range(Part.READINGS, "reading.queue.capacity", config.reading_queue_capacity(), 1, READING_QUEUE_HIGH);
@@ -215,6 +216,16 @@ final class MqttSettings {
     }
   }
 
+  /** The setting as a path, or null with a problem (a NUL, say, which Path.of throws on). */
+  private Path path(Part part, String key, String value) {
+    try {
+      return Path.of(value);
+    } catch (InvalidPathException e) {
+      problem(part, key + "='" + Topics.shown(value) + "' is not a path (" + e.getReason() + ")");
+      return null;
+    }
+  }
+
   private static String utf8Problem(String text) {
     String problem = Topics.characterProblem(text);
     if (problem != null) return problem;
@@ -233,7 +244,10 @@ final class MqttSettings {
       return null;
     }
     for (String[] file : new String[][] {{"tls.ca.file", ca}, {"tls.cert.file", cert}, {"tls.key.file", key}}) {
-      if (!file[1].isEmpty() && !Files.isReadable(Path.of(file[1]))) {
+      if (file[1].isEmpty()) continue;
+      Path path = path(Part.CONNECTION, file[0], file[1]);
+      if (path == null) return null;
+      if (!Files.isReadable(path)) {
         problem(Part.CONNECTION, file[0] + "='" + Topics.shown(file[1]) + "' is not a readable file");
         return null;
       }

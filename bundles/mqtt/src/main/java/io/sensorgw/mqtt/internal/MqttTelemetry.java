@@ -114,6 +114,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
   private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
+  private volatile int heldCount; // held.size(), for readers that must not wait on a disk write
   private long lastHeldAttemptNanos; // guarded by held
 
   // State, for health(); the clocks are System.nanoTime(), the instants wall time for reasons.
@@ -321,6 +322,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
         drop(cause);
       }
       held.addLast(new Outgoing(topic, payload, qos, retain));
+      heldCount = held.size();
       flushHeld(false);
     }
   }
@@ -341,12 +343,14 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
         try {
           current.append(message.topic(), message.payload(), message.qos(), message.retain());
           held.pollFirst();
+          heldCount = held.size();
           if (spoolUnwritable != null) {
             LOG.info("MQTT: the spool takes messages again ({} held in memory)", held.size() + 1);
             spoolUnwritable = null;
           }
         } catch (IllegalArgumentException e) { // can never be published: refused, not spooled
           held.pollFirst();
+          heldCount = held.size();
           refused.incrementAndGet();
           String cause = "refused a message: " + e.getMessage();
           if (firstOf(cause)) LOG.warn("MQTT: {} ({})", cause, Topics.shown(message.topic()));
@@ -397,9 +401,16 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       refused.incrementAndGet();
       return;
     }
-    long interval = settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
-    throttles.computeIfAbsent(reading.sensorId(), id -> new PublishThrottle(Duration.ofMillis(interval), this::spoolReading))
-        .accept(reading);
+    try {
+      long interval = settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
+      throttles.computeIfAbsent(reading.sensorId(), id -> new PublishThrottle(Duration.ofMillis(interval), this::spoolReading))
+          .accept(reading);
+    } catch (RuntimeException e) { // counted and logged once per cause here, not once per reading by the fan-out
+      refused.incrementAndGet();
+      String cause = "a reading could not be taken: " + e;
+      if (firstOf(cause)) LOG.error("MQTT: {}", cause, e);
+      drop(cause);
+    }
   }
 
   private void spoolReading(Reading reading) {
@@ -774,6 +785,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     synchronized (held) {
       lost = held.size();
       held.clear();
+      heldCount = 0;
     }
     if (lost > 0) LOG.error("MQTT: stopping with {} messages the spool could not take; they are lost", lost);
     Spool current = spool;
@@ -812,9 +824,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     figures.put("inFlight", window);
     figures.put("deadLetters", setAside.get());
     figures.put("refused", refused.get());
-    synchronized (held) {
-      figures.put("heldInMemory", held.size());
-    }
+    figures.put("heldInMemory", heldCount);
     figures.put("heldDropped", heldDropped.get());
     figures.put("senderFailures", senderFailures.get());
     figures.put("settingsProblems", settings.problems().size());
@@ -841,10 +851,6 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       up = connected;
     }
     long now = System.nanoTime();
-    int heldCount;
-    synchronized (held) {
-      heldCount = held.size();
-    }
     boolean connecting = client != null && !up && !everConnected && disconnected == null;
     return TelemetryHealth.assess(new TelemetryHealth.Facts(
         settings.problems(),

@@ -81,8 +81,9 @@ final class Spool implements AutoCloseable {
   private FileChannel writer; // the last segment's; guarded by lock
   private FileChannel reader; // the sender's current segment; guarded by lock
   private long readerSegment = -1; // guarded by lock
-  private Position committed; // guarded by lock
-  private long pending; // messages appended and not committed; guarded by lock
+  // Written under lock; volatile so that health and metrics read them without waiting on a write.
+  private volatile Position committed;
+  private volatile long pending; // messages appended and not committed
   // Counters, guarded by lock.
   private long droppedFull;
   private long droppedOld;
@@ -373,12 +374,7 @@ final class Spool implements AutoCloseable {
 
   /** The committed position: where a sender starts after (re)connecting. */
   Position committed() {
-    lock.lock();
-    try {
-      return committed;
-    } finally {
-      lock.unlock();
-    }
+    return committed;
   }
 
   /**
@@ -591,12 +587,7 @@ final class Spool implements AutoCloseable {
   }
 
   long pending() {
-    lock.lock();
-    try {
-      return pending;
-    } finally {
-      lock.unlock();
-    }
+    return pending;
   }
 
   /** The folder, for messages. */

@@ -106,6 +106,9 @@ class TopicRulesTest {
     assertOneProblem(settings("broker.uris= "), Part.CONNECTION, "broker.uris is empty (tcp://host:1883 or ssl://host:8883)");
     assertOneProblem(settings("tls.cert.file=/etc/hostname"), Part.CONNECTION, "tls.cert.file and tls.key.file go together (one is empty)");
     assertOneProblem(settings("client.id=g\u0007w"), Part.CONNECTION, "client.id='g\\u0007w' contains the control character U+0007");
+    MqttSettings nul = settings("spool.dir=data/a\u0000b");
+    assertTrue(nul.stops(Part.READINGS));
+    assertTrue(nul.problems().get(0).startsWith("spool.dir='data/a\\u0000b' is not a path"), nul.problems().toString());
     MqttSettings secret = settings(".password=" + "p".repeat(70_000));
     assertEquals(List.of(".password is longer than 65535 bytes"), secret.problems(), "the value is never shown");
   }
