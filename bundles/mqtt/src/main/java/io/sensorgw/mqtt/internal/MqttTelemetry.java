@@ -91,6 +91,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
   private final Map<String, String> models = new ConcurrentHashMap<>();
+  /** Sensor id -> when its first reading came while its model was not known yet. */
+  private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+  private static final Duration MODEL_WAIT = Duration.ofSeconds(10);
   /** Reconnects (delayed), the spool's periodic sync, retries of the spool, the sender's watch. */
   private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
     Thread thread = new Thread(task, "sensorgw-mqtt-housekeeping");
@@ -427,8 +430,16 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
   }
 
-  /** The first reading of a value makes its discovery config; it goes through the spool too. */
+  /**
+   * The first reading of a value makes its discovery config; it goes through the spool too. A
+   * sensor's first readings can come before its service is bound here; its config waits for the
+   * model (a config is published once), at most {@link #MODEL_WAIT}.
+   */
   private void discover(Reading reading) {
+    if (!models.containsKey(reading.sensorId())) {
+      long first = firstSeen.computeIfAbsent(reading.sensorId(), id -> System.nanoTime());
+      if (System.nanoTime() - first < MODEL_WAIT.toNanos()) return;
+    }
     Set<String> published = discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       String topic = homeAssistant.configTopic(reading.sensorId(), value.getKey());
