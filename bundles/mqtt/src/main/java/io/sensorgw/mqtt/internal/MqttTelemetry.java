@@ -1,6 +1,7 @@
 package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -8,14 +9,18 @@ import io.sensorgw.api.Sensor;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.mqtt.internal.TelemetryHealth.Fault;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,59 +57,97 @@ import org.slf4j.LoggerFactory;
  * (at-least-once for QoS 1 and 2). A retained {@code status} topic says {@code online}; the
  * broker publishes the last will {@code offline} when the gateway dies.
  *
+ * <p>Faults are states ({@link HealthSource}, {@code health.name=mqtt}), never a dead thread or a
+ * failed activation: a bad setting, an unwritable spool, a lost broker, a stuck sender and
+ * dropped messages each give a one-line reason, and each clears itself when its cause goes. A
+ * spooled message that can never be sent (Paho refuses it) is set aside and counted, so it cannot
+ * hold back the ones behind it.
+ *
  * <p>Active only when configured (PID {@code io.sensorgw.mqtt}): a gateway without a broker does
  * not fill its disk with a spool nobody will read.
  */
 @Component(
-    service = {ReadingListener.class, MetricsSource.class},
+    service = {ReadingListener.class, MetricsSource.class, HealthSource.class},
     configurationPid = MqttTelemetry.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
-    property = MetricsSource.NAME + "=mqtt")
+    property = {MetricsSource.NAME + "=mqtt", HealthSource.NAME + "=mqtt"})
 @Designate(ocd = MqttConfig.class)
-public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallbackExtended {
+public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSource, MqttCallbackExtended {
   static final String PID = "io.sensorgw.mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttTelemetry.class);
   private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
+  /** Messages kept in memory while the spool cannot be written (a full disk); then the oldest go. */
+  static final int HELD_MAX = 10_000;
+  /** Distinct causes logged per activation; the counters keep counting past it. */
+  private static final int LOGGED_CAUSES_MAX = 100;
 
   private final ObjectMapper mapper = new ObjectMapper();
-  private final MqttConfig config;
-  private final String gatewayId;
-  private final Topics topics;
+  private final MqttSettings settings;
   private final HomeAssistant homeAssistant;
-  private final Spool spool;
-  private final MqttAsyncClient client;
+  private final MqttAsyncClient client; // null when a bad setting stops the connection
   private final MqttConnectOptions options;
-  private final Map<String, Integer> qosBySensor;
-  private final Map<String, Long> intervalBySensor;
   private final Map<String, PublishThrottle> throttles = new ConcurrentHashMap<>();
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
   private final Map<String, String> models = new ConcurrentHashMap<>();
-  /** Reconnects (delayed) and the spool's periodic sync. */
+  /** Sensor id -> when its first reading came while its model was not known yet. */
+  private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+  private static final Duration MODEL_WAIT = Duration.ofSeconds(10);
+  /** Reconnects (delayed), the spool's periodic sync, retries of the spool, the sender's watch. */
   private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
     Thread thread = new Thread(task, "sensorgw-mqtt-housekeeping");
     thread.setDaemon(true);
+    thread.setUncaughtExceptionHandler(MqttTelemetry::uncaught);
     return thread;
   });
-  private final Thread sender;
+  private volatile Spool spool; // null until it could be opened
+  private volatile Thread sender;
 
   // The send window, guarded by itself.
   private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
   private long generation;
   private boolean connected;
-  private Spool.Position readFrom;
+  private Spool.Position readFrom = new Spool.Position(0, 0);
+  /** The end of the last message set aside, so a resend after a rewind does not count it twice. */
+  private Spool.Position setAsideUpTo = new Spool.Position(0, 0);
   private volatile boolean running = true;
   private int failedAttempts;
   private volatile String lastError = "";
+
+  /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
+  private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
+  private volatile int heldCount; // held.size(), for readers that must not wait on a disk write
+  private long lastHeldAttemptNanos; // guarded by held
+
+  // State, for health(); the clocks are System.nanoTime(), the instants wall time for reasons.
+  private volatile boolean everConnected;
+  private volatile Fault disconnected;
+  private volatile Fault spoolUnavailable;
+  private volatile Fault spoolUnwritable;
+  private volatile Fault spoolUnsynced;
+  private volatile long senderBeatNanos = System.nanoTime();
+  private volatile long progressNanos = System.nanoTime();
+  private volatile long senderFailureNanos;
+  private volatile String senderFailure = "";
+  private volatile long dropNanos;
+  private volatile String dropCause = "";
+  private static final String[] SPOOL_LOSSES = {"spoolDroppedFull", "spoolDroppedOld", "spoolCorrupt", "spoolTornTails"};
+  private final long[] spoolLossesSeen = new long[SPOOL_LOSSES.length]; // housekeeping only
+  private long ticksWithoutSpool; // housekeeping only
+  private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
 
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong acknowledged = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong spoolErrors = new AtomicLong();
+  private final AtomicLong setAside = new AtomicLong();
+  private final AtomicLong refused = new AtomicLong();
+  private final AtomicLong heldDropped = new AtomicLong();
+  private final AtomicLong senderFailures = new AtomicLong();
 
-  /** A message handed to Paho and not yet acknowledged. */
+  /** A message handed to Paho (or set aside) and not yet committed. */
   private static final class InFlight {
     final long generation;
     final Spool.Position next;
@@ -116,73 +159,60 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     }
   }
 
-  @Activate
-  public MqttTelemetry(MqttConfig config) throws IOException, MqttException {
-    this.config = config;
-    this.gatewayId = config.gateway_id().isBlank() ? hostName() : config.gateway_id().trim();
-    String prefix = config.topic_prefix().isBlank() ? "sensorgw/" + Topics.segment(gatewayId) : config.topic_prefix().trim();
-    this.topics = new Topics(prefix);
-    this.homeAssistant = new HomeAssistant(config.homeassistant_prefix(), gatewayId, topics);
-    this.qosBySensor = perSensor(config.qos_per_sensor(), Integer::parseInt);
-    this.intervalBySensor = perSensor(config.publish_interval_per_sensor(), Long::parseLong);
-    this.spool = new Spool(Path.of(config.spool_dir()), config.spool_max_mb() << 20,
-        Duration.ofHours(config.spool_max_age_h()), Clock.systemUTC());
-    this.readFrom = spool.committed();
+  /** A message on its way into the spool. */
+  private record Outgoing(String topic, byte[] payload, int qos, boolean retain) {}
 
-    String clientId = config.client_id().isBlank() ? "sensorgw-" + Topics.segment(gatewayId) : config.client_id();
-    String[] uris = config.broker_uris();
-    this.client = new MqttAsyncClient(uris[0], clientId, new MemoryPersistence());
-    client.setCallback(this);
+  @Activate
+  public MqttTelemetry(MqttConfig config) {
+    this.settings = new MqttSettings(config, MqttTelemetry::hostName);
+    this.homeAssistant = new HomeAssistant(settings.homeAssistantPrefix, settings.gatewayId, settings.topics);
+    if (!settings.problems().isEmpty()) {
+      // One line: what is wrong and what stops because of it.
+      LOG.error("MQTT: bad settings ({}): {}", stopped(), String.join("; ", settings.problems()));
+    }
+    if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
+    MqttAsyncClient created = null;
     this.options = new MqttConnectOptions();
-    options.setServerURIs(uris);
+    if (!settings.stops(MqttSettings.Part.READINGS) && !settings.stops(MqttSettings.Part.CONNECTION)) {
+      try {
+        created = new MqttAsyncClient(settings.brokerUris.get(0), settings.clientId, new MemoryPersistence());
+        created.setCallback(this);
+        options.setServerURIs(settings.brokerUris.toArray(String[]::new));
+      } catch (MqttException | RuntimeException e) { // Paho's own checks of the URIs and client id
+        LOG.error("MQTT: cannot create the client for {}: {}", settings.brokerUris, e.toString());
+        lastError = describe(e);
+        created = null;
+      }
+    }
+    this.client = created;
     options.setCleanSession(true); // the spool, not the broker session, keeps what is unsent
     options.setAutomaticReconnect(false); // our own backoff with jitter
-    options.setKeepAliveInterval(Math.max(1, config.keep_alive_s()));
-    options.setMaxInflight(Math.max(1, config.max_inflight()));
+    options.setKeepAliveInterval(settings.keepAliveS);
+    options.setMaxInflight(settings.maxInflight);
     options.setConnectionTimeout(10);
-    options.setWill(topics.status(), OFFLINE, 1, true);
-    if (!config.username().isBlank()) {
-      options.setUserName(config.username());
-      options.setPassword(config._password().toCharArray());
+    options.setWill(settings.topics.status(), OFFLINE, 1, true);
+    if (!settings.username.isEmpty()) {
+      options.setUserName(settings.username);
+      options.setPassword(settings.password);
     }
-    if (!config.tls_ca_file().isBlank() || !config.tls_cert_file().isBlank()
-        || java.util.Arrays.stream(uris).anyMatch(u -> u.startsWith("ssl://"))) {
-      try {
-        options.setSocketFactory(PemTls.socketFactory(config.tls_ca_file(), config.tls_cert_file(), config.tls_key_file()));
-      } catch (java.security.GeneralSecurityException e) {
-        throw new IOException("MQTT TLS: " + e.getMessage(), e);
-      }
+    if (settings.socketFactory != null) options.setSocketFactory(settings.socketFactory);
+    housekeeping.scheduleWithFixedDelay(guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
+    if (client != null) {
+      startSender();
+      LOG.info("MQTT: publishing to {} under {}/ (spool {} pending)", String.join(", ", settings.brokerUris),
+          settings.prefix, spool == null ? "not open" : spool.pending());
+      connect();
+    } else if (!settings.stops(MqttSettings.Part.READINGS)) {
+      LOG.warn("MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
     }
-    this.sender = new Thread(this::send, "sensorgw-mqtt-sender");
-    sender.setDaemon(true);
-    sender.start();
-    housekeeping.scheduleWithFixedDelay(() -> {
-      try {
-        spool.sync();
-      } catch (IOException e) {
-        spoolErrors.incrementAndGet();
-        LOG.warn("MQTT: syncing the spool failed: {}", e.toString());
-      }
-    }, 1, 1, TimeUnit.SECONDS);
-    LOG.info("MQTT: publishing to {} under {}/ (spool {} pending)", String.join(", ", uris), prefix, spool.pending());
-    connect();
   }
 
-  static <T> Map<String, T> perSensor(String[] entries, java.util.function.Function<String, T> parse) {
-    Map<String, T> map = new LinkedHashMap<>();
-    for (String entry : entries) {
-      for (String item : entry.split(",")) {
-        String[] pair = item.trim().split("=", 2);
-        if (pair.length == 2 && !pair[0].isBlank()) {
-          try {
-            map.put(pair[0].trim(), parse.apply(pair[1].trim()));
-          } catch (NumberFormatException e) {
-            LOG.warn("MQTT: ignoring '{}' (expected sensor-id=number)", item);
-          }
-        }
-      }
-    }
-    return map;
+  private String stopped() {
+    List<String> effects = new ArrayList<>();
+    if (settings.stops(MqttSettings.Part.READINGS)) effects.add("no reading is accepted");
+    else if (settings.stops(MqttSettings.Part.CONNECTION)) effects.add("readings are spooled, none is sent");
+    if (settings.stops(MqttSettings.Part.DISCOVERY)) effects.add("Home Assistant discovery is off");
+    return String.join(", ", effects);
   }
 
   private static String hostName() {
@@ -190,6 +220,156 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
       return InetAddress.getLocalHost().getHostName();
     } catch (IOException e) {
       return "gateway";
+    }
+  }
+
+  private static void uncaught(Thread thread, Throwable e) {
+    LOG.error("MQTT: {} died", thread.getName(), e);
+  }
+
+  /** A periodic task that survives its own failures (an executor cancels one that throws). */
+  private Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        if (firstOf("task " + what + " " + e)) LOG.error("MQTT: {} failed; it runs again in a second", what, e);
+      }
+    };
+  }
+
+  /** True the first time a cause is seen in this activation: one log line per cause. */
+  private boolean firstOf(String cause) {
+    return loggedCauses.size() < LOGGED_CAUSES_MAX && loggedCauses.add(cause);
+  }
+
+  private void drop(String cause) {
+    dropCause = cause;
+    dropNanos = System.nanoTime();
+  }
+
+  // --- The spool ---
+
+  private void openSpool() {
+    try {
+      Spool opened = new Spool(settings.spoolDir, settings.spoolMaxBytes, settings.spoolMaxAge, Clock.systemUTC());
+      synchronized (inFlight) {
+        readFrom = opened.committed();
+        spool = opened;
+        inFlight.notifyAll();
+      }
+      if (spoolUnavailable != null) LOG.info("MQTT: the spool {} is open again", settings.spoolDir);
+      spoolUnavailable = null;
+    } catch (IOException | RuntimeException e) {
+      String reason = "cannot open the spool " + settings.spoolDir + ": " + e;
+      if (spoolUnavailable == null) {
+        LOG.error("MQTT: {}; readings are held in memory (up to {}) and it is tried again every 5 s", reason, HELD_MAX);
+        spoolUnavailable = new Fault(reason, Instant.now());
+      }
+    }
+  }
+
+  /** Once a second: retries of the spool, its sync, its losses, and the sender's watch. */
+  private void tick() {
+    Spool current = spool;
+    if (current == null) {
+      if (!settings.stops(MqttSettings.Part.READINGS) && ++ticksWithoutSpool % 5 == 0) openSpool();
+      return;
+    }
+    flushHeld(true);
+    try {
+      current.sync();
+      if (spoolUnsynced != null) LOG.info("MQTT: the spool syncs again");
+      spoolUnsynced = null;
+    } catch (IOException e) {
+      spoolErrors.incrementAndGet();
+      if (spoolUnsynced == null) {
+        LOG.warn("MQTT: syncing the spool failed: {}", e.toString());
+        spoolUnsynced = new Fault(e.toString(), Instant.now());
+      }
+    }
+    noticeSpoolLosses(current.figures());
+    Thread thread = sender;
+    if (running && thread != null && !thread.isAlive()) {
+      senderFailures.incrementAndGet();
+      LOG.error("MQTT: the sender thread ended; starting it again");
+      startSender();
+    }
+  }
+
+  /** Messages the spool dropped or found damaged since the last look: a state, and a line per cause. */
+  private void noticeSpoolLosses(Map<String, Number> figures) {
+    for (int i = 0; i < SPOOL_LOSSES.length; i++) {
+      long count = figures.get(SPOOL_LOSSES[i]).longValue();
+      if (count == spoolLossesSeen[i]) continue;
+      spoolLossesSeen[i] = count;
+      String cause = switch (i) {
+        case 0 -> "the spool is full (spool.max.mb=" + (settings.spoolMaxBytes >> 20) + "): the oldest unsent messages were dropped";
+        case 1 -> "unsent messages older than spool.max.age.h=" + settings.spoolMaxAge.toHours() + " were dropped";
+        case 2 -> "damaged spool records were skipped";
+        default -> "an unfinished record was cut from the end of the spool";
+      };
+      // The spool logs each damaged stretch and cut itself, with its file and offset.
+      if (i < 2 && firstOf(cause)) LOG.warn("MQTT: {} ({} so far)", cause, count);
+      drop(cause + " (" + SPOOL_LOSSES[i] + " " + count + ")");
+    }
+  }
+
+  private void spoolAppend(String topic, byte[] payload, int qos, boolean retain) {
+    synchronized (held) {
+      if (held.size() >= HELD_MAX) {
+        held.pollFirst();
+        heldDropped.incrementAndGet();
+        String cause = "the spool cannot be written and " + HELD_MAX + " messages are already held in memory";
+        if (firstOf(cause)) LOG.error("MQTT: {}: dropping the oldest", cause);
+        drop(cause);
+      }
+      held.addLast(new Outgoing(topic, payload, qos, retain));
+      heldCount = held.size();
+      flushHeld(false);
+    }
+  }
+
+  /**
+   * Moves held messages into the spool, oldest first. While appends fail (a full disk) they are
+   * tried at most once a second, so a full disk is not hammered by every reading.
+   */
+  private void flushHeld(boolean retry) {
+    synchronized (held) {
+      Spool current = spool;
+      if (current == null || held.isEmpty()) return;
+      long now = System.nanoTime();
+      if (spoolUnwritable != null && !retry && now - lastHeldAttemptNanos < TimeUnit.SECONDS.toNanos(1)) return;
+      lastHeldAttemptNanos = now;
+      while (!held.isEmpty()) {
+        Outgoing message = held.peekFirst();
+        try {
+          current.append(message.topic(), message.payload(), message.qos(), message.retain());
+          held.pollFirst();
+          heldCount = held.size();
+          if (spoolUnwritable != null) {
+            LOG.info("MQTT: the spool takes messages again ({} held in memory)", held.size() + 1);
+            spoolUnwritable = null;
+          }
+        } catch (IllegalArgumentException e) { // can never be published: refused, not spooled
+          held.pollFirst();
+          heldCount = held.size();
+          refused.incrementAndGet();
+          String cause = "refused a message: " + e.getMessage();
+          if (firstOf(cause)) LOG.warn("MQTT: {} ({})", cause, Topics.shown(message.topic()));
+          drop(cause);
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+          return; // the caller was interrupted (stopping), not the disk: kept, retried or flushed at stop
+        } catch (IOException e) {
+          spoolErrors.incrementAndGet();
+          if (spoolUnwritable == null) {
+            LOG.error("MQTT: cannot write the spool {} ({}); holding messages in memory (up to {}) and retrying every second",
+                settings.spoolDir, e.toString(), HELD_MAX);
+            spoolUnwritable = new Fault(e.toString(), Instant.now());
+          }
+          return;
+        }
+      }
     }
   }
 
@@ -212,28 +392,54 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     }
   }
 
+  private boolean discovery() {
+    return settings.discovery && !settings.stops(MqttSettings.Part.DISCOVERY);
+  }
+
   // --- Readings in ---
 
   @Override
   public void onReading(Reading reading) {
-    long interval = intervalBySensor.getOrDefault(reading.sensorId(), config.publish_interval_ms());
-    throttles.computeIfAbsent(reading.sensorId(), id -> new PublishThrottle(Duration.ofMillis(interval), this::spoolReading))
-        .accept(reading);
-  }
-
-  private void spoolReading(Reading reading) {
-    if (config.homeassistant_discovery()) discover(reading);
+    if (settings.stops(MqttSettings.Part.READINGS)) { // the state says why
+      refused.incrementAndGet();
+      return;
+    }
     try {
-      byte[] json = mapper.writeValueAsBytes(ReadingFormat.reading(reading));
-      int qos = Math.max(0, Math.min(2, qosBySensor.getOrDefault(reading.sensorId(), config.qos())));
-      spoolAppend(topics.reading(reading.sensorId()), json, qos, config.retain());
-    } catch (IOException e) {
-      spoolErrors.incrementAndGet();
+      long interval = settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
+      throttles.computeIfAbsent(reading.sensorId(), id -> new PublishThrottle(Duration.ofMillis(interval), this::spoolReading))
+          .accept(reading);
+    } catch (RuntimeException e) { // counted and logged once per cause here, not once per reading by the fan-out
+      refused.incrementAndGet();
+      String cause = "a reading could not be taken: " + e;
+      if (firstOf(cause)) LOG.error("MQTT: {}", cause, e);
+      drop(cause);
     }
   }
 
-  /** The first reading of a value makes its discovery config; it goes through the spool too. */
+  private void spoolReading(Reading reading) {
+    if (discovery()) discover(reading);
+    try {
+      byte[] json = mapper.writeValueAsBytes(ReadingFormat.reading(reading));
+      int qos = settings.qosBySensor.getOrDefault(reading.sensorId(), settings.qos);
+      spoolAppend(settings.topics.reading(reading.sensorId()), json, qos, settings.retain);
+    } catch (IOException e) {
+      refused.incrementAndGet();
+      String cause = "a reading could not be written as JSON";
+      if (firstOf(cause)) LOG.warn("MQTT: {}: {}", cause, e.toString());
+      drop(cause);
+    }
+  }
+
+  /**
+   * The first reading of a value makes its discovery config; it goes through the spool too. A
+   * sensor's first readings can come before its service is bound here; its config waits for the
+   * model (a config is published once), at most {@link #MODEL_WAIT}.
+   */
   private void discover(Reading reading) {
+    if (!models.containsKey(reading.sensorId())) {
+      long first = firstSeen.computeIfAbsent(reading.sensorId(), id -> System.nanoTime());
+      if (System.nanoTime() - first < MODEL_WAIT.toNanos()) return;
+    }
     Set<String> published = discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       String topic = homeAssistant.configTopic(reading.sensorId(), value.getKey());
@@ -243,17 +449,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
             models.getOrDefault(reading.sensorId(), ""), value.getKey(), value.getValue()));
         spoolAppend(topic, json, 1, true);
       } catch (IOException e) {
-        spoolErrors.incrementAndGet();
+        refused.incrementAndGet();
+        drop("a discovery config could not be written as JSON");
       }
-    }
-  }
-
-  private void spoolAppend(String topic, byte[] payload, int qos, boolean retain) {
-    try {
-      spool.append(topic, payload, qos, retain);
-    } catch (IOException e) {
-      spoolErrors.incrementAndGet();
-      LOG.warn("MQTT: could not spool a message for {}: {}", topic, e.toString());
     }
   }
 
@@ -270,15 +468,23 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
 
         @Override
         public void onFailure(IMqttToken token, Throwable cause) {
-          connectFailures.incrementAndGet();
-          lastError = describe(cause);
-          scheduleReconnect();
+          connectFailed(cause);
         }
       });
-    } catch (MqttException e) {
+    } catch (MqttException | RuntimeException e) { // a throw here must not end the reconnect loop
+      connectFailed(e);
+    }
+  }
+
+  private void connectFailed(Throwable cause) {
+    try {
       connectFailures.incrementAndGet();
-      lastError = describe(e);
+      lastError = describe(cause);
+      if (disconnected == null) disconnected = new Fault(lastError, Instant.now());
+      else disconnected = new Fault(lastError, disconnected.since());
       scheduleReconnect();
+    } catch (RuntimeException e) {
+      LOG.error("MQTT: handling a failed connection attempt failed", e);
     }
   }
 
@@ -288,21 +494,21 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     synchronized (inFlight) {
       attempt = ++failedAttempts;
     }
-    long max = Math.max(config.reconnect_min_ms(), config.reconnect_max_ms());
-    long backoff = Math.min(max, config.reconnect_min_ms() << Math.min(20, attempt - 1));
+    long backoff = Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
     long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
     if (attempt == 1 || attempt % 10 == 0) {
       LOG.warn("MQTT: cannot reach {} ({}); retrying in {} ms, {} messages spooled",
-          String.join(", ", options.getServerURIs()), lastError, delay, spool.pending());
+          String.join(", ", settings.brokerUris), lastError, delay, pending());
     }
     try {
-      housekeeping.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+      housekeeping.schedule(guarded("reconnect", this::connect), delay, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // stopping
     }
   }
 
   private static String describe(Throwable cause) {
+    if (cause == null) return "unknown cause";
     if (cause instanceof MqttException e && e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION) {
       return "bad user name or password";
     }
@@ -311,42 +517,54 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     }
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    String message = root.getMessage();
-    return cause.getMessage() + (root != cause && message != null ? ": " + message : "");
+    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    return message + (root != cause && root.getMessage() != null ? ": " + root.getMessage() : "");
   }
 
   @Override
   public void connectComplete(boolean reconnect, String serverURI) {
     try {
-      client.publish(topics.status(), ONLINE, 1, true);
-    } catch (MqttException e) {
-      LOG.debug("MQTT: could not publish online: {}", e.toString());
+      try {
+        client.publish(settings.topics.status(), ONLINE, 1, true);
+      } catch (MqttException e) {
+        LOG.debug("MQTT: could not publish online: {}", e.toString());
+      }
+      synchronized (inFlight) {
+        connected = true;
+        failedAttempts = 0;
+        generation++;
+        inFlight.clear();
+        if (spool != null) readFrom = spool.committed(); // resend what was not acknowledged
+        inFlight.notifyAll();
+      }
+      progressNanos = System.nanoTime();
+      everConnected = true;
+      disconnected = null;
+      reconnects.incrementAndGet();
+      lastError = "";
+      LOG.info("MQTT: connected to {}; {} messages to send", serverURI, pending());
+    } catch (RuntimeException e) { // Paho's callback thread must survive us
+      LOG.error("MQTT: handling the connection failed", e);
     }
-    synchronized (inFlight) {
-      connected = true;
-      failedAttempts = 0;
-      generation++;
-      inFlight.clear();
-      readFrom = spool.committed(); // resend what was not acknowledged
-      inFlight.notifyAll();
-    }
-    reconnects.incrementAndGet();
-    lastError = "";
-    LOG.info("MQTT: connected to {}; {} messages to send", serverURI, spool.pending());
   }
 
   @Override
   public void connectionLost(Throwable cause) {
-    synchronized (inFlight) {
-      connected = false;
-      generation++;
-      inFlight.clear();
-      readFrom = spool.committed();
-      inFlight.notifyAll();
+    try {
+      synchronized (inFlight) {
+        connected = false;
+        generation++;
+        inFlight.clear();
+        if (spool != null) readFrom = spool.committed();
+        inFlight.notifyAll();
+      }
+      lastError = describe(cause);
+      disconnected = new Fault(lastError, Instant.now());
+      LOG.warn("MQTT: connection lost ({}); spooling until it is back", lastError);
+      scheduleReconnect();
+    } catch (RuntimeException e) {
+      LOG.error("MQTT: handling the lost connection failed", e);
     }
-    lastError = describe(cause);
-    LOG.warn("MQTT: connection lost ({}); spooling until it is back", lastError);
-    scheduleReconnect();
   }
 
   @Override
@@ -357,53 +575,118 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
 
   // --- Sending ---
 
-  /** The sender thread: the spool in order, up to max in flight at a time. */
-  private void send() {
-    int window = Math.max(1, config.max_inflight());
+  private void startSender() {
+    Thread thread = new Thread(this::sendLoop, "sensorgw-mqtt-sender");
+    thread.setDaemon(true);
+    thread.setUncaughtExceptionHandler(MqttTelemetry::uncaught);
+    senderBeatNanos = System.nanoTime();
+    sender = thread;
+    thread.start();
+  }
+
+  /**
+   * The sender thread: the spool in order, up to max in flight at a time. An unexpected exception
+   * is logged and the loop goes on from the last acknowledged message (resending is safe; dying
+   * would stop telemetry for good), backing off while it repeats.
+   */
+  private void sendLoop() {
+    long backoffMs = 50;
     while (running) {
-      long sendGeneration;
-      Spool.Position from;
-      synchronized (inFlight) {
-        while (running && (!connected || inFlight.size() >= window)) {
-          try {
-            inFlight.wait(500);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        if (!running) return;
-        sendGeneration = generation;
-        from = readFrom;
-      }
-      Spool.Message message;
       try {
-        message = spool.next(from, Duration.ofMillis(500));
-      } catch (IOException e) {
-        spoolErrors.incrementAndGet();
-        LOG.warn("MQTT: reading the spool failed: {}", e.toString());
-        pause();
-        continue;
+        senderBeatNanos = System.nanoTime();
+        sendOnce();
+        backoffMs = 50;
       } catch (InterruptedException e) {
-        return;
-      }
-      if (message == null) continue;
-      InFlight entry = new InFlight(sendGeneration, message.next());
-      synchronized (inFlight) {
-        if (sendGeneration != generation || !connected) continue; // rewound meanwhile
-        inFlight.addLast(entry);
-        readFrom = message.next();
-      }
-      try {
-        client.publish(message.topic(), message.payload(), message.qos(), message.retain(), entry, acknowledgement);
-        published.incrementAndGet();
-      } catch (MqttException e) {
-        synchronized (inFlight) { // not sent: send it again from here
-          if (entry.generation == generation) rewindTo(from);
+        if (!running) return;
+      } catch (RuntimeException e) {
+        senderFailures.incrementAndGet();
+        senderFailure = e.toString();
+        senderFailureNanos = System.nanoTime();
+        if (firstOf("sender " + e)) {
+          LOG.error("MQTT: the sender failed; it goes on from the last acknowledged message", e);
         }
-        if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) lastError = describe(e);
-        pause();
+        synchronized (inFlight) {
+          generation++; // acknowledgements of what was in flight no longer count: it is sent again
+          inFlight.clear();
+          if (spool != null) readFrom = spool.committed();
+        }
+        pause(backoffMs);
+        backoffMs = Math.min(5000, backoffMs * 2);
       }
     }
+  }
+
+  private void sendOnce() throws InterruptedException {
+    long sendGeneration;
+    Spool.Position from;
+    Spool current;
+    synchronized (inFlight) {
+      current = spool;
+      if (current == null || !connected || inFlight.size() >= settings.maxInflight) {
+        inFlight.wait(500);
+        return;
+      }
+      sendGeneration = generation;
+      from = readFrom;
+    }
+    if (current.pending() == 0) progressNanos = System.nanoTime(); // idle is not stuck
+    Spool.Message message;
+    try {
+      message = current.next(from, Duration.ofMillis(500));
+    } catch (IOException e) {
+      if (!running) return; // an interrupt at stop closes the channel
+      spoolErrors.incrementAndGet();
+      if (firstOf("spool read " + e)) LOG.warn("MQTT: reading the spool failed: {}", e.toString());
+      pause(50);
+      return;
+    }
+    if (message == null) return;
+    InFlight entry = new InFlight(sendGeneration, message.next());
+    synchronized (inFlight) {
+      if (sendGeneration != generation || !connected) return; // rewound meanwhile
+      inFlight.addLast(entry);
+      readFrom = message.next();
+    }
+    String problem = Topics.topicProblem(message.topic()); // e.g. spooled by a version that did not check
+    if (problem != null) {
+      setAside(entry, message, "topic " + problem);
+      return;
+    }
+    try {
+      client.publish(message.topic(), message.payload(), message.qos(), message.retain(), entry, acknowledgement);
+      published.incrementAndGet();
+    } catch (IllegalArgumentException e) { // Paho refuses the message itself: sending it again cannot help
+      setAside(entry, message, e.getMessage());
+    } catch (MqttException e) {
+      synchronized (inFlight) { // not sent: send it again from here
+        if (entry.generation == generation) rewindTo(from);
+      }
+      if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) lastError = describe(e);
+      pause(50);
+    }
+  }
+
+  /**
+   * A spooled message that can never be sent: counted, logged once per cause, and committed as if
+   * acknowledged, so that the ones behind it go on.
+   */
+  private void setAside(InFlight entry, Spool.Message message, String cause) {
+    boolean first;
+    synchronized (inFlight) {
+      if (entry.generation != generation) return; // rewound: it is read (and set aside) again
+      first = message.next().compareTo(setAsideUpTo) > 0;
+      if (first) setAsideUpTo = message.next();
+    }
+    if (first) {
+      setAside.incrementAndGet();
+      String line = "set aside a spooled message that cannot be sent: " + cause;
+      if (firstOf(line)) {
+        LOG.warn("MQTT: {} (topic '{}', spool segment {} offset {}); further ones for this cause are only counted (deadLetters)",
+            line, Topics.shown(message.topic()), message.at().segment(), message.at().offset());
+      }
+      drop(line);
+    }
+    complete(entry);
   }
 
   /** Drops in-flight entries at or after {@code from}: they are sent again from there. */
@@ -412,11 +695,31 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     readFrom = from;
   }
 
-  private void pause() {
+  private void pause(long millis) {
     try {
-      Thread.sleep(50);
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** An entry acknowledged (or set aside): commits the prefix of the window that is done. */
+  private void complete(InFlight entry) {
+    Spool.Position commit = null;
+    long count = 0;
+    synchronized (inFlight) {
+      if (entry.generation != generation) return;
+      entry.acked = true;
+      while (!inFlight.isEmpty() && inFlight.peekFirst().acked) {
+        commit = inFlight.pollFirst().next;
+        count++;
+      }
+      if (count > 0) inFlight.notifyAll();
+    }
+    Spool current = spool;
+    if (commit != null && current != null) {
+      current.commit(commit, count);
+      progressNanos = System.nanoTime();
     }
   }
 
@@ -424,20 +727,12 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
   private final IMqttActionListener acknowledgement = new IMqttActionListener() {
     @Override
     public void onSuccess(IMqttToken token) {
-      InFlight entry = (InFlight) token.getUserContext();
-      Spool.Position commit = null;
-      long count = 0;
-      synchronized (inFlight) {
-        if (entry.generation != generation) return;
-        entry.acked = true;
-        while (!inFlight.isEmpty() && inFlight.peekFirst().acked) {
-          commit = inFlight.pollFirst().next;
-          count++;
-        }
-        if (count > 0) inFlight.notifyAll();
+      try {
+        acknowledged.incrementAndGet();
+        complete((InFlight) token.getUserContext());
+      } catch (RuntimeException e) {
+        LOG.error("MQTT: handling an acknowledgement failed", e);
       }
-      acknowledged.incrementAndGet();
-      if (commit != null) spool.commit(commit, count);
     }
 
     @Override
@@ -454,9 +749,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
    */
   @Deactivate
   void deactivate() {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(0, config.flush_timeout_ms()));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushTimeoutMs);
     synchronized (inFlight) {
-      while (connected && System.nanoTime() < deadline && (!inFlight.isEmpty() || spool.pending() > 0)) {
+      while (connected && System.nanoTime() < deadline && (!inFlight.isEmpty() || pending() > 0)) {
         try {
           inFlight.wait(50);
         } catch (InterruptedException e) {
@@ -466,24 +761,29 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
       }
     }
     running = false;
-    sender.interrupt();
-    try {
-      sender.join(2000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      if (client.isConnected()) {
-        client.publish(topics.status(), OFFLINE, 1, true).waitForCompletion(1000);
-        client.disconnect(500).waitForCompletion(1500);
+    Thread thread = sender;
+    if (thread != null) {
+      thread.interrupt();
+      try {
+        thread.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (MqttException e) {
-      LOG.debug("MQTT: disconnect: {}", e.toString());
     }
-    try {
-      client.close(true);
-    } catch (MqttException e) {
-      LOG.debug("MQTT: close: {}", e.toString());
+    if (client != null) {
+      try {
+        if (client.isConnected()) {
+          client.publish(settings.topics.status(), OFFLINE, 1, true).waitForCompletion(1000);
+          client.disconnect(500).waitForCompletion(1500);
+        }
+      } catch (MqttException e) {
+        LOG.debug("MQTT: disconnect: {}", e.toString());
+      }
+      try {
+        client.close(true);
+      } catch (MqttException e) {
+        LOG.debug("MQTT: close: {}", e.toString());
+      }
     }
     housekeeping.shutdownNow();
     try {
@@ -491,13 +791,31 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    try {
-      spool.close();
-    } catch (IOException e) {
-      LOG.warn("MQTT: closing the spool: {}", e.toString());
+    flushHeld(true);
+    int lost;
+    synchronized (held) {
+      lost = held.size();
+      held.clear();
+      heldCount = 0;
     }
-    LOG.info("MQTT: stopped; {} messages stay spooled", spool.pending());
+    if (lost > 0) LOG.error("MQTT: stopping with {} messages the spool could not take; they are lost", lost);
+    Spool current = spool;
+    if (current != null) {
+      try {
+        current.close();
+      } catch (IOException e) {
+        LOG.warn("MQTT: closing the spool: {}", e.toString());
+      }
+      LOG.info("MQTT: stopped; {} messages stay spooled", current.pending());
+    }
   }
+
+  private long pending() {
+    Spool current = spool;
+    return current == null ? 0 : current.pending();
+  }
+
+  // --- State ---
 
   @Override
   public Map<String, Number> metrics() {
@@ -508,15 +826,57 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, MqttCallba
       up = connected;
       window = inFlight.size();
     }
-    figures.put("connected", up ? 1 : 0);
+    // Connected means sending: not while the sender is dead or stuck.
+    figures.put("connected", up && (senderRunning() && !stuck()) ? 1 : 0);
     figures.put("connects", reconnects.get());
     figures.put("connectFailures", connectFailures.get());
     figures.put("published", published.get());
     figures.put("acknowledged", acknowledged.get());
     figures.put("inFlight", window);
+    figures.put("deadLetters", setAside.get());
+    figures.put("refused", refused.get());
+    figures.put("heldInMemory", heldCount);
+    figures.put("heldDropped", heldDropped.get());
+    figures.put("senderFailures", senderFailures.get());
+    figures.put("settingsProblems", settings.problems().size());
     figures.put("spoolErrors", spoolErrors.get());
-    figures.putAll(spool.figures());
+    Spool current = spool;
+    if (current != null) figures.putAll(current.figures());
     return figures;
+  }
+
+  private boolean stuck() {
+    return pending() > 0 && System.nanoTime() - progressNanos > TelemetryHealth.STUCK_AFTER.toNanos();
+  }
+
+  /** The sender thread lives and has gone round its loop lately (each round waits at most 500 ms). */
+  private boolean senderRunning() {
+    Thread thread = sender;
+    return thread != null && thread.isAlive() && System.nanoTime() - senderBeatNanos < TimeUnit.SECONDS.toNanos(30);
+  }
+
+  @Override
+  public Health health() {
+    boolean up;
+    synchronized (inFlight) {
+      up = connected;
+    }
+    long now = System.nanoTime();
+    boolean connecting = client != null && !up && !everConnected && disconnected == null;
+    return TelemetryHealth.assess(new TelemetryHealth.Facts(
+        settings.problems(),
+        settings.stops(MqttSettings.Part.READINGS) ? null : spoolUnavailable,
+        spoolUnwritable, heldCount, spoolUnsynced,
+        connecting,
+        client == null || up ? null : disconnected,
+        String.join(", ", settings.brokerUris),
+        pending(),
+        client == null || senderRunning(),
+        up && pending() > 0 ? Duration.ofNanos(now - progressNanos) : null,
+        senderFailureNanos == 0 ? null : Duration.ofNanos(now - senderFailureNanos),
+        senderFailure,
+        dropNanos == 0 ? null : Duration.ofNanos(now - dropNanos),
+        dropCause));
   }
 
   /** Why the last connection attempt failed or the connection was lost; empty while connected. */

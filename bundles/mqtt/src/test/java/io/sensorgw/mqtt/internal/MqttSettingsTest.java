@@ -10,8 +10,10 @@ import org.junit.jupiter.api.Test;
 class MqttSettingsTest {
   @Test
   void perSensorSettingsReadFromArraysOrOneCommaSeparatedLineAndSkipJunk() {
-    Map<String, Integer> qos = MqttTelemetry.perSensor(new String[] {"imu=0, lidar=2", "broken", "cam=x"}, Integer::parseInt);
-    assertEquals(Map.of("imu", 0, "lidar", 2), qos);
+    java.util.List<String> junk = new java.util.ArrayList<>();
+    Map<String, Long> qos = MqttSettings.perSensor(new String[] {"imu=0, lidar=2", "broken", "cam=x"}, junk);
+    assertEquals(Map.of("imu", 0L, "lidar", 2L), qos);
+    assertEquals(java.util.List.of("broken", "cam=x"), junk, "junk is reported (a bad setting), not applied");
   }
 
   @Test
