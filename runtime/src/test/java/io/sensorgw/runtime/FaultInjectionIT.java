@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The faults of issue 17 against the exported gateway, as users met them: each is reproduced, shown
  * contained (the rest keeps working), visible in /health with its reason, and recovered without a
- * restart. (The MQTT ones, a bad topic prefix, a damaged spool and a secret with any character,
- * are in {@link MqttFaultsIT}.)
+ * restart. The MQTT ones (a bad topic prefix, a poisoned and a damaged spool, bad reconnect
+ * settings) are in {@link MqttFaultsIT}, a full disk in {@link DiskFullIT}, kills in
+ * {@link CrashSafetyIT}.
  */
 class FaultInjectionIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -161,6 +162,44 @@ class FaultInjectionIT {
       String newLog = String.join("\n", Files.readAllLines(log).subList((int) logLinesBefore,
           Files.readAllLines(log).size()));
       assertFalse(newLog.contains("\tat "), "no stack trace logged for client errors:\n" + newLog);
+    }
+  }
+
+  /**
+   * 7. A secret with characters outside ASCII and a {@code ${}: typed into a {@code .cfg} file as
+   * UTF-8 it arrives changed (FileInstall reads ISO-8859-1 and substitutes {@code ${...}}), so the
+   * broker refuses the login, visibly; written as the README says, in a {@code .config} file with
+   * escapes, it arrives intact and the gateway connects, without a restart.
+   */
+  @Test
+  void aSecretWithAnyCharacterArrivesIntactThroughTheDocumentedConfigFile() throws Exception {
+    String password = "p\u00e4\"ss${word}";
+    Path brokerDir = temp.resolve("broker");
+    try (Mosquitto broker = new Mosquitto(brokerDir, Mosquitto.passwordConfig(brokerDir, "gw", password));
+        MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), (javax.net.ssl.SSLSocketFactory) null, "gw", password,
+            "sensorgw/it/tfluna-1/reading")) {
+      Path home = Files.createDirectories(temp.resolve("home"));
+      Path config = Files.createDirectories(home.resolve("config"));
+      Path cfg = config.resolve("io.sensorgw.mqtt.cfg");
+      Files.writeString(cfg, String.join("\n", "broker.uris=" + broker.uri(), "gateway.id=it", "username=gw",
+          ".password=" + password, "reconnect.min.ms=200", "reconnect.max.ms=1000", ""), StandardCharsets.UTF_8);
+      try (RunningGateway gateway = new RunningGateway(home)) {
+        // Reproduced: the password arrived changed, the broker refuses it, and /health says so.
+        await(() -> health(gateway).path("parts").path("mqtt").path("state").asText().equals("error"),
+            "MQTT in error: the changed password refused", () -> health(gateway).toString());
+        assertTrue(subscriber.messages.isEmpty(), "nothing published with a refused login");
+
+        // Written as the README says: every value quoted, \\uXXXX outside ASCII, $\\{ for ${.
+        Files.delete(cfg);
+        Files.writeString(config.resolve("io.sensorgw.mqtt.config"), String.join("\n",
+            "broker.uris=\"" + broker.uri() + "\"", "gateway.id=\"it\"", "username=\"gw\"",
+            ".password=\"p\\u00e4\\\"ss$\\{word}\"", "reconnect.min.ms=L\"200\"", "reconnect.max.ms=L\"1000\"", ""),
+            StandardCharsets.ISO_8859_1);
+        await(() -> health(gateway).path("parts").path("mqtt").path("state").asText().equals("ok"),
+            "MQTT ok with the intact password", () -> health(gateway).toString());
+        await(() -> !subscriber.messages.isEmpty(), "readings published with the intact password",
+            () -> health(gateway).toString());
+      }
     }
   }
 
