@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A device's own thread pool: named threads ({@code sensorgw-<name>-<n>}), a bounded queue, and a
@@ -23,6 +25,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The owner closes it when it deactivates; {@link #close(Duration)} waits a bounded time.
  */
 public final class ManagedExecutor implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ManagedExecutor.class);
+
   private final String name;
   private final int threads;
   private final int queueCapacity;
@@ -193,6 +197,10 @@ public final class ManagedExecutor implements AutoCloseable {
       Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
       // A task that ignores interrupts must not keep the JVM alive after the framework stopped.
       thread.setDaemon(true);
+      // Tasks fail their stage; anything that still escapes is logged through the gateway's log,
+      // not printed on stdout, and the pool replaces the thread.
+      thread.setUncaughtExceptionHandler(
+          (t, e) -> LOG.error("Unexpected failure on {}; the pool replaces the thread", t.getName(), e));
       return thread;
     };
   }
