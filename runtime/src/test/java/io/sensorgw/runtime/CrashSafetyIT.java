@@ -7,17 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,28 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashSafetyIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int KILLS = 20;
-  private static final Duration DEADLINE = Duration.ofMinutes(3);
 
   @TempDir Path temp;
-
-  private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + details.get());
-      LockSupport.parkNanos(20_000_000); // poll interval
-    }
-  }
-
-  private static double metric(RunningGateway gateway, String source, String name) {
-    Pattern line = Pattern.compile("^sensorgw_source_metric\\{(?=[^}]*name=\"" + name + "\")(?=[^}]*source=\""
-        + source + "\")[^}]*} (\\S+)$", Pattern.MULTILINE);
-    try {
-      Matcher m = line.matcher(gateway.get("/metrics", null).body());
-      return m.find() ? Double.parseDouble(m.group(1)) : -1;
-    } catch (Exception e) {
-      return -1;
-    }
-  }
 
   /** Distinct tfluna-1 sequence numbers that arrived on one run's topic. */
   private static TreeSet<Long> sequences(MqttIT.Subscriber subscriber, String topic) {
@@ -97,12 +71,12 @@ class CrashSafetyIT {
           // The database opened: the history answers and the store writes this run's readings.
           gateway.awaitResponse("/api/sensors/tfluna-1/readings?limit=1", r -> r.statusCode() == 200,
               "run " + run + ": the store answers after the previous kill");
-          await(() -> metric(gateway, "store", "written") > 0, "run " + run + ": the store writing",
-              () -> "written " + metric(gateway, "store", "written"));
+          gateway.await(() -> gateway.sourceMetric("store", "written") > 0, "run " + run + ": the store writing",
+              () -> "written " + gateway.sourceMetric("store", "written"));
           // The spool opened: this run's readings reach the broker through it.
-          await(() -> sequences(subscriber, topic).size() >= readingsBeforeKill,
+          gateway.await(() -> sequences(subscriber, topic).size() >= readingsBeforeKill,
               "run " + run + ": " + readingsBeforeKill + " readings published",
-              () -> sequences(subscriber, topic).size() + " so far; pending " + metric(gateway, "mqtt", "spoolPending"));
+              () -> sequences(subscriber, topic).size() + " so far; pending " + gateway.sourceMetric("mqtt", "spoolPending"));
         } finally {
           gateway.process.destroyForcibly(); // SIGKILL: no shutdown hook, no flush, no goodbye
           assertTrue(gateway.process.waitFor(1, TimeUnit.MINUTES), "the killed gateway ended");
@@ -115,10 +89,10 @@ class CrashSafetyIT {
             "the store answers after " + KILLS + " kills");
         // The spool is sent in order: once a reading of this run arrives, everything the killed
         // runs left in the spool has arrived before it.
-        await(() -> !subscriber.on("sensorgw/final/tfluna-1/reading").isEmpty(),
+        gateway.await(() -> !subscriber.on("sensorgw/final/tfluna-1/reading").isEmpty(),
             "the spool drained after " + KILLS + " kills",
-            () -> "pending " + metric(gateway, "mqtt", "spoolPending") + ", corrupt "
-                + metric(gateway, "mqtt", "spoolCorrupt"));
+            () -> "pending " + gateway.sourceMetric("mqtt", "spoolPending") + ", corrupt "
+                + gateway.sourceMetric("mqtt", "spoolCorrupt"));
         long received = 0;
         for (String topic : topics) {
           TreeSet<Long> sequences = sequences(subscriber, topic);

@@ -9,13 +9,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,17 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DiskFullIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration DEADLINE = Duration.ofMinutes(3);
 
   @TempDir Path temp;
-
-  private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + details.get());
-      LockSupport.parkNanos(50_000_000); // poll interval
-    }
-  }
 
   /** Runs a command as root (directly, or through sudo without a password). */
   private static void asRoot(String... command) throws Exception {
@@ -49,18 +36,6 @@ class DiskFullIT {
     if (!process.waitFor(2, TimeUnit.MINUTES) || process.exitValue() != 0) {
       throw new IllegalStateException(String.join(" ", line) + " failed: " + out);
     }
-  }
-
-  private static JsonNode health(RunningGateway gateway) {
-    try {
-      return JSON.readTree(gateway.get("/health", null).body());
-    } catch (IOException e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  private static String partState(RunningGateway gateway, String part) {
-    return health(gateway).path("parts").path(part).path("state").asText("absent");
   }
 
   private static long storedCount(RunningGateway gateway) {
@@ -102,15 +77,15 @@ class DiskFullIT {
           "broker.uris=" + broker.uri(), "gateway.id=it", "qos=1", "spool.dir=" + small.resolve("spool"),
           "reconnect.min.ms=200", "reconnect.max.ms=1000", ""));
       try (RunningGateway gateway = new RunningGateway(home)) {
-        await(() -> partState(gateway, "store").equals("ok") && partState(gateway, "mqtt").equals("ok")
+        gateway.await(() -> gateway.partState("store").equals("ok") && gateway.partState("mqtt").equals("ok")
                 && storedCount(gateway) > 0,
-            "the store and MQTT up", () -> health(gateway).toString());
+            "the store and MQTT up", () -> gateway.health().toString());
 
         Path filler = small.resolve("filler");
         fill(filler);
-        await(() -> !partState(gateway, "store").equals("ok") && !partState(gateway, "mqtt").equals("ok"),
-            "the store and the spool report the full disk", () -> health(gateway).toString());
-        JsonNode degraded = health(gateway);
+        gateway.await(() -> !gateway.partState("store").equals("ok") && !gateway.partState("mqtt").equals("ok"),
+            "the store and the spool report the full disk", () -> gateway.health().toString());
+        JsonNode degraded = gateway.health();
         assertEquals("degraded", degraded.path("status").asText(), degraded.toString());
         assertTrue(degraded.path("degraded").has("store") && degraded.path("degraded").has("mqtt"), degraded.toString());
         // The rest of the gateway keeps answering.
@@ -119,14 +94,14 @@ class DiskFullIT {
         long storedWhileFull = storedCount(gateway);
 
         Files.delete(filler);
-        await(() -> partState(gateway, "store").equals("ok") && partState(gateway, "mqtt").equals("ok"),
-            "the store and the spool back once space is freed", () -> health(gateway).toString());
+        gateway.await(() -> gateway.partState("store").equals("ok") && gateway.partState("mqtt").equals("ok"),
+            "the store and the spool back once space is freed", () -> gateway.health().toString());
         // Both catch up: new readings are stored and published again.
-        await(() -> storedCount(gateway) > storedWhileFull + 100, "the store writing again",
+        gateway.await(() -> storedCount(gateway) > storedWhileFull + 100, "the store writing again",
             () -> "stored " + storedCount(gateway) + " (while full: " + storedWhileFull + ")");
         try (MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), "sensorgw/it/tfluna-1/reading")) {
-          await(() -> subscriber.messages.size() >= 50, "readings published again",
-              () -> subscriber.messages.size() + " received; " + health(gateway));
+          gateway.await(() -> subscriber.messages.size() >= 50, "readings published again",
+              () -> subscriber.messages.size() + " received; " + gateway.health());
         }
       }
     } finally {

@@ -16,9 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,42 +32,12 @@ class FaultInjectionIT {
 
   @TempDir Path temp;
 
-  private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + details.get());
-      LockSupport.parkNanos(50_000_000); // poll interval
-    }
-  }
-
   private static JsonNode json(HttpResponse<String> response) {
     try {
       return JSON.readTree(response.body());
     } catch (IOException e) {
       throw new AssertionError("not JSON (" + response.statusCode() + "): " + response.body());
     }
-  }
-
-  private static JsonNode health(RunningGateway gateway) {
-    try {
-      return json(gateway.get("/health", null));
-    } catch (IOException e) {
-      return JSON.createObjectNode();
-    }
-  }
-
-  private static double storeMetric(RunningGateway gateway, String name) {
-    try {
-      for (String line : gateway.get("/metrics", null).body().split("\n")) {
-        if (line.startsWith("sensorgw_source_metric{") && line.contains("source=\"store\"")
-            && line.contains("name=\"" + name + "\"")) {
-          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-      }
-    } catch (IOException | NumberFormatException e) {
-      return -1;
-    }
-    return -1;
   }
 
   /** A JSON client error: the status, a JSON body with that status and a reason, no HTML. */
@@ -89,8 +56,7 @@ class FaultInjectionIT {
   }
 
   private static boolean up(RunningGateway gateway) {
-    JsonNode health = health(gateway);
-    return health.path("status").asText().equals("up");
+    return gateway.health().path("status").asText().equals("up");
   }
 
   @Test
@@ -98,8 +64,8 @@ class FaultInjectionIT {
     Path home = Files.createDirectories(temp.resolve("home"));
     Files.createDirectories(home.resolve("config"));
     try (RunningGateway gateway = new RunningGateway(home)) {
-      await(() -> up(gateway) && storeMetric(gateway, "written") > 0, "the gateway up and storing",
-          () -> health(gateway).toString());
+      gateway.await(() -> up(gateway) && gateway.sourceMetric("store", "written") > 0, "the gateway up and storing",
+          () -> gateway.health().toString());
       Path log = home.resolve("data/sensorgw.log");
 
       // 1. A history query that would group a whole day into 1 ms buckets, or page past the bound:
@@ -108,44 +74,44 @@ class FaultInjectionIT {
       assertTrue(tooMany.path("error").asText().contains("more than 10000 (max.buckets)"), tooMany.toString());
       JsonNode tooLong = assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?limit=100000&from=0", null), 400);
       assertTrue(tooLong.path("error").asText().contains("10000"), tooLong.toString());
-      double written = storeMetric(gateway, "written");
-      await(() -> storeMetric(gateway, "written") > written, "the store still writing", () -> "");
-      assertEquals("ok", health(gateway).path("parts").path("store").path("state").asText(), health(gateway).toString());
+      double written = gateway.sourceMetric("store", "written");
+      gateway.await(() -> gateway.sourceMetric("store", "written") > written, "the store still writing", () -> "");
+      assertEquals("ok", gateway.health().path("parts").path("store").path("state").asText(), gateway.health().toString());
 
       // 2. A sensor with a 129-character id: visible in error under a placeholder, and no other
       // sensor's storage stops. Removing its file removes it.
       String longId = "x".repeat(129);
       Path longIdFile = deviceConfig(home, "longid", "sensor.id=" + longId, "mode=simulated");
       String placeholder = ("invalid-" + longId).substring(0, 64);
-      await(() -> health(gateway).path("sensors").path(placeholder).asText().equals("error"),
-          "the long-id sensor in error under " + placeholder, () -> health(gateway).toString());
+      gateway.await(() -> gateway.health().path("sensors").path(placeholder).asText().equals("error"),
+          "the long-id sensor in error under " + placeholder, () -> gateway.health().toString());
       JsonNode longIdInfo = json(gateway.get("/api/sensors/" + placeholder, null));
       assertTrue(longIdInfo.path("stateReason").asText().startsWith("sensor.id must be 1..64 characters"),
           longIdInfo.toString());
-      assertEquals("degraded", health(gateway).path("status").asText());
-      double writtenWithLongId = storeMetric(gateway, "written");
-      await(() -> storeMetric(gateway, "written") > writtenWithLongId, "other sensors still stored", () -> "");
+      assertEquals("degraded", gateway.health().path("status").asText());
+      double writtenWithLongId = gateway.sourceMetric("store", "written");
+      gateway.await(() -> gateway.sourceMetric("store", "written") > writtenWithLongId, "other sensors still stored", () -> "");
       Files.delete(longIdFile);
-      await(() -> health(gateway).path("sensors").path(placeholder).isMissingNode() && up(gateway),
-          "the long-id sensor gone and the gateway up", () -> health(gateway).toString());
+      gateway.await(() -> gateway.health().path("sensors").path(placeholder).isMissingNode() && up(gateway),
+          "the long-id sensor gone and the gateway up", () -> gateway.health().toString());
 
       // 5. Bad configuration values: the sensor stays registered in error with one clear line
       // (not a stack trace), and a corrected file brings it back.
       Path badFile = deviceConfig(home, "bad", "sensor.id=it-bad", "mode=simulated", "output.rate.hz=1e9",
           "max.age.ms=-1");
-      await(() -> health(gateway).path("sensors").path("it-bad").asText().equals("error"),
-          "it-bad in error", () -> health(gateway).toString());
+      gateway.await(() -> gateway.health().path("sensors").path("it-bad").asText().equals("error"),
+          "it-bad in error", () -> gateway.health().toString());
       String reason = json(gateway.get("/api/sensors/it-bad", null)).path("stateReason").asText();
       assertTrue(reason.contains("output.rate.hz must be a whole number in 1..250, was 1e9"), reason);
       assertTrue(reason.contains("max.age.ms must be 0..3600000, was -1"), reason);
-      assertTrue(health(gateway).path("degraded").path("sensor it-bad").asText().contains("output.rate.hz"),
-          health(gateway).toString());
+      assertTrue(gateway.health().path("degraded").path("sensor it-bad").asText().contains("output.rate.hz"),
+          gateway.health().toString());
       JsonNode badRead = assertJsonError(gateway.get("/api/sensors/it-bad/reading", null), 503);
       assertTrue(badRead.path("error").asText().contains("output.rate.hz"), badRead.toString());
       deviceConfig(home, "bad", "sensor.id=it-bad", "mode=simulated", "output.rate.hz=50", "max.age.ms=100",
           "read.timeout.ms=120000");
-      await(() -> health(gateway).path("sensors").path("it-bad").asText().equals("ok"),
-          "it-bad back to ok after the corrected file", () -> health(gateway).toString());
+      gateway.await(() -> gateway.health().path("sensors").path("it-bad").asText().equals("ok"),
+          "it-bad back to ok after the corrected file", () -> gateway.health().toString());
       Files.delete(badFile);
 
       // 6. Hostile or odd requests get a 4xx JSON answer, never a 500 or a logged stack trace.
@@ -158,7 +124,7 @@ class FaultInjectionIT {
           + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
       assertEquals(400, handshake.status(), handshake.text());
       assertTrue(handshake.text().contains("\"status\":400"), handshake.text());
-      await(() -> up(gateway), "the gateway up after the hostile requests", () -> health(gateway).toString());
+      gateway.await(() -> up(gateway), "the gateway up after the hostile requests", () -> gateway.health().toString());
       String newLog = String.join("\n", Files.readAllLines(log).subList((int) logLinesBefore,
           Files.readAllLines(log).size()));
       assertFalse(newLog.contains("\tat "), "no stack trace logged for client errors:\n" + newLog);
@@ -185,8 +151,8 @@ class FaultInjectionIT {
           ".password=" + password, "reconnect.min.ms=200", "reconnect.max.ms=1000", ""), StandardCharsets.UTF_8);
       try (RunningGateway gateway = new RunningGateway(home)) {
         // Reproduced: the password arrived changed, the broker refuses it, and /health says so.
-        await(() -> health(gateway).path("parts").path("mqtt").path("state").asText().equals("error"),
-            "MQTT in error: the changed password refused", () -> health(gateway).toString());
+        gateway.await(() -> gateway.partState("mqtt").equals("error"),
+            "MQTT in error: the changed password refused", () -> gateway.health().toString());
         assertTrue(subscriber.messages.isEmpty(), "nothing published with a refused login");
 
         // Written as the README says: every value quoted, \\uXXXX outside ASCII, $\\{ for ${.
@@ -195,10 +161,10 @@ class FaultInjectionIT {
             "broker.uris=\"" + broker.uri() + "\"", "gateway.id=\"it\"", "username=\"gw\"",
             ".password=\"p\\u00e4\\\"ss$\\{word}\"", "reconnect.min.ms=L\"200\"", "reconnect.max.ms=L\"1000\"", ""),
             StandardCharsets.ISO_8859_1);
-        await(() -> health(gateway).path("parts").path("mqtt").path("state").asText().equals("ok"),
-            "MQTT ok with the intact password", () -> health(gateway).toString());
-        await(() -> !subscriber.messages.isEmpty(), "readings published with the intact password",
-            () -> health(gateway).toString());
+        gateway.await(() -> gateway.partState("mqtt").equals("ok"),
+            "MQTT ok with the intact password", () -> gateway.health().toString());
+        gateway.await(() -> !subscriber.messages.isEmpty(), "readings published with the intact password",
+            () -> gateway.health().toString());
       }
     }
   }

@@ -1,5 +1,7 @@
 package io.sensorgw.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -27,6 +30,7 @@ import java.util.stream.Stream;
 final class RunningGateway implements AutoCloseable {
   /** The bound of every wait: generous, since a busy machine is slow (the normal case is fast). */
   static final Duration DEADLINE = Duration.ofMinutes(2);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   final Path home;
   final int port;
@@ -165,16 +169,52 @@ final class RunningGateway implements AutoCloseable {
   }
 
   void await(BooleanSupplier condition, String what) throws IOException {
+    await(condition, what, () -> "");
+  }
+
+  /** Waits for {@code condition}; a failure says what was awaited, {@code details} and the output. */
+  void await(BooleanSupplier condition, String what, Supplier<String> details) throws IOException {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       if (!process.isAlive()) {
-        throw new AssertionError("gateway exited while waiting for " + what + ":\n" + Files.readString(log));
+        throw new AssertionError("gateway exited while waiting for " + what + " " + details.get() + ":\n"
+            + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; gateway output:\n" + Files.readString(log));
+        throw new AssertionError("timed out waiting for " + what + " " + details.get() + "; gateway output:\n"
+            + Files.readString(log));
       }
       LockSupport.parkNanos(20_000_000); // poll interval
     }
+  }
+
+  /** {@code /health} as JSON; an empty object while it does not answer. */
+  JsonNode health() {
+    try {
+      return JSON.readTree(get("/health", null).body());
+    } catch (IOException e) {
+      return JSON.createObjectNode();
+    }
+  }
+
+  /** A part's state in {@code /health} ({@code store}, {@code mqtt}), or {@code absent}. */
+  String partState(String part) {
+    return health().path("parts").path(part).path("state").asText("absent");
+  }
+
+  /** A figure of a metrics source ({@code store}, {@code mqtt}) in {@code /metrics}, or -1. */
+  double sourceMetric(String source, String name) {
+    try {
+      for (String line : get("/metrics", null).body().split("\n")) {
+        if (line.startsWith("sensorgw_source_metric{") && line.contains("source=\"" + source + "\"")
+            && line.contains("name=\"" + name + "\"")) {
+          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
   }
 
   /** SIGTERM (the framework stops every bundle, up to 30 s), then SIGKILL; with its children. */
