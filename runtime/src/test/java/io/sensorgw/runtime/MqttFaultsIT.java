@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -20,13 +19,6 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.MqttCallback;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,45 +35,7 @@ class MqttFaultsIT {
 
   @TempDir Path temp;
 
-  record Received(String topic, String payload) {}
-
   /** A plain MQTT client that records every message on the broker. */
-  static final class Subscriber implements MqttCallback, AutoCloseable {
-    final List<Received> messages = new CopyOnWriteArrayList<>();
-    final MqttClient client;
-
-    Subscriber(String uri) throws MqttException {
-      client = new MqttClient(uri, "it-faults-" + System.nanoTime(), new MemoryPersistence());
-      client.setCallback(this);
-      MqttConnectOptions options = new MqttConnectOptions();
-      options.setAutomaticReconnect(true);
-      options.setCleanSession(false);
-      client.connect(options);
-      client.subscribe("#", 1);
-    }
-
-    List<Received> on(String topic) {
-      return messages.stream().filter(m -> m.topic().equals(topic)).toList();
-    }
-
-    @Override
-    public void connectionLost(Throwable cause) {}
-
-    @Override
-    public void messageArrived(String topic, MqttMessage message) {
-      messages.add(new Received(topic, new String(message.getPayload(), StandardCharsets.UTF_8)));
-    }
-
-    @Override
-    public void deliveryComplete(IMqttDeliveryToken token) {}
-
-    @Override
-    public void close() throws MqttException {
-      if (client.isConnected()) client.disconnect(1000);
-      client.close(true);
-    }
-  }
-
   private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
     long deadline = System.nanoTime() + DEADLINE_NANOS;
     while (!condition.getAsBoolean()) {
@@ -138,9 +92,9 @@ class MqttFaultsIT {
     }
   }
 
-  private static List<Long> sequences(List<Received> readings) {
+  private static List<Long> sequences(List<MqttIT.Received> readings) {
     List<Long> sequences = new ArrayList<>();
-    for (Received r : readings) {
+    for (MqttIT.Received r : readings) {
       try {
         sequences.add(JSON.readTree(r.payload()).get("sequence").asLong());
       } catch (Exception e) {
@@ -185,7 +139,7 @@ class MqttFaultsIT {
           garbage,
           record("sensorgw/it/seeded/reading", "spooled by an older gateway", 1, false)));
 
-      try (Subscriber subscriber = new Subscriber(broker.uri());
+      try (MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), "#");
           RunningGateway gateway = new RunningGateway(home)) {
         await(() -> "error".equals(mqttHealth(gateway).path("state").asText()), "mqtt in state error", () -> health(gateway));
         JsonNode body = JSON.readTree(gateway.get("/health", null).body());
@@ -229,7 +183,7 @@ class MqttFaultsIT {
   void aBadReconnectSettingHoldsTelemetryInTheSpoolAndFixingItSendsAllOfIt() throws Exception {
     try (Mosquitto broker = Mosquitto.plain(temp.resolve("broker"))) {
       Path home = home("broker.uris=" + broker.uri(), "reconnect.min.ms=0", "reconnect.max.ms=1000");
-      try (Subscriber subscriber = new Subscriber(broker.uri());
+      try (MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), "#");
           RunningGateway gateway = new RunningGateway(home)) {
         await(() -> "error".equals(mqttHealth(gateway).path("state").asText()), "mqtt in state error", () -> health(gateway));
         assertEquals("reconnect.min.ms=0 is out of range (100..600000)", mqttHealth(gateway).get("reason").asText());
