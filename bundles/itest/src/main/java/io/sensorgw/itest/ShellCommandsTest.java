@@ -2,19 +2,23 @@ package io.sensorgw.itest;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.Quality;
+import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Hashtable;
 import java.util.Map;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.test.common.annotation.InjectBundleContext;
 import org.osgi.test.common.annotation.InjectService;
 import org.osgi.test.junit5.context.BundleContextExtension;
@@ -62,6 +66,28 @@ class ShellCommandsTest {
       Exception unknown = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
           () -> run("sensor:read no-such-sensor"));
       assertTrue(unknown.getMessage().contains("no sensor with id 'no-such-sensor'"), unknown.getMessage());
+    }
+  }
+
+  @Test
+  void healthShowsEveryPartAndSensorWithItsReason() throws Exception {
+    Hashtable<String, Object> properties = new Hashtable<>();
+    properties.put(HealthSource.NAME, "it-part");
+    ServiceRegistration<HealthSource> part = context.registerService(HealthSource.class,
+        () -> new HealthSource.Health(SensorState.ERROR, "cannot reach it-server: connection refused"), properties);
+    try {
+      Gateway.await(() -> {
+        try {
+          return run("sensor:health").contains("part it-part");
+        } catch (Exception e) {
+          return false;
+        }
+      }, "sensor:health shows it-part");
+      String health = run("sensor:health");
+      assertTrue(health.contains("error: cannot reach it-server: connection refused"), health);
+      assertTrue(health.contains("part store"), "the store's own state: " + health);
+    } finally {
+      part.unregister();
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.sensorgw.shell.internal;
 
 import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
@@ -9,6 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +23,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Gogo commands for operators: {@code sensor:list}, {@code sensor:read <id>},
- * {@code sensor:stats [id]}. Each returns the text it shows, so it can be piped and tested.
+ * {@code sensor:stats [id]}, {@code sensor:health}. Each returns the text it shows, so it can be
+ * piped and tested.
  */
 @Component(
     service = SensorCommands.class,
@@ -28,7 +32,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
       "osgi.command.scope=sensor",
       "osgi.command.function=list",
       "osgi.command.function=read",
-      "osgi.command.function=stats"
+      "osgi.command.function=stats",
+      "osgi.command.function=health"
     })
 public class SensorCommands {
   /** A shell read waits at most this long; the sensor's own timeout is normally shorter. */
@@ -46,6 +51,47 @@ public class SensorCommands {
 
   void removeSensor(Sensor sensor) {
     sensors.remove(sensor);
+  }
+
+  private final Map<HealthSource, String> parts = new ConcurrentHashMap<>();
+
+  @Reference(
+      service = HealthSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addPart(HealthSource part, Map<String, Object> properties) {
+    parts.put(part, String.valueOf(properties.getOrDefault(HealthSource.NAME, "unnamed")));
+  }
+
+  void removePart(HealthSource part) {
+    parts.remove(part);
+  }
+
+  /**
+   * sensor:health: what {@code /health} says, for an operator at the console: each part (store,
+   * telemetry) and each sensor with its state, and the reason where it is not OK.
+   */
+  public String health() {
+    Map<String, String> lines = new TreeMap<>();
+    parts.forEach((part, name) -> {
+      HealthSource.Health health;
+      try {
+        health = part.health();
+      } catch (RuntimeException e) { // a part that cannot say is not up
+        health = new HealthSource.Health(io.sensorgw.api.SensorState.ERROR, "health check failed: " + e);
+      }
+      lines.put("part " + name, line(health.state(), health.reason()));
+    });
+    for (Sensor sensor : sensors) {
+      lines.put("sensor " + sensor.info().id(), line(sensor.state(), sensor.stateReason()));
+    }
+    StringBuilder out = new StringBuilder();
+    lines.forEach((name, line) -> out.append(String.format("%-24s %s%n", name, line)));
+    return out.length() == 0 ? "(nothing to report)\n" : out.toString();
+  }
+
+  private static String line(Enum<?> state, String reason) {
+    return reason == null || reason.isEmpty() ? lower(state) : lower(state) + ": " + reason;
   }
 
   /** sensor:list: one line per sensor, and under one that is not OK, a line saying why. */
