@@ -68,15 +68,7 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
   public ReadingStore(StoreConfig config,
       @Reference(policyOption = ReferencePolicyOption.GREEDY)
           List<ComponentServiceObjects<DataSourceFactory>> drivers) {
-    this(StoreSettings.from(config), openDatabase(StoreSettings.from(config), password(config), drivers));
-  }
-
-  /** {@code .password}, or the old {@code password} key with a warning (it is not kept secret). */
-  static String password(StoreConfig config) {
-    if (!config._password().isEmpty() || config.password().isEmpty()) return config._password();
-    LOG.warn("Store: the key 'password' is published in the store's service properties (the console "
-        + "shows them); rename it to '.password'");
-    return config.password();
+    this(StoreSettings.from(config), openDatabase(StoreSettings.from(config), config.password(), drivers));
   }
 
   /**

@@ -19,13 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "User")
   String user() default "sa";
 
-  /** Key {@code .password}: the leading dot keeps it out of the service's properties. */
   @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD)
-  String _password() default "";
-
-  /** The old key, still read: it is published in the service's properties, so a warning says so. */
-  @AttributeDefinition(name = "Password (old key)", type = AttributeType.PASSWORD, required = false,
-      description = "Deprecated: published in the service's properties; use .password")
   String password() default "";
 
   @AttributeDefinition(name = "Pool size", description = "Database connections (1-64; at least 2 are used)",
