@@ -2,6 +2,7 @@ package io.sensorgw.console.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -30,7 +31,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * The Web Console's "Sensors" page: every sensor with model, state, source, latest reading, cache
  * hit rate, executor figures and errors, refreshed every second from {@code sensors/data.json};
- * below it the figures of each {@link MetricsSource} present (the store, telemetry).
+ * then the state of each other part ({@link HealthSource}: the store, telemetry) with its reason,
+ * and below it the figures of each {@link MetricsSource} present.
  * The latest readings come from the reading whiteboard, so the page never reads a device itself.
  */
 @Component(
@@ -77,6 +79,21 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     sources.remove(source);
   }
 
+  private final transient Map<HealthSource, String> parts = new ConcurrentHashMap<>();
+
+  /** The store, telemetry and other parts that report a state of their own, as /health does. */
+  @Reference(
+      service = HealthSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addPart(HealthSource part, Map<String, Object> properties) {
+    parts.put(part, String.valueOf(properties.getOrDefault(HealthSource.NAME, "unnamed")));
+  }
+
+  void removePart(HealthSource part) {
+    parts.remove(part);
+  }
+
   @Override
   public void onReading(Reading reading) {
     latest.put(reading.sensorId(), reading);
@@ -90,7 +107,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       setNoCache(response);
       response.setContentType("application/json");
       response.setCharacterEncoding("UTF-8");
-      mapper.writeValue(response.getOutputStream(), Map.of("sensors", rows(), "sources", sourceFigures()));
+      mapper.writeValue(response.getOutputStream(), Map.of("sensors", rows(), "parts", partRows(), "sources", sourceFigures()));
       return;
     }
     super.doGet(request, response);
@@ -108,6 +125,13 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       out.println("<tr data-sensor='" + escape(row.get("id")) + "'>" + cells(row, request) + "</tr>");
     }
     out.println("</tbody></table>");
+    out.println("<p class='statline'>Parts</p>");
+    out.println("<table id='parts' class='nicetable'><thead><tr><th>Part</th><th>State</th><th>Reason</th></tr></thead><tbody>");
+    for (Map<String, Object> part : partRows()) {
+      out.println("<tr data-part='" + escape(part.get("name")) + "'>" + td(part.get("name")) + td(part.get("state"))
+          + td(part.get("reason")) + "</tr>");
+    }
+    out.println("</tbody></table>");
     for (Map.Entry<String, Map<String, Number>> source : sourceFigures().entrySet()) {
       out.println("<p class='statline'>" + escape(source.getKey()) + "</p>");
       out.println("<table class='nicetable' data-source='" + escape(source.getKey()) + "'><tbody>");
@@ -122,7 +146,9 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
         + "d.sensors.forEach(function(s){html+='<tr data-sensor=\"'+esc(s.id)+'\"><td>'+esc(s.id)+'</td><td>'+esc(s.model)"
         + "+'</td><td>'+esc(s.state)+(s.stateReason?': '+esc(s.stateReason):'')+'</td><td>'+esc(s.source)+'</td><td>'+esc(s.latest)+'</td><td>'+esc(s.cacheHitRate)"
         + "+'</td><td>'+esc(s.executor)+'</td><td>'+esc(s.errors)+'</td><td>'+(s.configPid?'<a href=\"'+esc(s.configHref)+'\">'+esc(s.configPid)+'</a>':'')+'</td></tr>';});"
-        + "body.innerHTML=html;document.getElementById('sensors-status').textContent=d.sensors.length+' sensors, updated '+new Date().toLocaleTimeString();"
+        + "body.innerHTML=html;html='';d.parts.forEach(function(p){html+='<tr data-part=\"'+esc(p.name)+'\"><td>'+esc(p.name)"
+        + "+'</td><td>'+esc(p.state)+'</td><td>'+esc(p.reason)+'</td></tr>';});document.querySelector('#parts tbody').innerHTML=html;"
+        + "document.getElementById('sensors-status').textContent=d.sensors.length+' sensors, updated '+new Date().toLocaleTimeString();"
         + "}).catch(function(){});}setInterval(tick,1000);})();</script>");
   }
 
@@ -165,6 +191,25 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       rows.add(row);
     }
     rows.sort(Comparator.comparing(r -> r.get("id").toString()));
+    return rows;
+  }
+
+  private List<Map<String, Object>> partRows() {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    parts.forEach((part, name) -> {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("name", name);
+      try {
+        HealthSource.Health health = part.health();
+        row.put("state", health.state().name().toLowerCase(Locale.ROOT));
+        row.put("reason", health.reason());
+      } catch (RuntimeException e) { // a part going away while asked
+        row.put("state", "unknown");
+        row.put("reason", e.getClass().getSimpleName());
+      }
+      rows.add(row);
+    });
+    rows.sort(Comparator.comparing(r -> r.get("name").toString()));
     return rows;
   }
 
