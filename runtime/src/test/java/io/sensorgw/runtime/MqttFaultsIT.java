@@ -147,6 +147,12 @@ class MqttFaultsIT {
         assertEquals("homeassistant.prefix='ha/#' contains the wildcard '#' (only subscriptions may)",
             mqttHealth(gateway).get("reason").asText());
         assertEquals(200, gateway.status("/health", null));
+        // The console's Sensors page lists the part with the same state and reason.
+        JsonNode page = JSON.readTree(gateway.get("/system/console/sensors/data.json", gateway.consoleAuth()).body());
+        JsonNode consolePart = null;
+        for (JsonNode part : page.path("parts")) if (part.path("name").asText().equals("mqtt")) consolePart = part;
+        assertTrue(consolePart != null && consolePart.path("state").asText().equals("error")
+            && consolePart.path("reason").asText().startsWith("homeassistant.prefix='ha/#'"), page.toString());
 
         // Telemetry goes on: the message behind the poisoned one, and every new reading, in order.
         await(() -> !subscriber.on("sensorgw/it/seeded/reading").isEmpty(), "the spooled message behind the poisoned one",
@@ -205,6 +211,42 @@ class MqttFaultsIT {
             + ", newest held " + newestHeld);
         await(() -> "ok".equals(mqttHealth(gateway).path("state").asText()), "mqtt ok", () -> health(gateway));
         assertTrue(!Files.readString(gateway.log).contains("cannot write the spool"), "a reconfiguration is not a disk fault");
+      }
+    }
+  }
+
+  /**
+   * The broker takes readings but not the larger discovery configs (its max_packet_size is between
+   * them): it closes the connection each time one is sent, which used to resend it forever while
+   * the spool grew. Each is set aside after three such losses, and the readings behind it arrive.
+   */
+  @Test
+  void aMessageTheBrokerWillNotTakeIsSetAsideAndTheOnesBehindItArrive() throws Exception {
+    // A reading is about 290 bytes on the wire here, a discovery config about 600.
+    try (Mosquitto broker = new Mosquitto(temp.resolve("broker"), List.of("allow_anonymous true", "max_packet_size 450"))) {
+      Path home = home("broker.uris=" + broker.uri(), "reconnect.min.ms=100", "reconnect.max.ms=500",
+          "homeassistant.discovery=true", "homeassistant.prefix=ha");
+      try (MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), "#");
+          RunningGateway gateway = new RunningGateway(home)) {
+        // TF-Luna has three values, so three discovery configs the broker refuses.
+        await(() -> metric(gateway, "deadLetters") >= 3, "the three discovery configs set aside",
+            () -> "deadLetters " + metric(gateway, "deadLetters") + ", reconnects " + metric(gateway, "reconnects")
+                + ", spoolPending " + metric(gateway, "spoolPending"));
+        long before = subscriber.on(READINGS).size();
+        await(() -> subscriber.on(READINGS).size() > before + 300, "readings flowing after them", () -> health(gateway));
+        await(() -> metric(gateway, "spoolPending") < 50, "the spool drained", () -> "pending " + metric(gateway, "spoolPending"));
+        // The default home's other sensors have configs (and the camera readings) the broker refuses
+        // too: the count settles once each was met, and no TF-Luna reading is among them.
+        double setAside = metric(gateway, "deadLetters");
+        long settled = subscriber.on(READINGS).size();
+        await(() -> subscriber.on(READINGS).size() > settled + 300, "more readings", () -> health(gateway));
+        assertEquals(setAside, metric(gateway, "deadLetters"), "nothing more set aside while readings flow");
+        assertContiguous(sequences(subscriber.on(READINGS)), "TF-Luna readings around the refused messages");
+        assertTrue(subscriber.messages.stream().noneMatch(m -> m.topic().startsWith("ha/")), "no config got through");
+        String log = Files.readString(gateway.log);
+        assertTrue(log.contains("set aside a spooled message that cannot be sent: the broker closed the connection each "
+            + "time it was sent"), log);
+        assertTrue(!log.contains("Exception in thread"), "no thread died");
       }
     }
   }

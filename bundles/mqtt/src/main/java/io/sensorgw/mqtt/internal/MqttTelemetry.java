@@ -113,6 +113,17 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private Spool.Position setAsideUpTo = new Spool.Position(0, 0);
   private volatile boolean running = true;
   private int failedAttempts;
+  // Head-of-line isolation (guarded by inFlight): a message the broker will not take (larger than
+  // its max_packet_size, say) makes it close the connection, and it would be sent again forever.
+  // After LOSSES_BEFORE_PROBING connections lost with something sent and nothing acknowledged,
+  // messages go one at a time; if the connection is lost again with only the oldest in flight,
+  // that message is set aside (counted in deadLetters) when the next connection reaches it.
+  static final int LOSSES_BEFORE_PROBING = 2;
+  private boolean sentSinceConnect;
+  private boolean ackedSinceConnect;
+  private int lossesWithoutProgress;
+  private boolean probing;
+  private Spool.Position poisonAt;
   private volatile String lastError = "";
 
   /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
@@ -532,6 +543,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       synchronized (inFlight) {
         connected = true;
         failedAttempts = 0;
+        sentSinceConnect = false;
+        ackedSinceConnect = false;
         generation++;
         inFlight.clear();
         if (spool != null) readFrom = spool.committed(); // resend what was not acknowledged
@@ -551,12 +564,18 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   @Override
   public void connectionLost(Throwable cause) {
     try {
+      boolean isolated;
       synchronized (inFlight) {
+        isolated = isolateHeadOfLine();
         connected = false;
         generation++;
         inFlight.clear();
         if (spool != null) readFrom = spool.committed();
         inFlight.notifyAll();
+      }
+      if (isolated) {
+        LOG.warn("MQTT: the broker closed the connection while only the oldest spooled message was in flight, "
+            + "{} times without acknowledging anything: it is set aside when the connection is back", LOSSES_BEFORE_PROBING + 1);
       }
       lastError = describe(cause);
       disconnected = new Fault(lastError, Instant.now());
@@ -565,6 +584,27 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     } catch (RuntimeException e) {
       LOG.error("MQTT: handling the lost connection failed", e);
     }
+  }
+
+  /**
+   * Called as the connection is lost (holds inFlight): counts losses without progress, starts
+   * probing, and names the oldest message as the cause when it was in flight alone. Returns
+   * whether it did.
+   */
+  private boolean isolateHeadOfLine() {
+    if (!sentSinceConnect || ackedSinceConnect || spool == null) {
+      lossesWithoutProgress = 0;
+      probing = false;
+      return false;
+    }
+    lossesWithoutProgress++;
+    boolean alone = probing && inFlight.size() == 1 && !inFlight.peekFirst().acked;
+    probing = lossesWithoutProgress >= LOSSES_BEFORE_PROBING;
+    if (alone && lossesWithoutProgress > LOSSES_BEFORE_PROBING) {
+      poisonAt = spool.committed();
+      return true;
+    }
+    return false;
   }
 
   @Override
@@ -622,7 +662,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Spool current;
     synchronized (inFlight) {
       current = spool;
-      if (current == null || !connected || inFlight.size() >= settings.maxInflight) {
+      if (current == null || !connected || inFlight.size() >= (probing ? 1 : settings.maxInflight)) {
         inFlight.wait(500);
         return;
       }
@@ -642,10 +682,19 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
     if (message == null) return;
     InFlight entry = new InFlight(sendGeneration, message.next());
+    boolean isolatedCause;
     synchronized (inFlight) {
       if (sendGeneration != generation || !connected) return; // rewound meanwhile
       inFlight.addLast(entry);
       readFrom = message.next();
+      sentSinceConnect = true;
+      isolatedCause = from.equals(poisonAt);
+      if (isolatedCause) poisonAt = null;
+    }
+    if (isolatedCause) {
+      setAside(entry, message, "the broker closed the connection each time it was sent (larger than its "
+          + "max_packet_size, or refused by it)");
+      return;
     }
     String problem = Topics.topicProblem(message.topic()); // e.g. spooled by a version that did not check
     if (problem != null) {
@@ -714,7 +763,12 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
         commit = inFlight.pollFirst().next;
         count++;
       }
-      if (count > 0) inFlight.notifyAll();
+      if (count > 0) {
+        ackedSinceConnect = true; // the broker takes messages: the losses were not the head's
+        lossesWithoutProgress = 0;
+        probing = false;
+        inFlight.notifyAll();
+      }
     }
     Spool current = spool;
     if (commit != null && current != null) {
