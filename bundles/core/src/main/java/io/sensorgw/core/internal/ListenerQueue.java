@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One listener's bounded queue and the thread that drains it. When the listener falls behind the
- * oldest readings are dropped and counted, so the publisher never waits.
+ * oldest readings are dropped and counted, so the publisher never waits. When the listener goes
+ * away (a reconfigured or updated component), what it was already given is still delivered, within
+ * a bound: its component is still active while its service is unregistered.
  */
 final class ListenerQueue {
   private static final Logger LOG = LoggerFactory.getLogger(ListenerQueue.class);
@@ -30,6 +32,9 @@ final class ListenerQueue {
   private final LongAdder delivered = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder failed = new LongAdder();
+  /** No more offers: the thread delivers what is queued, then ends. */
+  private volatile boolean closing;
+  /** The thread ends now, whatever is queued. */
   private volatile boolean closed;
   private long droppedUnreported; // guarded by lock
 
@@ -53,7 +58,7 @@ final class ListenerQueue {
 
   /** Enqueues without blocking; drops the oldest reading when full. */
   void offer(Reading reading) {
-    if (closed || (sensorFilter != null && !sensorFilter.equals(reading.sensorId()))) return;
+    if (closing || (sensorFilter != null && !sensorFilter.equals(reading.sensorId()))) return;
     lock.lock();
     try {
       if (queue.size() >= capacity) {
@@ -74,8 +79,8 @@ final class ListenerQueue {
       long droppedBefore;
       lock.lock();
       try {
-        while (queue.isEmpty() && !closed) notEmpty.await();
-        if (closed) return;
+        while (queue.isEmpty() && !closing && !closed) notEmpty.await();
+        if (closed || queue.isEmpty()) return; // stopped, or closing with nothing left
         next = queue.pollFirst();
         droppedBefore = droppedUnreported;
         droppedUnreported = 0;
@@ -105,22 +110,52 @@ final class ListenerQueue {
     }
   }
 
-  /** Stops the thread; a listener stuck in a call is interrupted and given {@code wait} to end. */
+  /**
+   * Stops taking readings and gives the thread {@code wait} to deliver those queued; then a
+   * listener still busy is interrupted and given {@code wait} more. What is left undelivered is
+   * counted as dropped. Returns whether the thread ended.
+   */
   boolean close(Duration wait) {
-    closed = true;
+    closing = true;
+    signal();
+    join(wait);
+    if (thread.isAlive()) {
+      closed = true;
+      signal();
+      thread.interrupt();
+      join(wait);
+    }
+    int undelivered;
+    lock.lock();
+    try {
+      undelivered = queue.size();
+      queue.clear();
+    } finally {
+      lock.unlock();
+    }
+    if (undelivered > 0) {
+      dropped.add(undelivered);
+      LOG.warn("Reading listener {} went away with {} readings undelivered (it did not take them within {})",
+          name, undelivered, wait);
+    }
+    return !thread.isAlive();
+  }
+
+  private void signal() {
     lock.lock();
     try {
       notEmpty.signalAll();
     } finally {
       lock.unlock();
     }
-    thread.interrupt();
+  }
+
+  private void join(Duration wait) {
     try {
       thread.join(TimeUnit.NANOSECONDS.toMillis(wait.toNanos()) + 1);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    return !thread.isAlive();
   }
 
   ListenerStats stats() {

@@ -125,6 +125,55 @@ class ReadingFanOutTest {
   }
 
   @Test
+  void readingsQueuedForAListenerThatGoesAwayAreStillDeliveredBeforeRemovalReturns() throws Exception {
+    CountDownLatch firstEntered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<Long> got = new CopyOnWriteArrayList<>();
+    ReadingListener reconfigured = reading -> {
+      got.add(reading.sequence());
+      if (reading.sequence() == 1) {
+        firstEntered.countDown();
+        try {
+          release.await(BOUND_S, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    fanOut.addListener(reconfigured, props(6));
+    fanOut.publish(reading("a", 1));
+    assertTrue(firstEntered.await(BOUND_S, TimeUnit.SECONDS));
+    for (long seq = 2; seq <= 50; seq++) fanOut.publish(reading("a", seq)); // queued behind the first
+    release.countDown();
+    fanOut.removeListener(reconfigured); // as when its component is reconfigured: still active now
+    assertEquals(50, got.size(), "every queued reading delivered before the listener went: " + got);
+    fanOut.publish(reading("a", 51));
+    assertEquals(50, got.size(), "nothing after it went");
+  }
+
+  @Test
+  void aListenerStuckWhenItGoesAwayIsInterruptedAndItsQueueCountedAsDropped() throws Exception {
+    CountDownLatch firstEntered = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    ReadingListener stuck = reading -> {
+      firstEntered.countDown();
+      try {
+        never.await(BOUND_S, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // it gives up when interrupted
+      }
+    };
+    ListenerQueue queue = new ListenerQueue("direct", stuck, null, 16);
+    queue.start();
+    queue.offer(reading("a", 1));
+    for (long seq = 2; seq <= 10; seq++) queue.offer(reading("a", seq));
+    assertTrue(firstEntered.await(BOUND_S, TimeUnit.SECONDS));
+    queue.close(Duration.ofMillis(200)); // not taken within the wait: interrupted
+    assertEquals(9, queue.stats().dropped(), "the nine it never took counted as dropped");
+    assertEquals(0, queue.stats().queued());
+  }
+
+  @Test
   void aListenerIsToldOnceWhenItHasCaughtUpWithABurst() throws Exception {
     CountDownLatch firstEntered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
