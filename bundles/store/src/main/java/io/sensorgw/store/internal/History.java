@@ -284,9 +284,10 @@ final class History {
   }
 
   /** The rollup of minutes that have been deleted entirely goes too (it is small: one row a minute). */
-  private static void deleteMinutesBefore(Connection connection, long minuteMs) throws SQLException {
+  private static void deleteMinutesBefore(Connection connection, long minuteMs, int timeoutS) throws SQLException {
     try (PreparedStatement delete = connection.prepareStatement(
         "DELETE FROM " + Schema.MINUTES + " WHERE minute_ms < ?")) {
+      delete.setQueryTimeout(timeoutS);
       delete.setLong(1, minuteMs);
       delete.executeUpdate();
     }
@@ -294,7 +295,8 @@ final class History {
 
   /**
    * Deletes values older than {@code cutoffMs} in chunks of about {@code chunk} rows, each its own
-   * short transaction; returns how many rows went.
+   * short transaction, each statement bounded by the query timeout (a chunk that overruns it is
+   * cancelled and rolled back; the next pass goes on from there); returns how many rows went.
    */
   long deleteOlderThan(long cutoffMs, int chunk) throws SQLException {
     long deleted = 0;
@@ -304,6 +306,7 @@ final class History {
         long bound = cutoffMs;
         try (PreparedStatement find = connection.prepareStatement("SELECT ts_ms FROM " + Schema.TABLE
             + " WHERE ts_ms < ? ORDER BY ts_ms LIMIT 1 OFFSET " + chunk)) {
+          find.setQueryTimeout(queryTimeoutS);
           find.setLong(1, cutoffMs);
           try (ResultSet rows = find.executeQuery()) {
             if (rows.next()) bound = Math.max(rows.getLong(1), Long.MIN_VALUE + 1);
@@ -311,11 +314,12 @@ final class History {
         }
         try (PreparedStatement delete = connection.prepareStatement(
             "DELETE FROM " + Schema.TABLE + " WHERE ts_ms < ?")) {
+          delete.setQueryTimeout(queryTimeoutS);
           delete.setLong(1, bound == cutoffMs ? cutoffMs : bound + 1);
           int count = delete.executeUpdate();
           deleted += count;
           if (bound == cutoffMs || count == 0) {
-            deleteMinutesBefore(connection, Math.floorDiv(cutoffMs, 60_000) * 60_000);
+            deleteMinutesBefore(connection, Math.floorDiv(cutoffMs, 60_000) * 60_000, queryTimeoutS);
             return deleted;
           }
         }

@@ -148,6 +148,29 @@ class StoreTest {
     assertEquals(1, ((List<?>) history.buckets("s1", T0, T0 + 60_000, 60_000, 10).get("buckets")).size(),
         "the minute still partly kept keeps its rollup");
     assertEquals(400, ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
+    // Retention looks rows up by time alone in both tables: an index leads with that column.
+    try (Connection connection = db.getConnection()) {
+      assertTrue(leadingIndexColumns(connection, Schema.TABLE).contains("ts_ms"),
+          "an index on ts_ms: " + leadingIndexColumns(connection, Schema.TABLE));
+      assertTrue(leadingIndexColumns(connection, Schema.MINUTES).contains("minute_ms"),
+          "an index on minute_ms: " + leadingIndexColumns(connection, Schema.MINUTES));
+    }
+  }
+
+  /** The first column of each index on the table, lower case. */
+  private static java.util.Set<String> leadingIndexColumns(Connection connection, String table) throws SQLException {
+    java.util.Set<String> columns = new java.util.TreeSet<>();
+    java.sql.DatabaseMetaData meta = connection.getMetaData();
+    for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+      try (java.sql.ResultSet rows = meta.getIndexInfo(null, null, name, false, false)) {
+        while (rows.next()) {
+          if (rows.getShort("ORDINAL_POSITION") == 1) {
+            columns.add(rows.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+          }
+        }
+      }
+    }
+    return columns;
   }
 
   @ParameterizedTest(name = "{0}")
