@@ -1,6 +1,7 @@
 package io.sensorgw.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -152,7 +153,7 @@ class ReadingStoreTest {
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("jdbc.url", url);
     props.put("user", context.getProperty("sensorgw.test.postgres.user"));
-    props.put("password", context.getProperty("sensorgw.test.postgres.password"));
+    props.put(".password", context.getProperty("sensorgw.test.postgres.password"));
     props.put("batch.size", "50");
     props.put("max.delay.ms", "100");
     store.update(props);
@@ -162,6 +163,13 @@ class ReadingStoreTest {
       // (an answer could also come from the H2 store that was still there). A sensor neither
       // registered nor stored yet is 404 once the database is open (503 before).
       Gateway.await(() -> storeRegistered(ON_POSTGRES), "the store on PostgreSQL", this::diagnostics);
+      // The password (key .password) is not among the service's properties.
+      for (ServiceReference<?> service : context.getServiceReferences((String) null, ON_POSTGRES)) {
+        for (String key : service.getPropertyKeys()) {
+          assertFalse(key.toLowerCase(java.util.Locale.ROOT).contains("password"),
+              "a password is published as service property " + key);
+        }
+      }
       gateway.getUntil("/api/sensors/" + sensorId + "/readings?from=0",
           r -> r.statusCode() == 404 && r.body().contains("no readings of it are stored"), "history from PostgreSQL");
       Gateway.await(() -> String.valueOf(storeMetrics(ON_POSTGRES).get("failures")).equals("0"),

@@ -65,10 +65,19 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
   }
 
   @Activate
-  public ReadingStore(StoreConfig config,
+  public ReadingStore(StoreConfig config, Map<String, Object> properties,
       @Reference(policyOption = ReferencePolicyOption.GREEDY)
           List<ComponentServiceObjects<DataSourceFactory>> drivers) {
-    this(StoreSettings.from(config), openDatabase(StoreSettings.from(config), config.password(), drivers));
+    this(StoreSettings.from(config), openDatabase(StoreSettings.from(config), password(config, properties), drivers));
+  }
+
+  /** {@code .password}, or else the old {@code password} key with a warning (it is published). */
+  static String password(StoreConfig config, Map<String, Object> properties) {
+    Object old = properties.get("password");
+    if (!config._password().isEmpty() || old == null || old.toString().isEmpty()) return config._password();
+    LOG.warn("Store: the key 'password' is published in the store's service properties (the Web Console "
+        + "shows them); rename it to '.password'");
+    return old.toString();
   }
 
   /**

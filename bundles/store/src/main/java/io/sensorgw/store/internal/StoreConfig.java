@@ -21,8 +21,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "User")
   String user() default "sa";
 
+  /**
+   * Key {@code .password}: the leading dot keeps it out of the service's properties (and the Web
+   * Console's service pages). The old key {@code password} is still read, from the raw properties,
+   * not declared here: a declared key with a default is published even when nobody set it.
+   */
   @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD)
-  String password() default "";
+  String _password() default "";
 
   @AttributeDefinition(name = "Pool size", description = "Database connections (1-64; at least 2 are used)",
       min = "1", max = "64")
