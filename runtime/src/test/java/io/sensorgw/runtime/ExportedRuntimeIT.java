@@ -84,7 +84,7 @@ class ExportedRuntimeIT {
     AtomicReference<WebSocket> socket = new AtomicReference<>();
     await(() -> {
       try {
-        socket.set(HttpClient.newHttpClient().newWebSocketBuilder()
+        socket.set(HttpClient.newHttpClient().newWebSocketBuilder().header("Authorization", gateway.bearer())
             .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws?sensor=tfluna-1"), listener)
             .get(30, TimeUnit.SECONDS));
         return true;
@@ -130,7 +130,7 @@ class ExportedRuntimeIT {
     assertTrue(camera.body().contains("\"frame_width\":{\"value\":2028.0"), camera.body());
     HttpResponse<byte[]> frame = HttpClient.newHttpClient().send(
         java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sensors/imx477-1/frame.jpg?overlay=true"))
-            .timeout(RunningGateway.DEADLINE).build(),
+            .header("Authorization", gateway.bearer()).timeout(RunningGateway.DEADLINE).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertEquals(200, frame.statusCode());
     assertEquals(2028, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(frame.body())).getWidth());

@@ -121,7 +121,7 @@ class FaultInjectionIT {
       assertJsonError(gateway.get("/api/sensors/no-such-sensor/readings", null), 404);
       assertJsonError(gateway.get("/api/sensors/front%20left/readings", null), 404);
       RawAnswer handshake = exchange(gateway, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+          + "Authorization: " + gateway.bearer() + "\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
       assertEquals(400, handshake.status(), handshake.text());
       assertTrue(handshake.text().contains("\"status\":400"), handshake.text());
       gateway.await(() -> up(gateway), "the gateway up after the hostile requests", () -> gateway.health().toString());

@@ -39,10 +39,17 @@ final class RunningGateway implements AutoCloseable {
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
 
   RunningGateway(Path home) throws Exception {
+    this(home, false);
+  }
+
+  /** With {@code shell}, the Gogo shell reads the commands {@link #shell} types. */
+  RunningGateway(Path home, boolean shell) throws Exception {
     this.home = home;
     Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
     log = home.resolve("gateway.out");
-    ProcessBuilder builder = new ProcessBuilder(repo.resolve("runtime/bin/start").toString())
+    List<String> command = new java.util.ArrayList<>(List.of(repo.resolve("runtime/bin/start").toString()));
+    if (shell) command.add("--shell");
+    ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile());
     builder.environment().put("SENSORGW_HOME", home.toString());
@@ -118,6 +125,59 @@ final class RunningGateway implements AutoCloseable {
     return "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * Types a Gogo command (the gateway must have been started with the shell) and returns what the
+   * shell printed after it once {@code expected} appears there.
+   */
+  String shell(String command, String expected) throws IOException {
+    AtomicReference<String> printed = new AtomicReference<>("");
+    long from = type(command);
+    int[] typed = {1};
+    await(() -> {
+      try {
+        byte[] all = Files.readAllBytes(log);
+        int start = (int) Math.min(from, all.length);
+        printed.set(new String(all, start, all.length - start, StandardCharsets.UTF_8));
+        if (printed.get().contains(expected)) return true;
+        // Its bundle was not started yet: once every typing has been refused, type it again.
+        if (printed.get().split("CommandNotFoundException", -1).length - 1 >= typed[0]) {
+          type(command);
+          typed[0]++;
+        }
+        return false;
+      } catch (IOException e) {
+        return false;
+      }
+    }, "'" + expected + "' after the shell command " + command, printed::get);
+    return printed.get();
+  }
+
+  /** Types a line into the shell; returns where its output starts in the log. */
+  private long type(String command) throws IOException {
+    long before = Files.size(log);
+    process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().flush();
+    return before;
+  }
+
+  /** Pass as the authorization of {@link #get} to send none at all. */
+  static final String NO_CREDENTIAL = "";
+
+  /** The admin token the gateway made on its first start ({@code data/admin-token}). */
+  String token() throws IOException {
+    await(() -> Files.isRegularFile(home.resolve("data/admin-token")), "the admin token file");
+    return Files.readString(home.resolve("data/admin-token")).trim();
+  }
+
+  /** {@code Authorization} with the admin token. */
+  String bearer() throws IOException {
+    return "Bearer " + token();
+  }
+
+  /**
+   * GET with {@code authorization}; null means the admin token on the gateway's routes (the Web
+   * Console has its own login), {@link #NO_CREDENTIAL} none.
+   */
   HttpResponse<String> get(String path, String authorization) throws IOException {
     return get(port, path, authorization);
   }
@@ -125,7 +185,10 @@ final class RunningGateway implements AutoCloseable {
   private HttpResponse<String> get(int port, String path, String authorization) throws IOException {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(DEADLINE);
-    if (authorization != null) request.header("Authorization", authorization);
+    if (authorization == null && !path.startsWith("/health") && !path.startsWith("/system/console")) {
+      authorization = bearer();
+    }
+    if (authorization != null && !authorization.isEmpty()) request.header("Authorization", authorization);
     return send(request);
   }
 

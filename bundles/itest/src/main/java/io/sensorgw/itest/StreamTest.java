@@ -108,4 +108,45 @@ class StreamTest {
       stream.delete();
     }
   }
+
+  @Test
+  void clientsBeyondTheMostAreRefusedWith503AndAPlaceFreesWhenOneLeaves() throws Exception {
+    Configuration stream = configAdmin.getConfiguration("io.sensorgw.http.stream", "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    props.put("max.clients", "2");
+    stream.update(props);
+    Gateway.await(() -> registered("(max.clients=2)"), "the stream servlet with at most 2 clients");
+    Gateway gateway = new Gateway(context);
+    HttpClient client = HttpClient.newHttpClient();
+    try {
+      HttpResponse<Stream<String>> first = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+          HttpResponse.BodyHandlers.ofLines());
+      HttpResponse<Stream<String>> second = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+          HttpResponse.BodyHandlers.ofLines());
+      assertEquals(200, first.statusCode());
+      assertEquals(200, second.statusCode());
+      HttpResponse<String> third = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(503, third.statusCode(), third.body());
+      assertTrue(third.body().contains("its most (max.clients"), third.body());
+      assertTrue(third.headers().firstValue("Retry-After").isPresent());
+      first.body().close();
+      Gateway.await(() -> {
+        try {
+          HttpResponse<Stream<String>> again = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+              HttpResponse.BodyHandlers.ofLines());
+          again.body().close();
+          return again.statusCode() == 200;
+        } catch (java.io.IOException e) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }, "a place again after a client left");
+      second.body().close();
+    } finally {
+      stream.delete();
+    }
+  }
 }

@@ -152,4 +152,39 @@ class WebSocketTest {
       config.delete();
     }
   }
+
+  @Test
+  void clientsBeyondTheMostAreRefusedWith503AndAPlaceFreesWhenOneLeaves() throws Exception {
+    Configuration config = configAdmin.getConfiguration("io.sensorgw.http.websocket", "?");
+    Hashtable<String, Object> props = new Hashtable<>();
+    props.put("max.clients", 1);
+    config.update(props);
+    Gateway.await(() -> registered("(max.clients=1)"), "the WebSocket servlet with at most 1 client");
+    URI ws = URI.create(new Gateway(context).uri("/ws").toString().replaceFirst("^http", "ws"));
+    HttpClient client = HttpClient.newHttpClient();
+    try {
+      Gateway.await(() -> sockets().isEmpty(), "no WebSocket clients yet");
+      WebSocket first = client.newWebSocketBuilder().buildAsync(ws, new Collector(true))
+          .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      Gateway.await(() -> sockets().size() == 1, "the first client in the fan-out");
+      java.util.concurrent.ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class,
+          () -> client.newWebSocketBuilder().buildAsync(ws, new Collector(true)).get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS));
+      java.net.http.WebSocketHandshakeException handshake = (java.net.http.WebSocketHandshakeException) refused.getCause();
+      assertEquals(503, handshake.getResponse().statusCode());
+      assertTrue(String.valueOf(handshake.getResponse().body()).contains("its most (max.clients"),
+          String.valueOf(handshake.getResponse().body()));
+      first.abort();
+      Gateway.await(() -> {
+        try {
+          client.newWebSocketBuilder().buildAsync(ws, new Collector(true)).get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS).abort();
+          return true;
+        } catch (Exception e) {
+          return false;
+        }
+      }, "a place again after the client left");
+    } finally {
+      config.delete();
+    }
+  }
 }

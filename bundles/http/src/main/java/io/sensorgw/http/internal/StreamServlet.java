@@ -55,6 +55,11 @@ public class StreamServlet extends HttpServlet {
 
     @AttributeDefinition(name = "Heartbeat (s)", description = "A comment line this often keeps proxies from closing the stream")
     int heartbeat_seconds() default 15;
+
+    @AttributeDefinition(name = "Most clients",
+        description = "Streams open at once (each holds a connection and its queue); more get 503, 1-10000",
+        min = "1", max = "10000")
+    int max_clients() default 64;
   }
 
   private final transient BundleContext context;
@@ -69,6 +74,7 @@ public class StreamServlet extends HttpServlet {
     }
   });
   private final int queueCapacity;
+  private final int maxClients;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
   /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
   private final transient ManagedExecutor housekeeping = new ManagedExecutor("stream", 1, 1024);
@@ -77,6 +83,7 @@ public class StreamServlet extends HttpServlet {
   public StreamServlet(BundleContext context, Config config) {
     this.context = context;
     this.queueCapacity = Math.max(1, config.client_queue_capacity());
+    this.maxClients = Math.min(10_000, Math.max(1, config.max_clients()));
     long heartbeat = Math.max(1, config.heartbeat_seconds());
     housekeeping.scheduleAtFixedRate(() -> {
       clients.forEach(Client::heartbeat);
@@ -95,6 +102,11 @@ public class StreamServlet extends HttpServlet {
     String filter = request.getParameter("sensor");
     Set<String> sensors = filter == null || filter.isBlank() ? Set.of()
         : Arrays.stream(filter.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    if (clients.size() >= maxClients) {
+      response.setHeader("Retry-After", "10");
+      json.error(response, 503, "the stream has " + clients.size() + " clients, its most (max.clients of " + PID + ")");
+      return;
+    }
     response.setStatus(200);
     response.setContentType("text/event-stream");
     response.setCharacterEncoding("UTF-8");

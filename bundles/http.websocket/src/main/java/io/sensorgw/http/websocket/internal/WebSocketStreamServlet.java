@@ -63,11 +63,17 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
         description = "A connection with no traffic at all (not even pongs) this long is closed, 1-3600",
         min = "1", max = "3600")
     int idle_timeout_seconds() default 60;
+
+    @AttributeDefinition(name = "Most clients",
+        description = "WebSockets open at once (each holds a connection and its queue); more get 503, 1-10000",
+        min = "1", max = "10000")
+    int max_clients() default 64;
   }
 
   final transient BundleContext context;
   final transient ObjectMapper mapper = new ObjectMapper();
   final int queueCapacity;
+  private final int maxClients;
   private final Duration idleTimeout;
   final transient Set<StreamSocket> sockets = ConcurrentHashMap.newKeySet();
   /** Pings and releasing clients' fan-out places, off Jetty's and the fan-out's threads. */
@@ -78,6 +84,7 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
     this.context = context;
     // Out-of-range values are held to the documented bounds (metatype min/max).
     this.queueCapacity = Math.min(100_000, Math.max(1, config.client_queue_capacity()));
+    this.maxClients = Math.min(10_000, Math.max(1, config.max_clients()));
     this.idleTimeout = Duration.ofSeconds(Math.min(3600, Math.max(1, config.idle_timeout_seconds())));
     Duration ping = Duration.ofSeconds(Math.min(3600, Math.max(1, config.ping_seconds())));
     housekeeping.scheduleAtFixedRate(() -> {
@@ -106,6 +113,11 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
     Refusal refusal = refusal(request.getProtocol(), request.getMethod(), request.getHeaders("Upgrade"),
         request.getHeaders("Connection"), request.getHeader("Sec-WebSocket-Key"),
         request.getHeader("Sec-WebSocket-Version"));
+    if (refusal == null && sockets.size() >= maxClients) {
+      response.setHeader("Retry-After", "10");
+      refusal = new Refusal(503, "the WebSocket stream has " + sockets.size() + " clients, its most (max.clients of "
+          + PID + ")");
+    }
     if (refusal == null) {
       super.service(request, response);
       return;

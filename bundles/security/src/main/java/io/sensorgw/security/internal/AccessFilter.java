@@ -1,0 +1,210 @@
+package io.sensorgw.security.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.MetricsSource;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterAsyncSupported;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every request to the gateway's routes passes here first (after the request counter, so refusals
+ * are counted): {@link AccessPolicy} decides, a refusal is a JSON error with the status and
+ * headers it calls for. Bad credentials are logged once per address and window, never with the
+ * secret. Only the first dispatch is checked; an ASYNC re-dispatch (backpressure) was let in.
+ */
+@Component(
+    service = {Filter.class, MetricsSource.class},
+    configurationPid = Tokens.PID,
+    configurationPolicy = ConfigurationPolicy.OPTIONAL,
+    property = {"service.ranking:Integer=900", MetricsSource.NAME + "=access"})
+@Designate(ocd = SecurityConfig.class)
+@HttpWhiteboardFilterPattern("/*")
+@HttpWhiteboardFilterAsyncSupported
+public class AccessFilter implements Filter, MetricsSource {
+  private static final Logger LOG = LoggerFactory.getLogger(AccessFilter.class);
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final Tokens tokens;
+  private final Map<AccessPolicy.Outcome, LongAdder> outcomes = new EnumMap<>(AccessPolicy.Outcome.class);
+  /** Swapped whole on a configuration change: the filter itself is never unregistered for one. */
+  private volatile Settings settings;
+
+  /** The policy (null when the tokens cannot be used), its throttle and bound. */
+  private record Settings(AccessPolicy policy, FailureThrottle throttle, int failuresMax) {}
+
+  @Activate
+  public AccessFilter(SecurityConfig config, @Reference Tokens tokens) {
+    this.tokens = tokens;
+    for (AccessPolicy.Outcome outcome : AccessPolicy.Outcome.values()) outcomes.put(outcome, new LongAdder());
+    apply(config);
+  }
+
+  /**
+   * A changed configuration applies in place: were the filter unregistered and registered again,
+   * requests in between would pass with no check at all.
+   */
+  @Modified
+  void apply(SecurityConfig config) {
+    int failuresMax = Math.max(1, Math.min(1000, config.failures_max()));
+    int windowS = Math.max(1, Math.min(3600, config.failures_window_s()));
+    FailureThrottle throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
+    Set<String> hosts = allowedHosts(config.allowed_hosts());
+    AccessPolicy policy = tokens.store().map(store -> new AccessPolicy(store, throttle, config.anonymous_read(),
+        config.metrics_loopback_anonymous(), hosts)).orElse(null);
+    settings = new Settings(policy, throttle, failuresMax);
+    LOG.info("Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
+        + "and address; Host allowed: {}",
+        config.anonymous_read() ? " except for reading (anonymous.read)" : "",
+        config.metrics_loopback_anonymous() ? ", /metrics open from this host" : "", failuresMax, windowS,
+        hosts.isEmpty() ? "any" : String.join(", ", hosts));
+  }
+
+  /** The configured names, or this machine's; {@code *} anywhere: any (empty set). */
+  static Set<String> allowedHosts(String[] configured) {
+    Set<String> hosts = new TreeSet<>();
+    if (configured != null) {
+      for (String host : configured) {
+        if (host == null || host.isBlank()) continue;
+        if (host.trim().equals("*")) return Set.of();
+        hosts.add(AccessPolicy.hostName(host));
+      }
+    }
+    if (!hosts.isEmpty()) return hosts;
+    hosts.add("localhost");
+    hosts.add("127.0.0.1");
+    hosts.add("::1");
+    try {
+      String name = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+      hosts.add(name);
+      int dot = name.indexOf('.');
+      hosts.add((dot < 0 ? name : name.substring(0, dot)) + ".local"); // mDNS, as a Pi announces itself
+      hosts.add(InetAddress.getLocalHost().getCanonicalHostName().toLowerCase(Locale.ROOT));
+    } catch (UnknownHostException e) {
+      // no resolvable name: the addresses below still count
+    }
+    try {
+      for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+          String text = address.getHostAddress().toLowerCase(Locale.ROOT);
+          int zone = text.indexOf('%');
+          hosts.add(zone < 0 ? text : text.substring(0, zone));
+        }
+      }
+    } catch (SocketException e) {
+      LOG.warn("Access: cannot list this machine's addresses ({}); set allowed.hosts", e.toString());
+    }
+    return hosts;
+  }
+
+  @Override
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+    HttpServletRequest request = (HttpServletRequest) req;
+    HttpServletResponse response = (HttpServletResponse) res;
+    String path = path(request);
+    Settings current = settings;
+    AccessPolicy policy = current.policy();
+    if (policy == null) {
+      if (path.equals("/health")) {
+        chain.doFilter(req, res);
+      } else {
+        refuse(response, 503, "access control is unavailable: " + tokens.problem(), Map.of());
+      }
+      return;
+    }
+    String address = request.getRemoteAddr();
+    AccessPolicy.Decision decision = policy.decide(new AccessPolicy.Request(request.getMethod(), path,
+        request.getHeader("Host"), request.getHeader("Origin"), address, loopback(address),
+        request.getHeader("Authorization")));
+    outcomes.get(decision.outcome()).increment();
+    if (decision.allowed()) {
+      chain.doFilter(req, res);
+      return;
+    }
+    if (decision.outcome() == AccessPolicy.Outcome.INVALID) logFailure(current, address, request.getMethod(), path);
+    refuse(response, decision.status(), decision.error(), decision.headers());
+  }
+
+  /** The path within the context, decoded (servlet path and path info). */
+  private static String path(HttpServletRequest request) {
+    String servletPath = request.getServletPath() == null ? "" : request.getServletPath();
+    String info = request.getPathInfo() == null ? "" : request.getPathInfo();
+    String path = servletPath + info;
+    return path.isEmpty() ? "/" : path;
+  }
+
+  private static boolean loopback(String address) {
+    return address != null && (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1"));
+  }
+
+  /** The first bad credential of an address in a window, and the one that throttles it, are logged. */
+  private static void logFailure(Settings current, String address, String method, String path) {
+    long retryAfter = current.throttle().retryAfterSeconds(address);
+    if (retryAfter > 0) {
+      LOG.warn("Access: {} bad credentials from {} within the window; refused (429) for {} s", current.failuresMax(),
+          address, retryAfter);
+    } else if (current.throttle().failuresOf(address) == 1) {
+      LOG.warn("Access: bad credentials from {} ({} {}); further ones in this window are counted", address, method,
+          AccessPolicy.shown(path));
+    }
+  }
+
+  private void refuse(HttpServletResponse response, int status, String error, Map<String, String> headers)
+      throws IOException {
+    if (response.isCommitted()) return;
+    response.resetBuffer();
+    response.setStatus(status);
+    headers.forEach(response::setHeader);
+    response.setHeader("Cache-Control", "no-store");
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error", error);
+    body.put("status", status);
+    response.getOutputStream().write(mapper.writeValueAsBytes(body));
+  }
+
+  @Override
+  public Map<String, Number> metrics() {
+    Map<String, Number> figures = new LinkedHashMap<>();
+    figures.put("allowed", outcomes.get(AccessPolicy.Outcome.ALLOWED).sum());
+    figures.put("anonymous", outcomes.get(AccessPolicy.Outcome.ANONYMOUS).sum());
+    figures.put("missingCredential", outcomes.get(AccessPolicy.Outcome.MISSING).sum());
+    figures.put("badCredential", outcomes.get(AccessPolicy.Outcome.INVALID).sum());
+    figures.put("forbidden", outcomes.get(AccessPolicy.Outcome.FORBIDDEN).sum());
+    figures.put("throttled", outcomes.get(AccessPolicy.Outcome.THROTTLED).sum());
+    figures.put("hostRefused", outcomes.get(AccessPolicy.Outcome.HOST_REFUSED).sum());
+    figures.put("originRefused", outcomes.get(AccessPolicy.Outcome.ORIGIN_REFUSED).sum());
+    figures.put("methodRefused", outcomes.get(AccessPolicy.Outcome.METHOD_REFUSED).sum());
+    figures.put("throttleAddresses", settings.throttle().addresses());
+    figures.put("tokens", tokens.list().size());
+    return figures;
+  }
+}

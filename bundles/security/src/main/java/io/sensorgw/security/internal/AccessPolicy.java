@@ -1,0 +1,157 @@
+package io.sensorgw.security.internal;
+
+import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who may do what, decided from a request's method, path, headers and address; no I/O, so every
+ * rule is tested directly. The order: methods nobody may use (TRACE), the Host allow-list (DNS
+ * rebinding), {@code /health} (open), a foreign Origin on a WebSocket or a state change (CSRF),
+ * the opt-ins for anonymous reads, the throttle, then the token and its scope.
+ */
+final class AccessPolicy {
+  /** What a request brings. */
+  record Request(String method, String path, String host, String origin, String remoteAddress,
+      boolean fromLoopback, String authorization) {}
+
+  /** How it ended, for the counters. */
+  enum Outcome { ALLOWED, ANONYMOUS, MISSING, INVALID, FORBIDDEN, THROTTLED, HOST_REFUSED, ORIGIN_REFUSED, METHOD_REFUSED }
+
+  /** Let through (with who it is, for the log), or answer with status, error and headers. */
+  record Decision(Outcome outcome, int status, String error, Map<String, String> headers, String who) {
+    static Decision allow(Outcome outcome, String who) {
+      return new Decision(outcome, 0, "", Map.of(), who);
+    }
+
+    static Decision deny(Outcome outcome, int status, String error, Map<String, String> headers) {
+      return new Decision(outcome, status, error, headers, "");
+    }
+
+    boolean allowed() {
+      return status == 0;
+    }
+  }
+
+  static final String CHALLENGE = "Bearer realm=\"sensorgw\"";
+
+  private final TokenStore tokens;
+  private final FailureThrottle throttle;
+  private final boolean anonymousRead;
+  private final boolean metricsFromLoopback;
+  private final Set<String> allowedHosts; // lower case names and addresses; empty: any
+
+  AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
+      Set<String> allowedHosts) {
+    this.tokens = tokens;
+    this.throttle = throttle;
+    this.anonymousRead = anonymousRead;
+    this.metricsFromLoopback = metricsFromLoopback;
+    this.allowedHosts = allowedHosts;
+  }
+
+  /** The scope a request needs: reading is GET and HEAD, anything else changes something. */
+  static Scope needed(String method) {
+    return method.equals("GET") || method.equals("HEAD") ? Scope.READ : Scope.CONTROL;
+  }
+
+  Decision decide(Request request) {
+    String method = request.method().toUpperCase(Locale.ROOT);
+    if (method.equals("TRACE") || method.equals("TRACK")) {
+      return Decision.deny(Outcome.METHOD_REFUSED, 405, method + " is not allowed", Map.of("Allow", "GET, HEAD, POST"));
+    }
+    if (request.host() != null && !hostAllowed(request.host())) {
+      return Decision.deny(Outcome.HOST_REFUSED, 421, "this gateway does not answer for host '"
+          + shown(request.host()) + "' (allowed.hosts)", Map.of());
+    }
+    if (request.path().equals("/health")) return Decision.allow(Outcome.ANONYMOUS, "anyone");
+    Scope needed = needed(method);
+    boolean webSocket = request.path().equals("/ws") || request.path().startsWith("/ws/");
+    if ((webSocket || needed != Scope.READ) && request.origin() != null && !sameOrigin(request.origin(), request.host())) {
+      return Decision.deny(Outcome.ORIGIN_REFUSED, 403, "requests from origin '" + shown(request.origin())
+          + "' are refused: only pages of this gateway may " + (webSocket ? "open its WebSocket" : "change it"), Map.of());
+    }
+    if (needed == Scope.READ && anonymousRead) return Decision.allow(Outcome.ANONYMOUS, "anonymous (anonymous.read)");
+    if (request.path().equals("/metrics") && metricsFromLoopback && request.fromLoopback()) {
+      return Decision.allow(Outcome.ANONYMOUS, "anonymous on this host (metrics.loopback.anonymous)");
+    }
+    long retryAfter = throttle.retryAfterSeconds(request.remoteAddress());
+    if (retryAfter > 0) {
+      return Decision.deny(Outcome.THROTTLED, 429, "too many bad credentials from " + request.remoteAddress()
+          + "; try again in " + retryAfter + " s", Map.of("Retry-After", Long.toString(retryAfter)));
+    }
+    String authorization = request.authorization();
+    if (authorization == null || authorization.isBlank()) {
+      return Decision.deny(Outcome.MISSING, 401, "a token is needed: Authorization: Bearer <token>",
+          Map.of("WWW-Authenticate", CHALLENGE));
+    }
+    if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throttle.failed(request.remoteAddress());
+      return Decision.deny(Outcome.INVALID, 401, "the Authorization header must be: Bearer <token>",
+          Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_request\""));
+    }
+    Optional<TokenStore.Token> token = tokens.authenticate(authorization.substring(7).trim());
+    if (token.isEmpty()) {
+      throttle.failed(request.remoteAddress());
+      return Decision.deny(Outcome.INVALID, 401, "the token is not valid (unknown or revoked)",
+          Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
+    }
+    if (!token.get().scope().covers(needed)) {
+      return Decision.deny(Outcome.FORBIDDEN, 403, "token '" + token.get().name() + "' has scope "
+          + token.get().scope().label() + "; " + method + " " + request.path() + " needs " + needed.label(),
+          Map.of("WWW-Authenticate", CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + needed.label() + "\""));
+    }
+    return Decision.allow(Outcome.ALLOWED, "token '" + token.get().name() + "'");
+  }
+
+  private boolean hostAllowed(String hostHeader) {
+    return allowedHosts.isEmpty() || allowedHosts.contains(hostName(hostHeader));
+  }
+
+  /** The name or address of a Host header, without port or IPv6 brackets, lower case. */
+  static String hostName(String hostHeader) {
+    String host = hostHeader.trim().toLowerCase(Locale.ROOT);
+    if (host.startsWith("[")) {
+      int end = host.indexOf(']');
+      return end < 0 ? host : host.substring(1, end);
+    }
+    int colon = host.indexOf(':');
+    if (colon >= 0 && host.indexOf(':', colon + 1) < 0) host = host.substring(0, colon); // name:port
+    return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+  }
+
+  /** Whether an Origin (scheme://host[:port]) names the host the request was sent to. */
+  static boolean sameOrigin(String origin, String hostHeader) {
+    if (hostHeader == null) return false;
+    try {
+      URI uri = URI.create(origin.trim());
+      if (uri.getHost() == null) return false; // "null" (a sandboxed or file page) and the like
+      String host = uri.getHost().toLowerCase(Locale.ROOT);
+      if (host.startsWith("[")) host = host.substring(1, host.length() - 1);
+      int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      return host.equals(hostName(hostHeader)) && port == hostPort(hostHeader, port);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static int hostPort(String hostHeader, int fallback) {
+    String host = hostHeader.trim();
+    int colon = host.lastIndexOf(':');
+    if (colon < 0 || host.endsWith("]")) return fallback;
+    if (!host.startsWith("[") && host.indexOf(':') != colon) return fallback; // a bare IPv6 address
+    try {
+      return Integer.parseInt(host.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** A header as shown in an error: bounded, printable. */
+  static String shown(String value) {
+    String printable = value.replaceAll("[^\\x20-\\x7e]", "?");
+    return printable.length() > 80 ? printable.substring(0, 80) + "..." : printable;
+  }
+}

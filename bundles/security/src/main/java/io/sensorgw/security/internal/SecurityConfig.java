@@ -1,0 +1,39 @@
+package io.sensorgw.security.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** Configuration PID {@code io.sensorgw.security}; with none, every route but /health needs a token. */
+@ObjectClassDefinition(
+    name = "sensorgw access control",
+    description = "Who may use the HTTP routes: API tokens with scopes (read, control, admin). "
+        + "/health is always open; the Web Console has its own login.")
+@interface SecurityConfig {
+  @AttributeDefinition(name = "Anonymous read",
+      description = "Let anyone read (readings, history, stream, WebSocket, frames, metrics) without a token")
+  boolean anonymous_read() default false;
+
+  @AttributeDefinition(name = "Metrics from this host without a token",
+      description = "For a Prometheus on the same machine: /metrics from 127.0.0.1 or ::1 needs no token")
+  boolean metrics_loopback_anonymous() default false;
+
+  @AttributeDefinition(name = "Allowed host names",
+      description = "Host header values answered (names or addresses, no port); empty: this machine's "
+          + "names and addresses, localhost and <hostname>.local; '*': any (no DNS-rebinding defence)",
+      required = false)
+  String[] allowed_hosts() default {};
+
+  @AttributeDefinition(name = "Bad credentials before throttling",
+      description = "Per client address and window, 1-1000", min = "1", max = "1000")
+  int failures_max() default 10;
+
+  @AttributeDefinition(name = "Throttle window (s)", description = "1-3600", min = "1", max = "3600")
+  int failures_window_s() default 60;
+
+  @AttributeDefinition(name = "Token file", description = "Hashed tokens, relative to the gateway's home")
+  String tokens_file() default "data/tokens.json";
+
+  @AttributeDefinition(name = "First admin token file",
+      description = "Where the admin token made on first start is written (0600), relative to the home")
+  String admin_token_file() default "data/admin-token";
+}

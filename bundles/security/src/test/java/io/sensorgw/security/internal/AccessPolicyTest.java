@@ -1,0 +1,157 @@
+package io.sensorgw.security.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AccessPolicyTest {
+  @TempDir Path dir;
+  private final AtomicLong nanos = new AtomicLong();
+  private TokenStore store;
+  private FailureThrottle throttle;
+  private String read;
+  private String control;
+  private String admin;
+
+  @BeforeEach
+  void tokens() throws Exception {
+    store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
+    read = store.create("reader", Scope.READ);
+    control = store.create("operator", Scope.CONTROL);
+    admin = store.create("admin", Scope.ADMIN);
+    throttle = new FailureThrottle(3, 60_000_000_000L, nanos::get);
+  }
+
+  private AccessPolicy policy(boolean anonymousRead, boolean metricsFromLoopback) {
+    return new AccessPolicy(store, throttle, anonymousRead, metricsFromLoopback, Set.of("127.0.0.1", "gw.local"));
+  }
+
+  private static AccessPolicy.Request request(String method, String path, String authorization) {
+    return new AccessPolicy.Request(method, path, "127.0.0.1:8000", null, "10.0.0.9", false, authorization);
+  }
+
+  private static String bearer(String token) {
+    return "Bearer " + token;
+  }
+
+  @Test
+  void everyRouteButHealthNeedsAToken() {
+    AccessPolicy policy = policy(false, false);
+    assertTrue(policy.decide(request("GET", "/health", null)).allowed());
+    for (String path : new String[] {"/api/sensors", "/api/stream", "/ws", "/metrics", "/api/sensors/imx477-1/frame.jpg", "/tfluna/sensor", "/"}) {
+      AccessPolicy.Decision missing = policy.decide(request("GET", path, null));
+      assertEquals(401, missing.status(), path);
+      assertEquals(AccessPolicy.CHALLENGE, missing.headers().get("WWW-Authenticate"), path);
+      assertTrue(policy.decide(request("GET", path, bearer(read))).allowed(), path);
+    }
+  }
+
+  @Test
+  void scopesNest() {
+    AccessPolicy policy = policy(false, false);
+    String calibrate = "/api/sensors/mpu6050-1/calibrate";
+    AccessPolicy.Decision forbidden = policy.decide(request("POST", calibrate, bearer(read)));
+    assertEquals(403, forbidden.status());
+    assertTrue(forbidden.error().contains("token 'reader' has scope read; POST " + calibrate + " needs control"), forbidden.error());
+    assertTrue(forbidden.headers().get("WWW-Authenticate").contains("insufficient_scope"));
+    assertTrue(policy.decide(request("POST", calibrate, bearer(control))).allowed());
+    assertTrue(policy.decide(request("POST", calibrate, bearer(admin))).allowed());
+    assertTrue(policy.decide(request("GET", "/api/sensors", bearer(admin))).allowed());
+  }
+
+  @Test
+  void malformedUnknownAndRevokedTokensAre401AndCounted() throws Exception {
+    AccessPolicy policy = policy(false, false);
+    AccessPolicy.Decision basic = policy.decide(request("GET", "/api/sensors", "Basic YWRtaW46YWRtaW4="));
+    assertEquals(401, basic.status());
+    assertTrue(basic.headers().get("WWW-Authenticate").contains("invalid_request"));
+    AccessPolicy.Decision unknown = policy.decide(request("GET", "/api/sensors", bearer("sgw_" + "A".repeat(43))));
+    assertEquals(401, unknown.status());
+    assertTrue(unknown.headers().get("WWW-Authenticate").contains("invalid_token"));
+    assertTrue(store.revoke("reader"));
+    assertEquals(401, policy.decide(request("GET", "/api/sensors", bearer(read))).status(), "revoked");
+    assertEquals(3, throttle.failuresOf("10.0.0.9"));
+    assertFalse(unknown.error().contains("sgw_"), "the token is never echoed");
+  }
+
+  @Test
+  void anAddressWithTooManyBadCredentialsIsThrottledEvenWithAGoodTokenUntilTheWindowEnds() {
+    AccessPolicy policy = policy(false, false);
+    for (int i = 0; i < 3; i++) policy.decide(request("GET", "/api/sensors", bearer("sgw_wrong" + i)));
+    AccessPolicy.Decision throttled = policy.decide(request("GET", "/api/sensors", bearer(read)));
+    assertEquals(429, throttled.status());
+    assertEquals("60", throttled.headers().get("Retry-After"));
+    AccessPolicy.Request other = new AccessPolicy.Request("GET", "/api/sensors", "127.0.0.1", null, "10.0.0.10", false, bearer(read));
+    assertTrue(policy.decide(other).allowed(), "another address is not throttled");
+    nanos.addAndGet(60_000_000_000L);
+    assertTrue(policy.decide(request("GET", "/api/sensors", bearer(read))).allowed(), "after the window");
+  }
+
+  @Test
+  void foreignHostsAreRefusedAgainstDnsRebinding() {
+    AccessPolicy policy = policy(false, false);
+    AccessPolicy.Request rebound = new AccessPolicy.Request("GET", "/api/sensors", "evil.example:8000", null, "10.0.0.9", false, bearer(read));
+    AccessPolicy.Decision decision = policy.decide(rebound);
+    assertEquals(421, decision.status());
+    assertTrue(decision.error().contains("evil.example"));
+    AccessPolicy.Request health = new AccessPolicy.Request("GET", "/health", "evil.example", null, "10.0.0.9", false, null);
+    assertEquals(421, policy.decide(health).status(), "not even /health answers a foreign name");
+    AccessPolicy.Request mdns = new AccessPolicy.Request("GET", "/api/sensors", "GW.local.", null, "10.0.0.9", false, bearer(read));
+    assertTrue(policy.decide(mdns).allowed(), "names compare without case and trailing dot");
+  }
+
+  @Test
+  void foreignOriginsMayNeitherChangeNorOpenTheWebSocket() {
+    AccessPolicy policy = policy(true, false);
+    AccessPolicy.Request csrf = new AccessPolicy.Request("POST", "/api/sensors/mpu6050-1/calibrate", "127.0.0.1:8000",
+        "http://evil.example", "10.0.0.9", false, bearer(admin));
+    assertEquals(403, policy.decide(csrf).status());
+    AccessPolicy.Request ws = new AccessPolicy.Request("GET", "/ws", "127.0.0.1:8000", "http://evil.example", "10.0.0.9", false, null);
+    assertEquals(403, policy.decide(ws).status(), "even with anonymous.read");
+    AccessPolicy.Request sameOrigin = new AccessPolicy.Request("GET", "/ws", "127.0.0.1:8000", "http://127.0.0.1:8000", "10.0.0.9", false, null);
+    assertTrue(policy.decide(sameOrigin).allowed());
+    AccessPolicy.Request otherPort = new AccessPolicy.Request("GET", "/ws", "127.0.0.1:8000", "http://127.0.0.1:9000", "10.0.0.9", false, null);
+    assertEquals(403, policy.decide(otherPort).status());
+    AccessPolicy.Request nullOrigin = new AccessPolicy.Request("GET", "/ws", "127.0.0.1:8000", "null", "10.0.0.9", false, null);
+    assertEquals(403, policy.decide(nullOrigin).status());
+  }
+
+  @Test
+  void optInsOpenReadingOnlyAndMetricsOnlyFromThisHost() {
+    AccessPolicy anonymous = policy(true, false);
+    assertTrue(anonymous.decide(request("GET", "/api/sensors", null)).allowed());
+    assertEquals(401, anonymous.decide(request("POST", "/api/sensors/x/calibrate", null)).status(), "control still needs a token");
+    AccessPolicy metrics = policy(false, true);
+    AccessPolicy.Request local = new AccessPolicy.Request("GET", "/metrics", "127.0.0.1", null, "127.0.0.1", true, null);
+    assertTrue(metrics.decide(local).allowed());
+    AccessPolicy.Request remote = new AccessPolicy.Request("GET", "/metrics", "127.0.0.1", null, "10.0.0.9", false, null);
+    assertEquals(401, metrics.decide(remote).status());
+    AccessPolicy.Request localApi = new AccessPolicy.Request("GET", "/api/sensors", "127.0.0.1", null, "127.0.0.1", true, null);
+    assertEquals(401, metrics.decide(localApi).status(), "only /metrics");
+  }
+
+  @Test
+  void traceIsRefusedEverywhere() {
+    AccessPolicy.Decision trace = policy(true, false).decide(request("TRACE", "/health", null));
+    assertEquals(405, trace.status());
+  }
+
+  @Test
+  void hostNamesAndOriginsParse() {
+    assertEquals("::1", AccessPolicy.hostName("[::1]:8000"));
+    assertEquals("gw.local", AccessPolicy.hostName("GW.local:8443"));
+    assertEquals("fe80::1", AccessPolicy.hostName("fe80::1"));
+    assertTrue(AccessPolicy.sameOrigin("http://[::1]:8000", "[::1]:8000"));
+    assertTrue(AccessPolicy.sameOrigin("https://gw.local", "gw.local:443"));
+    assertFalse(AccessPolicy.sameOrigin("https://gw.local", "gw.local:8000"));
+  }
+}
