@@ -8,8 +8,13 @@ interface Capture extends AutoCloseable {
   /** The next frame (a still backend) or the latest one (a streaming backend). */
   CapturedFrame capture() throws Exception;
 
-  /** For logs and the sensor's description. */
+  /** What kind of capture, for the sensor's public description (no command line, no path). */
   String describe();
+
+  /** For the log only: the program and arguments, or the device, it uses. */
+  default String commandLine() {
+    return describe();
+  }
 
   /** Figures for the sensor's statistics (processes started, restarts, ...). */
   default java.util.Map<String, Number> statistics() {

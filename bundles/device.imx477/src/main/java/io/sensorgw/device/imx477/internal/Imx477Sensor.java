@@ -115,7 +115,7 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     if (config.serve_stale()) reader.servingStaleWhileRefreshing();
     if (!attach(reader, executor, check)) return; // in error with the reason; no process started
     capture.start(); // a stream backend starts its process on a thread of its own: never waits here
-    LOG.info("Camera {}: {}", id, capture.describe());
+    LOG.info("Camera {}: {}", id, capture.commandLine());
   }
 
   @Deactivate

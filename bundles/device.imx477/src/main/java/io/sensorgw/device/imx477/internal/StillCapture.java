@@ -9,13 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One capture process per frame ({@code rpicam-still ... -o -}). Its stdout and stderr go to temp
  * files, so no extra thread is needed to drain them; a process still running at the timeout is
- * killed with its children, and a failure carries the end of its stderr.
+ * killed with its children. A failure is logged with the command line and the end of its stderr,
+ * under a capture number; the error a client may see says only what happened and that number
+ * (a command line can hold paths and secrets, stderr anything).
  */
 final class StillCapture implements Capture {
+  private static final Logger LOG = LoggerFactory.getLogger(StillCapture.class);
   private final List<String> command;
   private final Duration timeout;
   private final AtomicLong sequence = new AtomicLong();
@@ -54,18 +59,17 @@ final class StillCapture implements Capture {
       if (!finished) {
         Commands.kill(process);
         killed.incrementAndGet();
-        throw new IOException(command.get(0) + " did not finish within " + timeout.toMillis() + " ms; killed"
-            + Commands.stderrTail(err, 500));
+        throw failure("did not finish within " + timeout.toMillis() + " ms; killed", err);
       }
       Duration took = Duration.ofNanos(System.nanoTime() - begin);
       byte[] jpeg = Files.readAllBytes(out);
       if (process.exitValue() != 0) {
         failed.incrementAndGet();
-        throw new IOException(command.get(0) + " exited with " + process.exitValue() + Commands.stderrTail(err, 500));
+        throw failure("exited with " + process.exitValue(), err);
       }
       if (jpeg.length < 4 || (jpeg[0] & 0xFF) != 0xFF || (jpeg[1] & 0xFF) != 0xD8) {
         failed.incrementAndGet();
-        throw new IOException(command.get(0) + " wrote no JPEG (" + jpeg.length + " bytes)" + Commands.stderrTail(err, 500));
+        throw failure("wrote no JPEG (" + jpeg.length + " bytes)", err);
       }
       return new CapturedFrame(sequence.incrementAndGet(), jpeg, at, took);
     } finally {
@@ -74,8 +78,21 @@ final class StillCapture implements Capture {
     }
   }
 
+  /** Logs the whole story under a number; returns the short error that may reach a client. */
+  private IOException failure(String what, Path err) throws IOException {
+    long number = started.get();
+    LOG.warn("Camera capture #{} ({}) {}{}", number, String.join(" ", command), what, Commands.stderrTail(err, 500));
+    return new IOException("the capture program " + what + " (capture #" + number + "; details in the log)");
+  }
+
+  /** What kind of capture, for the sensor's public description: not the command line. */
   @Override
   public String describe() {
+    return "one still capture per frame";
+  }
+
+  @Override
+  public String commandLine() {
     return String.join(" ", command);
   }
 

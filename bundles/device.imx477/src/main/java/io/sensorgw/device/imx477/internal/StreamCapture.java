@@ -54,6 +54,7 @@ final class StreamCapture implements Capture {
     long backoffMs = 250;
     while (!closed) {
       Path err = null;
+      String detail = ""; // for the log: the command line and its stderr, never for clients
       try {
         err = Files.createTempFile("sensorgw-stream", ".err");
         Process running = new ProcessBuilder(command).redirectError(err.toFile()).start();
@@ -75,12 +76,14 @@ final class StreamCapture implements Capture {
         }
         running.waitFor(2, TimeUnit.SECONDS);
         String exit = running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
-        lastFailure = command.get(0) + " " + exit + Commands.stderrTail(err, 300);
+        lastFailure = "the stream program " + exit;
+        detail = String.join(" ", command) + " " + exit + Commands.stderrTail(err, 300);
         if (sequence.get() > framesBefore) backoffMs = 250; // it worked for a while: retry soon
         Commands.kill(running);
       } catch (IOException | InterruptedException e) {
         if (closed) break;
-        lastFailure = command.get(0) + ": " + e.getMessage();
+        lastFailure = "the stream program could not run";
+        detail = String.join(" ", command) + ": " + e.getMessage();
       } finally {
         if (err != null) {
           try {
@@ -91,7 +94,7 @@ final class StreamCapture implements Capture {
         }
       }
       restarts.incrementAndGet();
-      LOG.warn("Camera {}: {}; restarting in {} ms", name, lastFailure, backoffMs);
+      LOG.warn("Camera {}: {}; restarting in {} ms", name, detail, backoffMs);
       if (!sleep(backoffMs)) break;
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
     }
@@ -138,8 +141,14 @@ final class StreamCapture implements Capture {
     return latest.get();
   }
 
+  /** What kind of capture, for the sensor's public description: not the command line. */
   @Override
   public String describe() {
+    return "a long-running stream of frames";
+  }
+
+  @Override
+  public String commandLine() {
     return String.join(" ", command);
   }
 

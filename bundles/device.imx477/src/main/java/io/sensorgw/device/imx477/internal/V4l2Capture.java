@@ -93,6 +93,11 @@ final class V4l2Capture implements Capture {
 
   @Override
   public String describe() {
+    return api == Videoio.CAP_V4L2 ? "a V4L2 video device" : "an MJPEG recording";
+  }
+
+  @Override
+  public String commandLine() {
     return source + (api == Videoio.CAP_V4L2 ? " (V4L2)" : " (MJPEG recording)");
   }
 
