@@ -220,4 +220,45 @@ class AccessControlIT {
       assertTrue(Files.exists(home.resolve("data/tokens.json")) && Files.exists(home.resolve("data/readings.mv.db")));
     }
   }
+
+  /**
+   * The Web Console: hardening headers, a change posted from another site's page refused even with
+   * the admin's credentials (CSRF), scripts without Origin still served, and wrong passwords
+   * throttled per address (default: 10 a minute).
+   */
+  @Test
+  void theConsoleRefusesForeignPostsAndThrottlesWrongPasswords() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("home"));
+    try (RunningGateway gateway = new RunningGateway(home)) {
+      String admin = gateway.consoleAuth();
+      gateway.await(() -> gateway.status("/system/console/bundles", admin) == 200, "the console up");
+      Answer page = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
+      assertEquals(200, page.status());
+      assertTrue(page.text().contains("X-Frame-Options: DENY"), page.text());
+      assertTrue(page.text().contains("Content-Security-Policy: frame-ancestors 'none'"), page.text());
+
+      // The attack of issue #16: a form on another site posting the camera's command.
+      String form = "/system/console/configMgr/io.sensorgw.device.imx477~sim";
+      Answer forged = request(gateway, "POST", form, Map.of("Authorization", admin, "Origin", "http://evil.example"));
+      assertEquals(403, forged.status(), forged.text());
+      Answer forgedReferer = request(gateway, "POST", form,
+          Map.of("Authorization", admin, "Referer", "http://evil.example/page.html"));
+      assertEquals(403, forgedReferer.status(), forgedReferer.text());
+      Answer ownPage = request(gateway, "POST", "/system/console/bundles",
+          Map.of("Authorization", admin, "Origin", "http://127.0.0.1:" + gateway.port));
+      assertTrue(ownPage.status() != 403 && ownPage.status() != 401, "the console's own page may post: " + ownPage.text());
+      assertTrue(Files.readString(home.resolve("data/sensorgw.log")).contains("Web Console: refused a POST"));
+
+      String wrong = "Basic " + java.util.Base64.getEncoder().encodeToString("admin:guess".getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < 10; i++) {
+        assertEquals(401, request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", wrong)).status());
+      }
+      Answer throttled = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
+      assertEquals(429, throttled.status(), "even the right password waits: " + throttled.text());
+      assertTrue(throttled.text().contains("Retry-After: "), throttled.text());
+      String log = Files.readString(home.resolve("data/sensorgw.log"));
+      assertTrue(log.contains("Web Console: wrong user or password from 127.0.0.1"), "wrong passwords are logged");
+      assertTrue(log.contains("Web Console: 10 wrong passwords from 127.0.0.1"), "and the throttle");
+    }
+  }
 }

@@ -47,6 +47,9 @@ class ExportedRuntimeIT {
 
   @BeforeAll
   void start(@TempDir Path tempHome) throws Exception {
+    // The tests below wait for changed credentials by trying them: no throttling of those tries.
+    Files.createDirectories(tempHome.resolve("config"));
+    Files.writeString(tempHome.resolve("config/io.sensorgw.security.cfg"), "failures.max=1000\n");
     gateway = new RunningGateway(tempHome);
     home = gateway.home;
     log = gateway.log;
@@ -173,8 +176,8 @@ class ExportedRuntimeIT {
   @Order(4)
   void aConfigFileInConfigChangesTheConsoleLogin() throws Exception {
     Files.writeString(home.resolve("config/io.sensorgw.console.cfg"),
-        "username=operator\npassword=from-a-file\n");
-    await(() -> status("/system/console/bundles", basic("operator", "from-a-file")) == 200,
+        "username=operator\npassword=from-a-file-1\n");
+    await(() -> status("/system/console/bundles", basic("operator", "from-a-file-1")) == 200,
         "console accepts the credentials from config/io.sensorgw.console.cfg");
     assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));
     Files.delete(home.resolve("config/io.sensorgw.console.cfg"));

@@ -42,9 +42,15 @@ public class ConsoleCredentials {
 
     @AttributeDefinition(
         name = "Password",
-        description = "Plain text or {sha-256}<base64 of the SHA-256 digest>",
+        description = "{pbkdf2}... as console:hash makes it (best), plain text, or the old unsalted "
+            + "{sha-256}<base64>",
         type = AttributeType.PASSWORD)
     String password() default "";
+
+    @AttributeDefinition(name = "Shortest plain password",
+        description = "A plain-text password shorter than this is not used (the generated one is), 1-128",
+        min = "1", max = "128")
+    int password_min_length() default 12;
 
     @AttributeDefinition(
         name = "Generated password file",
@@ -57,11 +63,31 @@ public class ConsoleCredentials {
   @Activate
   public ConsoleCredentials(Config config) throws IOException {
     String password = config.password();
-    if (password == null || password.isEmpty()) {
-      password = generatedPassword(Path.of(config.password_file()).toAbsolutePath());
+    int minLength = Math.max(1, Math.min(128, config.password_min_length()));
+    Credentials configured = null;
+    if (password != null && !password.isEmpty()) {
+      try {
+        configured = new Credentials(config.username(), password);
+      } catch (IllegalArgumentException e) {
+        LOG.error("Web Console: the configured password is not usable ({}); using the generated one", e.getMessage());
+      }
     }
-    credentials = new Credentials(config.username(), password);
-    LOG.info("Web Console login: user '{}'", config.username());
+    if (configured != null && configured.form() == Credentials.Form.PLAIN && password.length() < minLength) {
+      LOG.error("Web Console: the configured password has {} characters, fewer than {} (password.min.length); "
+          + "using the generated one", password.length(), minLength);
+      configured = null;
+    }
+    if (configured != null && configured.form() == Credentials.Form.SHA256) {
+      LOG.warn("Web Console: the password is an unsalted {sha-256} digest, which a table of common passwords "
+          + "breaks; replace it with the {pbkdf2} form console:hash makes");
+    }
+    credentials = configured != null ? configured
+        : new Credentials(config.username(), generatedPassword(Path.of(config.password_file()).toAbsolutePath()));
+    LOG.info("Web Console login: user '{}'", credentials.username());
+  }
+
+  String username() {
+    return credentials.username();
   }
 
   Optional<String> check(String authorizationHeader) {
@@ -75,13 +101,14 @@ public class ConsoleCredentials {
     }
     String password = Credentials.randomPassword(new SecureRandom(), 20);
     Files.createDirectories(file.getParent());
-    Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    try { // created private: never readable by others, not even for a moment
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system; the file keeps its default permissions
     }
-    LOG.warn("Web Console: no password configured; generated one for user 'admin' in {} "
+    Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
+    LOG.warn("Web Console: no usable password configured; generated one in {} "
         + "(set username/password in config/{}.cfg to choose your own)", file, PID);
     return password;
   }

@@ -1,5 +1,6 @@
 package io.sensorgw.security.internal;
 
+import io.sensorgw.core.FailureThrottle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.MetricsSource;
 import jakarta.servlet.Filter;

@@ -1,6 +1,7 @@
 package io.sensorgw.security.internal;
 
-import java.net.URI;
+import io.sensorgw.core.FailureThrottle;
+import io.sensorgw.core.SameOrigin;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -110,43 +111,12 @@ final class AccessPolicy {
     return allowedHosts.isEmpty() || allowedHosts.contains(hostName(hostHeader));
   }
 
-  /** The name or address of a Host header, without port or IPv6 brackets, lower case. */
   static String hostName(String hostHeader) {
-    String host = hostHeader.trim().toLowerCase(Locale.ROOT);
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      return end < 0 ? host : host.substring(1, end);
-    }
-    int colon = host.indexOf(':');
-    if (colon >= 0 && host.indexOf(':', colon + 1) < 0) host = host.substring(0, colon); // name:port
-    return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    return SameOrigin.hostName(hostHeader);
   }
 
-  /** Whether an Origin (scheme://host[:port]) names the host the request was sent to. */
   static boolean sameOrigin(String origin, String hostHeader) {
-    if (hostHeader == null) return false;
-    try {
-      URI uri = URI.create(origin.trim());
-      if (uri.getHost() == null) return false; // "null" (a sandboxed or file page) and the like
-      String host = uri.getHost().toLowerCase(Locale.ROOT);
-      if (host.startsWith("[")) host = host.substring(1, host.length() - 1);
-      int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-      return host.equals(hostName(hostHeader)) && port == hostPort(hostHeader, port);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  private static int hostPort(String hostHeader, int fallback) {
-    String host = hostHeader.trim();
-    int colon = host.lastIndexOf(':');
-    if (colon < 0 || host.endsWith("]")) return fallback;
-    if (!host.startsWith("[") && host.indexOf(':') != colon) return fallback; // a bare IPv6 address
-    try {
-      return Integer.parseInt(host.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    return SameOrigin.matches(origin, hostHeader);
   }
 
   /** A header as shown in an error: bounded, printable. */

@@ -1,16 +1,16 @@
-package io.sensorgw.security.internal;
+package io.sensorgw.core;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Bad credentials per client address: after {@code maxFailures} within a window, that address is
+ * Bad credentials per client address (the API's tokens, the console's password): after {@code maxFailures} within a window, that address is
  * refused (429) until the window ends, without its credentials being looked at. Bounded: past
  * {@link #MAX_ADDRESSES} addresses, expired windows are dropped, then the oldest.
  */
-final class FailureThrottle {
-  static final int MAX_ADDRESSES = 10_000;
+public final class FailureThrottle {
+  public static final int MAX_ADDRESSES = 10_000;
 
   private final int maxFailures;
   private final long windowNanos;
@@ -20,14 +20,14 @@ final class FailureThrottle {
   /** Failures of one address since {@code startNanos}. */
   private record Window(long startNanos, int failures) {}
 
-  FailureThrottle(int maxFailures, long windowNanos, LongSupplier nanoClock) {
+  public FailureThrottle(int maxFailures, long windowNanos, LongSupplier nanoClock) {
     this.maxFailures = maxFailures;
     this.windowNanos = windowNanos;
     this.nanoClock = nanoClock;
   }
 
   /** Seconds until the address may try again, 0 when it may now. */
-  long retryAfterSeconds(String address) {
+  public long retryAfterSeconds(String address) {
     Window window = windows.get(address);
     if (window == null || window.failures() < maxFailures) return 0;
     long left = window.startNanos() + windowNanos - nanoClock.getAsLong();
@@ -36,7 +36,7 @@ final class FailureThrottle {
   }
 
   /** Counts a failure; returns the address's failures in the current window. */
-  int failed(String address) {
+  public int failed(String address) {
     long now = nanoClock.getAsLong();
     if (windows.size() >= MAX_ADDRESSES && !windows.containsKey(address)) prune(now);
     Window window = windows.compute(address, (key, current) ->
@@ -46,13 +46,13 @@ final class FailureThrottle {
   }
 
   /** Failures of the address in its current window (0 when none or expired). */
-  int failuresOf(String address) {
+  public int failuresOf(String address) {
     Window window = windows.get(address);
     if (window == null || nanoClock.getAsLong() - window.startNanos() >= windowNanos) return 0;
     return window.failures();
   }
 
-  int addresses() {
+  public int addresses() {
     return windows.size();
   }
 
