@@ -134,7 +134,8 @@ class CameraTest {
       Gateway gateway = new Gateway(context);
       HttpResponse<String> listed = gateway.getUntil("/api/sensors/it-usb", r -> r.statusCode() == 200, "the USB camera listed");
       assertTrue(listed.body().contains("\"simulated\":false"), listed.body());
-      assertTrue(listed.body().contains("camera.avi"), listed.body());
+      assertTrue(listed.body().contains("\"description\":\"camera: an MJPEG recording\""), listed.body());
+      assertTrue(!listed.body().contains("camera.avi"), "no path in what clients see: " + listed.body());
       HttpResponse<String> first = gateway.getUntil("/api/sensors/it-usb/reading", r -> r.statusCode() == 200, "a reading");
       assertTrue(first.body().contains("\"frame_width\":{\"value\":320.0"), first.body());
       assertTrue(first.body().contains("\"luminosity\":{\"value\":"), first.body());

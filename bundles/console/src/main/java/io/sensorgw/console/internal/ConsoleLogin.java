@@ -5,12 +5,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import io.sensorgw.core.FailureThrottle;
 import io.sensorgw.core.SameOrigin;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import org.apache.felix.webconsole.spi.SecurityProvider;
-import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -21,39 +17,26 @@ import org.slf4j.LoggerFactory;
 /**
  * The Web Console's only login. The runtime sets {@code felix.webconsole.security.providers=sensorgw},
  * so the console serves nothing until this provider is registered, and its admin/admin default is
- * never active. Its one setting, the throttle for wrong passwords (shared with access control's PID),
- * applies in place, and {@link ConsoleCredentials} follow their own configuration; between two
- * credentials, all are refused.
+ * never active. It has no configuration of its own, so its registration stays put (the console drops
+ * a provider whose properties change) while {@link ConsoleCredentials} and {@link LoginThrottle}
+ * follow theirs; between two credentials, all are refused.
  */
-@Component(
-    property = SecurityProvider.PROPERTY_ID + "=" + ConsoleLogin.PROVIDER_ID,
-    configurationPid = "io.sensorgw.security",
-    configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Component(property = SecurityProvider.PROPERTY_ID + "=" + ConsoleLogin.PROVIDER_ID)
 public class ConsoleLogin implements SecurityProvider {
   static final String PROVIDER_ID = "sensorgw";
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleLogin.class);
-
-  /** The gateway's one throttle setting for bad credentials (access control's PID, described there). */
-  @interface Throttle {
-    int failures_max() default 10;
-
-    int failures_window_s() default 60;
-  }
   /** Frames, plugins and forms of other sites get nothing; the console's own scripts still run. */
   static final String CONTENT_SECURITY_POLICY =
       "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
 
-  private volatile FailureThrottle throttle;
-  private volatile int failuresMax;
+  /** While {@link LoginThrottle} is (re)configured: its defaults. */
+  private final LoginThrottle defaults = new LoginThrottle();
 
-  /** A changed setting applies in place: the provider stays registered (the console needs it). */
-  @Activate
-  @Modified
-  void configure(Throttle config) {
-    failuresMax = Math.max(1, Math.min(1000, config.failures_max()));
-    throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(Math.max(1, Math.min(3600,
-        config.failures_window_s()))), System::nanoTime);
-  }
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile LoginThrottle configuredThrottle;
 
   @Reference(
       cardinality = ReferenceCardinality.OPTIONAL,
@@ -78,13 +61,15 @@ public class ConsoleLogin implements SecurityProvider {
           request.getRequestURI(), request.getHeader("Origin") != null ? "Origin" : "Referer", address);
       return refuse(response, 403, null);
     }
-    FailureThrottle throttle = this.throttle;
+    LoginThrottle current = configuredThrottle;
+    FailureThrottle throttle = (current != null ? current : defaults).throttle();
+    int failuresMax = (current != null ? current : defaults).failuresMax();
     long retryAfter = throttle.retryAfterSeconds(address);
     if (retryAfter > 0) return refuse(response, 429, Long.toString(retryAfter));
-    ConsoleCredentials current = credentials;
+    ConsoleCredentials login = credentials;
     String authorization = request.getHeader("Authorization");
-    if (current != null) {
-      var user = current.check(authorization);
+    if (login != null) {
+      var user = login.check(authorization);
       if (user.isPresent()) return user.get();
     }
     if (authorization != null) {
