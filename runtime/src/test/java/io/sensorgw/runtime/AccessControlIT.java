@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +28,7 @@ class AccessControlIT {
   @TempDir Path temp;
 
   /** One request over a raw socket; returns the status line's code and the head and body read. */
-  private static Answer request(RunningGateway gateway, String method, String path, Map<String, String> headers)
+  private static RawHttp.Answer request(RunningGateway gateway, String method, String path, Map<String, String> headers)
       throws IOException {
     StringBuilder text = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
     Map<String, String> all = new LinkedHashMap<>();
@@ -44,30 +40,8 @@ class AccessControlIT {
       if (value != null) text.append(name).append(": ").append(value).append("\r\n");
     });
     text.append("\r\n");
-    try (Socket socket = new Socket("127.0.0.1", gateway.port)) {
-      socket.setSoTimeout((int) RunningGateway.DEADLINE.toMillis());
-      OutputStream out = socket.getOutputStream();
-      out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-        int b = in.read();
-        if (b < 0) break;
-        head.write(b);
-      }
-      String received = head.toString(StandardCharsets.ISO_8859_1);
-      int status = Integer.parseInt(received.substring(9, 12));
-      // A short body (an error) is read; a stream or a WebSocket is left at its head.
-      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(received);
-      if (status >= 400 && length.find()) {
-        received += new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
-      }
-      return new Answer(status, received);
-    }
+    return RawHttp.exchange(gateway.port, text.toString(), false);
   }
-
-  private record Answer(int status, String text) {}
 
   /** A route and how it is asked. */
   private record Route(String name, String method, String path, Map<String, String> headers) {}
@@ -140,7 +114,7 @@ class AccessControlIT {
         for (int column = 0; column < credentials.size(); column++) {
           Map<String, String> headers = new LinkedHashMap<>(route.headers());
           headers.putAll(credentials.get(column));
-          Answer answer = request(gateway, route.method(), route.path(), headers);
+          RawHttp.Answer answer = request(gateway, route.method(), route.path(), headers);
           if (answer.status() != expected[column]) {
             mismatches.add(route.name() + " column " + column + ": expected " + expected[column] + ", got "
                 + answer.text().lines().limit(12).toList());
@@ -157,13 +131,13 @@ class AccessControlIT {
       Map<String, String> asAdmin = Map.of("Authorization", "Bearer " + admin);
       for (String[] call : new String[][] {{"GET", "/no/such/route", "404"}, {"DELETE", "/api/sensors", "405"},
           {"TRACE", "/api/sensors", "405"}, {"TRACE", "/health", "405"}}) {
-        Answer answer = request(gateway, call[0], call[1], asAdmin);
+        RawHttp.Answer answer = request(gateway, call[0], call[1], asAdmin);
         assertEquals(Integer.parseInt(call[2]), answer.status(), answer.text());
         assertTrue(answer.text().contains("application/json") && answer.text().contains("\"status\":" + call[2]),
             call[0] + " " + call[1] + ": " + answer.text());
       }
       // And a control token does calibrate the IMU.
-      Answer calibrated = request(gateway, "POST", "/api/sensors/mpu6050-1/calibrate?samples=10",
+      RawHttp.Answer calibrated = request(gateway, "POST", "/api/sensors/mpu6050-1/calibrate?samples=10",
           Map.of("Authorization", "Bearer " + control));
       assertEquals(200, calibrated.status(), calibrated.text());
 
@@ -192,7 +166,7 @@ class AccessControlIT {
       for (int i = 0; i < 3; i++) {
         assertEquals(401, request(gateway, "GET", "/api/sensors", Map.of("Authorization", "Bearer sgw_guess" + i)).status());
       }
-      Answer throttled = request(gateway, "GET", "/api/sensors", Map.of("Authorization", good));
+      RawHttp.Answer throttled = request(gateway, "GET", "/api/sensors", Map.of("Authorization", good));
       assertEquals(429, throttled.status(), throttled.text());
       assertTrue(throttled.text().matches("(?s).*Retry-After: (\\d{3}|[1-9]\\d?)\\r\\n.*"), throttled.text());
       assertEquals(200, request(gateway, "GET", "/health", Map.of()).status(), "/health stays open");
@@ -232,19 +206,19 @@ class AccessControlIT {
     try (RunningGateway gateway = new RunningGateway(home)) {
       String admin = gateway.consoleAuth();
       gateway.await(() -> gateway.status("/system/console/bundles", admin) == 200, "the console up");
-      Answer page = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
+      RawHttp.Answer page = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
       assertEquals(200, page.status());
       assertTrue(page.text().contains("X-Frame-Options: DENY"), page.text());
       assertTrue(page.text().contains("Content-Security-Policy: frame-ancestors 'none'"), page.text());
 
       // The attack of issue #16: a form on another site posting the camera's command.
       String form = "/system/console/configMgr/io.sensorgw.device.imx477~sim";
-      Answer forged = request(gateway, "POST", form, Map.of("Authorization", admin, "Origin", "http://evil.example"));
+      RawHttp.Answer forged = request(gateway, "POST", form, Map.of("Authorization", admin, "Origin", "http://evil.example"));
       assertEquals(403, forged.status(), forged.text());
-      Answer forgedReferer = request(gateway, "POST", form,
+      RawHttp.Answer forgedReferer = request(gateway, "POST", form,
           Map.of("Authorization", admin, "Referer", "http://evil.example/page.html"));
       assertEquals(403, forgedReferer.status(), forgedReferer.text());
-      Answer ownPage = request(gateway, "POST", "/system/console/bundles",
+      RawHttp.Answer ownPage = request(gateway, "POST", "/system/console/bundles",
           Map.of("Authorization", admin, "Origin", "http://127.0.0.1:" + gateway.port));
       assertTrue(ownPage.status() != 403 && ownPage.status() != 401, "the console's own page may post: " + ownPage.text());
       assertTrue(Files.readString(home.resolve("data/sensorgw.log")).contains("Web Console: refused a POST"));
@@ -253,7 +227,7 @@ class AccessControlIT {
       for (int i = 0; i < 10; i++) {
         assertEquals(401, request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", wrong)).status());
       }
-      Answer throttled = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
+      RawHttp.Answer throttled = request(gateway, "GET", "/system/console/bundles", Map.of("Authorization", admin));
       assertEquals(429, throttled.status(), "even the right password waits: " + throttled.text());
       assertTrue(throttled.text().contains("Retry-After: "), throttled.text());
       String log = Files.readString(home.resolve("data/sensorgw.log"));

@@ -6,11 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,8 +116,8 @@ class FaultInjectionIT {
       assertJsonError(gateway.get("/api/sensors/tfluna-1/readings?to=-1000000000-01-01T00:00:00Z", null), 400);
       assertJsonError(gateway.get("/api/sensors/no-such-sensor/readings", null), 404);
       assertJsonError(gateway.get("/api/sensors/front%20left/readings", null), 404);
-      RawAnswer handshake = exchange(gateway, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-          + "Authorization: " + gateway.bearer() + "\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      RawHttp.Answer handshake = RawHttp.exchange(gateway.port, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+          + "Authorization: " + gateway.bearer() + "\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n", true);
       assertEquals(400, handshake.status(), handshake.text());
       assertTrue(handshake.text().contains("\"status\":400"), handshake.text());
       gateway.await(() -> up(gateway), "the gateway up after the hostile requests", () -> gateway.health().toString());
@@ -166,39 +162,6 @@ class FaultInjectionIT {
         gateway.await(() -> !subscriber.messages.isEmpty(), "readings published with the intact password",
             () -> gateway.health().toString());
       }
-    }
-  }
-
-  private record RawAnswer(int status, String text) {}
-
-  /** One request over a raw socket (the HTTP client would add the handshake headers itself): head and body. */
-  private static RawAnswer exchange(RunningGateway gateway, String request) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", gateway.port)) {
-      socket.setSoTimeout((int) DEADLINE.toMillis());
-      OutputStream out = socket.getOutputStream();
-      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-        int b = in.read();
-        if (b < 0) break;
-        head.write(b);
-      }
-      String text = head.toString(StandardCharsets.ISO_8859_1);
-      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
-      if (length.find()) {
-        text += new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
-      } else if (text.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (!body.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
-          int b = in.read();
-          if (b < 0) break;
-          body.write(b);
-        }
-        text += body.toString(StandardCharsets.UTF_8); // chunk sizes stay in: the tests look for text
-      }
-      return new RawAnswer(Integer.parseInt(text.substring(9, 12)), text);
     }
   }
 }
