@@ -34,6 +34,8 @@ final class RunningGateway implements AutoCloseable {
 
   final Path home;
   final int port;
+  /** The HTTPS port (0 when the gateway listens on one port only). */
+  final int httpsPort;
   final Path log;
   final Process process;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
@@ -55,11 +57,12 @@ final class RunningGateway implements AutoCloseable {
     builder.environment().put("SENSORGW_HOME", home.toString());
     // Port 0: Jetty binds a free port itself, found below. A port picked here and bound later by
     // the gateway could be taken by another process in between.
-    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=0");
+    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=0 -Dorg.osgi.service.http.port.secure=0");
     process = Processes.start(builder);
     try {
       port = awaitHttpPort();
       await(() -> status("/health", null) == 200, "/health answers 200");
+      httpsPort = listeningPorts().stream().filter(p -> p != port).findFirst().orElse(0);
     } catch (Throwable e) {
       close(); // a gateway that did not come up is not left running
       throw e;
@@ -71,13 +74,13 @@ final class RunningGateway implements AutoCloseable {
     AtomicReference<Integer> found = new AtomicReference<>();
     await(() -> {
       for (int candidate : listeningPorts()) {
-        if (status(candidate, "/health", null) != -1) {
+        if (status(candidate, "/health", null) == 200) { // the HTTPS port may answer plain text with 400
           found.set(candidate);
           return true;
         }
       }
       return false;
-    }, "the gateway listening for HTTP");
+    }, "the gateway answering /health over HTTP");
     return found.get();
   }
 

@@ -28,7 +28,12 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.servlet.runtime.HttpServiceRuntime;
+import org.osgi.service.servlet.runtime.HttpServiceRuntimeConstants;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
@@ -78,14 +83,55 @@ public class AccessFilter implements Filter, MetricsSource {
     int windowS = Math.max(1, Math.min(3600, config.failures_window_s()));
     FailureThrottle throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
     Set<String> hosts = allowedHosts(config.allowed_hosts());
+    AccessPolicy.HttpMode mode;
+    try {
+      mode = AccessPolicy.HttpMode.parse(config.http_mode());
+    } catch (IllegalArgumentException e) {
+      LOG.error("Access: {}; serving plain HTTP as with 'both'", e.getMessage());
+      mode = AccessPolicy.HttpMode.BOTH;
+    }
+    AccessPolicy.HttpMode httpMode = mode;
     AccessPolicy policy = tokens.store().map(store -> new AccessPolicy(store, throttle, config.anonymous_read(),
-        config.metrics_loopback_anonymous(), hosts)).orElse(null);
+        config.metrics_loopback_anonymous(), hosts, httpMode, () -> httpsPort)).orElse(null);
     settings = new Settings(policy, throttle, failuresMax);
     LOG.info("Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
         + "and address; Host allowed: {}",
         config.anonymous_read() ? " except for reading (anonymous.read)" : "",
         config.metrics_loopback_anonymous() ? ", /metrics open from this host" : "", failuresMax, windowS,
         hosts.isEmpty() ? "any" : String.join(", ", hosts));
+  }
+
+  /** The HTTPS port Jetty listens on, from the HTTP runtime's endpoints (0 while unknown). */
+  private volatile int httpsPort;
+
+  @Reference(service = HttpServiceRuntime.class, cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC)
+  void bindRuntime(ServiceReference<HttpServiceRuntime> runtime) {
+    httpsPort = httpsPortOf(runtime.getProperty(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT));
+  }
+
+  void updatedRuntime(ServiceReference<HttpServiceRuntime> runtime) {
+    bindRuntime(runtime);
+  }
+
+  void unbindRuntime(ServiceReference<HttpServiceRuntime> runtime) {
+    httpsPort = 0;
+  }
+
+  /** The port of the first https:// endpoint ({@code https://host:port/}), or 0. */
+  static int httpsPortOf(Object endpoints) {
+    Object[] all = endpoints instanceof Object[] array ? array
+        : endpoints instanceof java.util.Collection<?> list ? list.toArray() : new Object[] {endpoints};
+    for (Object endpoint : all) {
+      if (endpoint == null || !endpoint.toString().startsWith("https://")) continue;
+      try {
+        int port = java.net.URI.create(endpoint.toString()).getPort();
+        if (port > 0) return port;
+      } catch (IllegalArgumentException e) {
+        // not a URI: the next one
+      }
+    }
+    return 0;
   }
 
   /** The configured names, or this machine's; {@code *} anywhere: any (empty set). */
@@ -143,8 +189,11 @@ public class AccessFilter implements Filter, MetricsSource {
     String address = request.getRemoteAddr();
     AccessPolicy.Decision decision = policy.decide(new AccessPolicy.Request(request.getMethod(), path,
         request.getHeader("Host"), request.getHeader("Origin"), address, loopback(address),
-        request.getHeader("Authorization")));
+        request.getHeader("Authorization"), request.isSecure()));
     outcomes.get(decision.outcome()).increment();
+    if (request.isSecure() && policy.strictTransport()) {
+      response.setHeader("Strict-Transport-Security", "max-age=31536000");
+    }
     if (decision.allowed()) {
       chain.doFilter(req, res);
       return;

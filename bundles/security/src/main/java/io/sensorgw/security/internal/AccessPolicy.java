@@ -16,10 +16,30 @@ import java.util.Set;
 final class AccessPolicy {
   /** What a request brings. */
   record Request(String method, String path, String host, String origin, String remoteAddress,
-      boolean fromLoopback, String authorization) {}
+      boolean fromLoopback, String authorization, boolean secure) {
+    Request(String method, String path, String host, String origin, String remoteAddress, boolean fromLoopback,
+        String authorization) {
+      this(method, path, host, origin, remoteAddress, fromLoopback, authorization, false);
+    }
+  }
+
+  /** What plain HTTP serves: everything, or only /health and otherwise a redirect or a refusal. */
+  enum HttpMode {
+    BOTH, REDIRECT, HEALTH_ONLY;
+
+    static HttpMode parse(String text) {
+      return switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
+        case "", "both" -> BOTH;
+        case "redirect" -> REDIRECT;
+        case "health-only" -> HEALTH_ONLY;
+        default -> throw new IllegalArgumentException("http.mode must be both, redirect or health-only, was '" + text + "'");
+      };
+    }
+  }
 
   /** How it ended, for the counters. */
-  enum Outcome { ALLOWED, ANONYMOUS, MISSING, INVALID, FORBIDDEN, THROTTLED, HOST_REFUSED, ORIGIN_REFUSED, METHOD_REFUSED }
+  enum Outcome { ALLOWED, ANONYMOUS, MISSING, INVALID, FORBIDDEN, THROTTLED, HOST_REFUSED, ORIGIN_REFUSED, METHOD_REFUSED,
+    PLAIN_HTTP }
 
   /** Let through (with who it is, for the log), or answer with status, error and headers. */
   record Decision(Outcome outcome, int status, String error, Map<String, String> headers, String who) {
@@ -43,14 +63,28 @@ final class AccessPolicy {
   private final boolean anonymousRead;
   private final boolean metricsFromLoopback;
   private final Set<String> allowedHosts; // lower case names and addresses; empty: any
+  private final HttpMode httpMode;
+  private final java.util.function.IntSupplier httpsPort; // 0 while unknown
 
   AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
       Set<String> allowedHosts) {
+    this(tokens, throttle, anonymousRead, metricsFromLoopback, allowedHosts, HttpMode.BOTH, () -> 0);
+  }
+
+  AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
+      Set<String> allowedHosts, HttpMode httpMode, java.util.function.IntSupplier httpsPort) {
     this.tokens = tokens;
     this.throttle = throttle;
     this.anonymousRead = anonymousRead;
     this.metricsFromLoopback = metricsFromLoopback;
     this.allowedHosts = allowedHosts;
+    this.httpMode = httpMode;
+    this.httpsPort = httpsPort;
+  }
+
+  /** Whether answers over HTTPS carry HSTS: when plain HTTP is no way in. */
+  boolean strictTransport() {
+    return httpMode != HttpMode.BOTH;
   }
 
   /** The scope a request needs: reading is GET and HEAD, anything else changes something. */
@@ -68,6 +102,16 @@ final class AccessPolicy {
           + shown(request.host()) + "' (allowed.hosts)", Map.of());
     }
     if (request.path().equals("/health")) return Decision.allow(Outcome.ANONYMOUS, "anyone");
+    if (!request.secure() && httpMode != HttpMode.BOTH) {
+      int port = httpsPort.getAsInt();
+      String host = request.host() == null ? "localhost" : hostName(request.host());
+      String https = "https://" + (host.contains(":") ? "[" + host + "]" : host) + (port == 0 ? "" : ":" + port)
+          + request.path();
+      if (httpMode == HttpMode.REDIRECT && port != 0) {
+        return Decision.deny(Outcome.PLAIN_HTTP, 308, "this gateway answers over HTTPS: " + https, Map.of("Location", https));
+      }
+      return Decision.deny(Outcome.PLAIN_HTTP, 403, "plain HTTP serves only /health here; use " + https, Map.of());
+    }
     Scope needed = needed(method);
     boolean webSocket = request.path().equals("/ws") || request.path().startsWith("/ws/");
     if ((webSocket || needed != Scope.READ) && request.origin() != null && !sameOrigin(request.origin(), request.host())) {

@@ -30,6 +30,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "Throttle window (s)", description = "1-3600", min = "1", max = "3600")
   int failures_window_s() default 60;
 
+  @AttributeDefinition(name = "Plain HTTP",
+      description = "both: every route on HTTP and HTTPS; redirect: HTTP redirects to HTTPS (308) but for "
+          + "/health; health-only: HTTP serves /health and refuses the rest (403). HTTPS then sends HSTS.")
+  String http_mode() default "both";
+
   @AttributeDefinition(name = "Token file", description = "Hashed tokens, relative to the gateway's home")
   String tokens_file() default "data/tokens.json";
 

@@ -155,4 +155,24 @@ class AccessPolicyTest {
     assertTrue(AccessPolicy.sameOrigin("https://gw.local", "gw.local:443"));
     assertFalse(AccessPolicy.sameOrigin("https://gw.local", "gw.local:8000"));
   }
+
+  @Test
+  void plainHttpRedirectsOrServesOnlyHealthWhenHttpsIsTheWayIn() {
+    AccessPolicy redirect = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.REDIRECT, () -> 8443);
+    AccessPolicy.Decision moved = redirect.decide(new AccessPolicy.Request("GET", "/api/sensors", "gw.local:8000", null,
+        "10.0.0.9", false, bearer(read), false));
+    assertEquals(308, moved.status());
+    assertEquals("https://gw.local:8443/api/sensors", moved.headers().get("Location"));
+    assertTrue(redirect.decide(new AccessPolicy.Request("GET", "/health", "gw.local:8000", null, "10.0.0.9", false, null, false))
+        .allowed(), "health stays on plain HTTP");
+    assertTrue(redirect.decide(new AccessPolicy.Request("GET", "/api/sensors", "gw.local:8443", null, "10.0.0.9", false,
+        bearer(read), true)).allowed(), "over HTTPS");
+    assertTrue(redirect.strictTransport());
+    AccessPolicy healthOnly = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.HEALTH_ONLY, () -> 8443);
+    assertEquals(403, healthOnly.decide(new AccessPolicy.Request("GET", "/api/sensors", "[::1]:8000", null, "::1", true,
+        bearer(admin), false)).status());
+    assertFalse(policy(false, false).strictTransport(), "no HSTS while plain HTTP is a way in");
+    assertEquals(8443, AccessFilter.httpsPortOf(new String[] {"http://10.0.0.1:8000/", "https://10.0.0.1:8443/"}));
+    assertEquals(0, AccessFilter.httpsPortOf("http://10.0.0.1:8000/"));
+  }
 }
