@@ -176,7 +176,7 @@ class ExportedRuntimeIT {
   @Order(4)
   void aConfigFileInConfigChangesTheConsoleLogin() throws Exception {
     Files.writeString(home.resolve("config/io.sensorgw.console.cfg"),
-        "username=operator\npassword=from-a-file-1\n");
+        "username=operator\n.password=from-a-file-1\n");
     await(() -> status("/system/console/bundles", basic("operator", "from-a-file-1")) == 200,
         "console accepts the credentials from config/io.sensorgw.console.cfg");
     assertEquals(401, status("/system/console/bundles", basic("admin", "admin")));

@@ -44,15 +44,25 @@ class ConsoleLoginTest {
     try {
       Hashtable<String, Object> props = new Hashtable<>();
       props.put("username", "operator");
-      props.put("password", "first-secret");
+      props.put(".password", "first-secret"); // the dot keeps it out of the service's properties
       config.update(props);
       Gateway.await(() -> status(gateway, "operator", "first-secret") == 200,
           "console opens with the configured credentials");
       assertEquals(401, status(gateway, null, null), "anonymous");
+      org.osgi.framework.ServiceReference<?>[] services = context.getServiceReferences(
+          "io.sensorgw.console.internal.ConsoleCredentials", null);
+      org.junit.jupiter.api.Assertions.assertNotNull(services, "the console's credentials are registered");
+      for (org.osgi.framework.ServiceReference<?> service : services) {
+        for (String key : service.getPropertyKeys()) {
+          org.junit.jupiter.api.Assertions.assertFalse(key.toLowerCase(java.util.Locale.ROOT).contains("password")
+              && !key.equals("password.min.length") && !key.equals("password.file"), "a password published as " + key);
+        }
+      }
       assertEquals(401, status(gateway, "admin", "admin"), "the Felix default");
       assertEquals(401, status(gateway, "operator", "wrong"), "wrong password");
 
-      // A configuration change reaches the running component.
+      // A configuration change reaches the running component; the old key still works.
+      props.remove(".password");
       props.put("password", "{sha-256}" + Base64.getEncoder().encodeToString(
           java.security.MessageDigest.getInstance("SHA-256")
               .digest("second-secret".getBytes(StandardCharsets.UTF_8))));

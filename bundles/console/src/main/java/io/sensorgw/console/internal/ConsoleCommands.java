@@ -15,6 +15,6 @@ public class ConsoleCommands {
 
   public String hash(String password) {
     if (password == null || password.isEmpty()) return "give the password to hash";
-    return "password=" + Credentials.hash(password, random);
+    return ".password=" + Credentials.hash(password, random);
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -45,7 +46,7 @@ public class ConsoleCredentials {
         description = "{pbkdf2}... as console:hash makes it (best), plain text, or the old unsalted "
             + "{sha-256}<base64>",
         type = AttributeType.PASSWORD)
-    String password() default "";
+    String _password() default ""; // key .password: kept out of the service's properties
 
     @AttributeDefinition(name = "Shortest plain password",
         description = "A plain-text password shorter than this is not used (the generated one is), 1-128",
@@ -61,8 +62,25 @@ public class ConsoleCredentials {
   private final Credentials credentials;
 
   @Activate
-  public ConsoleCredentials(Config config) throws IOException {
-    String password = config.password();
+  public ConsoleCredentials(Config config, Map<String, Object> properties) throws IOException {
+    this(config, password(config, properties));
+  }
+
+  /**
+   * {@code .password}, or else the old key {@code password} with a warning: a configuration's keys
+   * are published as the service's properties (the console's Services page shows them) unless they
+   * start with a dot. The old key is read from the raw properties: declared, its default would be
+   * published even when unset.
+   */
+  static String password(Config config, Map<String, Object> properties) {
+    Object old = properties.get("password");
+    if (!config._password().isEmpty() || old == null || old.toString().isEmpty()) return config._password();
+    LOG.warn("Web Console: the key 'password' is published in the service's properties (the console shows "
+        + "them); rename it to '.password' in config/{}.cfg", PID);
+    return old.toString();
+  }
+
+  ConsoleCredentials(Config config, String password) throws IOException {
     int minLength = Math.max(1, Math.min(128, config.password_min_length()));
     Credentials configured = null;
     if (password != null && !password.isEmpty()) {

@@ -30,7 +30,7 @@ class ConsoleCredentialsTest {
       }
 
       @Override
-      public String password() {
+      public String _password() {
         return password;
       }
 
@@ -52,7 +52,7 @@ class ConsoleCredentialsTest {
 
   @Test
   void aShortPlainPasswordIsNotUsedAndTheGeneratedOnePrivateInstead() throws Exception {
-    ConsoleCredentials login = new ConsoleCredentials(config("operator", "short", 12));
+    ConsoleCredentials login = new ConsoleCredentials(config("operator", "short", 12), java.util.Map.of());
     assertEquals(Optional.empty(), login.check(basic("operator", "short")));
     Path file = dir.resolve("data/console-password");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -62,11 +62,19 @@ class ConsoleCredentialsTest {
   @Test
   void aLongEnoughOrHashedPasswordIsUsed() throws Exception {
     assertEquals(Optional.of("operator"),
-        new ConsoleCredentials(config("operator", "twelve chars", 12)).check(basic("operator", "twelve chars")));
+        new ConsoleCredentials(config("operator", "twelve chars", 12), java.util.Map.of()).check(basic("operator", "twelve chars")));
     String hashed = Credentials.hash("short", new java.security.SecureRandom());
-    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", hashed, 12)).check(basic("operator", "short")),
+    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", hashed, 12), java.util.Map.of()).check(basic("operator", "short")),
         "a hash's length says nothing of the password's: the admin chose it");
-    assertTrue(new ConsoleCredentials(config("operator", "short", 5)).check(basic("operator", "short")).isPresent(),
+    assertTrue(new ConsoleCredentials(config("operator", "short", 5), java.util.Map.of()).check(basic("operator", "short")).isPresent(),
         "the bound is a setting");
+  }
+
+  @Test
+  void theOldKeyPasswordStillWorksAndDotPasswordWins() throws Exception {
+    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", "", 12),
+        java.util.Map.of("password", "an old key's password")).check(basic("operator", "an old key's password")));
+    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", "the dotted one!", 12),
+        java.util.Map.of("password", "an old key's password")).check(basic("operator", "the dotted one!")));
   }
 }
