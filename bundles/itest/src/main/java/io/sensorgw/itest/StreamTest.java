@@ -111,9 +111,13 @@ class StreamTest {
 
   @Test
   void clientsBeyondTheMostAreRefusedWith503AndAPlaceFreesWhenOneLeaves() throws Exception {
+    // Another test's configuration (a 1 s heartbeat) may just have been deleted: the servlet back
+    // with the defaults first, or the update below could be applied before that deletion.
+    Gateway.await(() -> registered("(&(osgi.http.whiteboard.servlet.pattern=/api/stream)(heartbeat.seconds=15))"),
+        "the stream servlet with its defaults");
     Configuration stream = configAdmin.getConfiguration("io.sensorgw.http.stream", "?");
     Hashtable<String, Object> props = new Hashtable<>();
-    props.put("max.clients", "2");
+    props.put("max.clients", 2);
     stream.update(props);
     Gateway.await(() -> registered("(max.clients=2)"), "the stream servlet with at most 2 clients");
     Gateway gateway = new Gateway(context);

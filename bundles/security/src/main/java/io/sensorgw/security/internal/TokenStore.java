@@ -36,6 +36,8 @@ final class TokenStore {
   static final int MAX_TOKEN_LENGTH = 100;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final int MAX_TOKENS = 1000;
+  /** How precisely a token's last use is kept. */
+  static final java.time.Duration LAST_USE_RESOLUTION = java.time.Duration.ofMinutes(1);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One token as stored: never the token itself. */
@@ -141,7 +143,11 @@ final class TokenStore {
     String hash = sha256(presented);
     Token token = byHash.get(hash);
     if (token == null) return Optional.empty();
-    byHash.computeIfPresent(hash, (key, current) -> current.used(clock.get()));
+    // Noted at most once a minute: every request writing the same entry made them contend for it.
+    Instant now = clock.get();
+    if (token.lastUsed() == null || token.lastUsed().isBefore(now.minus(LAST_USE_RESOLUTION))) {
+      byHash.computeIfPresent(hash, (key, current) -> current.used(now));
+    }
     return Optional.of(token);
   }
 
