@@ -5,6 +5,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * SSE fan-out load: CLIENTS connections to URL read the stream for SECONDS after a 3 s warm-up and
  * report events per second per client (min, median, max), the total, and the readings the gateway
  * dropped for them (from its "dropped" events). Run with: java SseFanOut.java URL CLIENTS SECONDS
+ * [TOKEN_FILE]; the token in TOKEN_FILE (e.g. the home's data/admin-token) is sent as
+ * {@code Authorization: Bearer}, which /api/stream needs unless anonymous.read is on.
  */
 public class SseFanOut {
   static final class Client {
@@ -26,12 +30,18 @@ public class SseFanOut {
     int clients = Integer.parseInt(args[1]);
     int seconds = Integer.parseInt(args[2]);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpRequest.Builder request = HttpRequest.newBuilder(url);
+    if (args.length > 3) request.header("Authorization", "Bearer " + Files.readString(Path.of(args[3])).trim());
     List<Client> all = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       Client client = new Client();
       all.add(client);
       HttpResponse<java.io.InputStream> response =
-          http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofInputStream());
+          http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(url + " answered " + response.statusCode() + ": "
+            + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+      }
       Thread reader = new Thread(() -> read(response, client), "sse-" + i);
       reader.setDaemon(true);
       reader.start();
