@@ -97,6 +97,7 @@ class AccessControlIT {
       String list = gateway.shell("token:list", "it-control");
       assertFalse(list.contains(read) || list.contains(control) || list.contains(admin), "token:list shows no token");
       gateway.awaitResponse("/api/sensors/mpu6050-1/reading", r -> r.statusCode() == 200, "the IMU up");
+      gateway.awaitResponse("/api/sensors/tfluna-1/readings", r -> r.statusCode() == 200, "the LiDAR up and its history");
       gateway.awaitResponse("/api/sensors/imx477-1/frame.jpg", r -> r.statusCode() == 200, "a camera frame");
 
       List<Map<String, String>> credentials = List.of(

@@ -60,10 +60,22 @@ class HttpsIT {
       tls.init(null, trust.getTrustManagers(), null);
       HttpClient https = HttpClient.newBuilder().sslContext(tls).followRedirects(HttpClient.Redirect.NEVER).build();
       String base = "https://127.0.0.1:" + gateway.httpsPort;
-      HttpResponse<String> sensors = https.send(HttpRequest.newBuilder(URI.create(base + "/api/sensors"))
-          .header("Authorization", gateway.bearer()).timeout(RunningGateway.DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, sensors.statusCode(), sensors.body());
-      assertTrue(sensors.body().contains("\"id\":\"tfluna-1\""), sensors.body());
+      HttpRequest list = HttpRequest.newBuilder(URI.create(base + "/api/sensors"))
+          .header("Authorization", gateway.bearer()).timeout(RunningGateway.DEADLINE).build();
+      // The drivers in deploy/ come up a moment after /health answers.
+      java.util.concurrent.atomic.AtomicReference<HttpResponse<String>> last = new java.util.concurrent.atomic.AtomicReference<>();
+      gateway.await(() -> {
+        try {
+          last.set(https.send(list, HttpResponse.BodyHandlers.ofString()));
+          return last.get().statusCode() == 200 && last.get().body().contains("\"id\":\"tfluna-1\"");
+        } catch (java.io.IOException e) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }, "the sensors listed over HTTPS", () -> String.valueOf(last.get() == null ? "" : last.get().body()));
+      HttpResponse<String> sensors = last.get();
       HttpResponse<String> anonymous = https.send(HttpRequest.newBuilder(URI.create(base + "/api/sensors"))
           .timeout(RunningGateway.DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(401, anonymous.statusCode(), "HTTPS is no way around the token");
