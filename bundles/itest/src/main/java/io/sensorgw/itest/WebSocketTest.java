@@ -155,6 +155,10 @@ class WebSocketTest {
 
   @Test
   void clientsBeyondTheMostAreRefusedWith503AndAPlaceFreesWhenOneLeaves() throws Exception {
+    // Another test's configuration (queues of 8) may just have been deleted: the servlet back with
+    // its defaults first, or that deletion could be applied after the change below and undo it.
+    Gateway.await(() -> registered("(&(osgi.http.whiteboard.servlet.pattern=/ws)(client.queue.capacity=256))"),
+        "the WebSocket servlet with its defaults");
     Configuration config = configAdmin.getConfiguration("io.sensorgw.http.websocket", "?");
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("max.clients", 1);
