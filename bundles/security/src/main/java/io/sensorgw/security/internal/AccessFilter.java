@@ -3,6 +3,7 @@ package io.sensorgw.security.internal;
 import io.sensorgw.core.FailureThrottle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.core.SameOrigin;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -81,6 +82,10 @@ public class AccessFilter implements Filter, MetricsSource {
   void apply(SecurityConfig config) {
     int failuresMax = Math.max(1, Math.min(1000, config.failures_max()));
     int windowS = Math.max(1, Math.min(3600, config.failures_window_s()));
+    if (failuresMax != config.failures_max() || windowS != config.failures_window_s()) {
+      LOG.warn("Access: failures.max must be 1..1000 and failures.window.s 1..3600, were {} and {}; using {} and {}",
+          config.failures_max(), config.failures_window_s(), failuresMax, windowS);
+    }
     FailureThrottle throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
     Set<String> hosts = allowedHosts(config.allowed_hosts());
     AccessPolicy.HttpMode mode;
@@ -141,7 +146,7 @@ public class AccessFilter implements Filter, MetricsSource {
       for (String host : configured) {
         if (host == null || host.isBlank()) continue;
         if (host.trim().equals("*")) return Set.of();
-        hosts.add(AccessPolicy.hostName(host));
+        hosts.add(SameOrigin.hostName(host));
       }
     }
     if (!hosts.isEmpty()) return hosts;

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * Who may do what, decided from a request's method, path, headers and address; no I/O, so every
@@ -64,7 +65,7 @@ final class AccessPolicy {
   private final boolean metricsFromLoopback;
   private final Set<String> allowedHosts; // lower case names and addresses; empty: any
   private final HttpMode httpMode;
-  private final java.util.function.IntSupplier httpsPort; // 0 while unknown
+  private final IntSupplier httpsPort; // 0 while unknown
 
   AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
       Set<String> allowedHosts) {
@@ -72,7 +73,7 @@ final class AccessPolicy {
   }
 
   AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
-      Set<String> allowedHosts, HttpMode httpMode, java.util.function.IntSupplier httpsPort) {
+      Set<String> allowedHosts, HttpMode httpMode, IntSupplier httpsPort) {
     this.tokens = tokens;
     this.throttle = throttle;
     this.anonymousRead = anonymousRead;
@@ -104,7 +105,7 @@ final class AccessPolicy {
     if (request.path().equals("/health")) return Decision.allow(Outcome.ANONYMOUS, "anyone");
     if (!request.secure() && httpMode != HttpMode.BOTH) {
       int port = httpsPort.getAsInt();
-      String host = request.host() == null ? "localhost" : hostName(request.host());
+      String host = request.host() == null ? "localhost" : SameOrigin.hostName(request.host());
       String https = "https://" + (host.contains(":") ? "[" + host + "]" : host) + (port == 0 ? "" : ":" + port)
           + request.path();
       if (httpMode == HttpMode.REDIRECT && port != 0) {
@@ -114,7 +115,7 @@ final class AccessPolicy {
     }
     Scope needed = needed(method);
     boolean webSocket = request.path().equals("/ws") || request.path().startsWith("/ws/");
-    if ((webSocket || needed != Scope.READ) && request.origin() != null && !sameOrigin(request.origin(), request.host())) {
+    if ((webSocket || needed != Scope.READ) && request.origin() != null && !SameOrigin.matches(request.origin(), request.host())) {
       return Decision.deny(Outcome.ORIGIN_REFUSED, 403, "requests from origin '" + shown(request.origin())
           + "' are refused: only pages of this gateway may " + (webSocket ? "open its WebSocket" : "change it"), Map.of());
     }
@@ -152,15 +153,7 @@ final class AccessPolicy {
   }
 
   private boolean hostAllowed(String hostHeader) {
-    return allowedHosts.isEmpty() || allowedHosts.contains(hostName(hostHeader));
-  }
-
-  static String hostName(String hostHeader) {
-    return SameOrigin.hostName(hostHeader);
-  }
-
-  static boolean sameOrigin(String origin, String hostHeader) {
-    return SameOrigin.matches(origin, hostHeader);
+    return allowedHosts.isEmpty() || allowedHosts.contains(SameOrigin.hostName(hostHeader));
   }
 
   /** A header as shown in an error: bounded, printable. */

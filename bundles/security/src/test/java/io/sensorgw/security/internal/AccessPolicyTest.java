@@ -147,16 +147,6 @@ class AccessPolicyTest {
   }
 
   @Test
-  void hostNamesAndOriginsParse() {
-    assertEquals("::1", AccessPolicy.hostName("[::1]:8000"));
-    assertEquals("gw.local", AccessPolicy.hostName("GW.local:8443"));
-    assertEquals("fe80::1", AccessPolicy.hostName("fe80::1"));
-    assertTrue(AccessPolicy.sameOrigin("http://[::1]:8000", "[::1]:8000"));
-    assertTrue(AccessPolicy.sameOrigin("https://gw.local", "gw.local:443"));
-    assertFalse(AccessPolicy.sameOrigin("https://gw.local", "gw.local:8000"));
-  }
-
-  @Test
   void plainHttpRedirectsOrServesOnlyHealthWhenHttpsIsTheWayIn() {
     AccessPolicy redirect = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.REDIRECT, () -> 8443);
     AccessPolicy.Decision moved = redirect.decide(new AccessPolicy.Request("GET", "/api/sensors", "gw.local:8000", null,
