@@ -60,6 +60,7 @@ public class AccessFilter implements Filter, MetricsSource {
 
   private final ObjectMapper mapper = new ObjectMapper();
   private final Tokens tokens;
+  private final BrowserSessions browserSessions;
   private final Map<AccessPolicy.Outcome, LongAdder> outcomes = new EnumMap<>(AccessPolicy.Outcome.class);
   /** Swapped whole on a configuration change: the filter itself is never unregistered for one. */
   private volatile Settings settings;
@@ -68,8 +69,9 @@ public class AccessFilter implements Filter, MetricsSource {
   private record Settings(AccessPolicy policy, FailureThrottle throttle, int failuresMax) {}
 
   @Activate
-  public AccessFilter(SecurityConfig config, @Reference Tokens tokens) {
+  public AccessFilter(SecurityConfig config, @Reference Tokens tokens, @Reference BrowserSessions browserSessions) {
     this.tokens = tokens;
+    this.browserSessions = browserSessions;
     for (AccessPolicy.Outcome outcome : AccessPolicy.Outcome.values()) outcomes.put(outcome, new LongAdder());
     apply(config);
   }
@@ -97,7 +99,7 @@ public class AccessFilter implements Filter, MetricsSource {
     }
     AccessPolicy.HttpMode httpMode = mode;
     AccessPolicy policy = tokens.store().map(store -> new AccessPolicy(store, throttle, config.anonymous_read(),
-        config.metrics_loopback_anonymous(), hosts, httpMode, () -> httpsPort)).orElse(null);
+        config.metrics_loopback_anonymous(), hosts, httpMode, () -> httpsPort, browserSessions::sessions)).orElse(null);
     settings = new Settings(policy, throttle, failuresMax);
     LOG.info("Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
         + "and address; Host allowed: {}",
@@ -192,19 +194,34 @@ public class AccessFilter implements Filter, MetricsSource {
       return;
     }
     String address = request.getRemoteAddr();
-    AccessPolicy.Decision decision = policy.decide(new AccessPolicy.Request(request.getMethod(), path,
-        request.getHeader("Host"), request.getHeader("Origin"), address, loopback(address),
-        request.getHeader("Authorization"), request.isSecure()));
+    AccessPolicy.Request asked = new AccessPolicy.Request(request.getMethod(), path, request.getHeader("Host"),
+        request.getHeader("Origin"), address, loopback(address), request.getHeader("Authorization"),
+        request.isSecure()).withSession(sessionCookie(request), request.getHeader(Sessions.CSRF_HEADER));
+    String accept = request.getHeader("Accept");
+    boolean navigation = accept != null && accept.contains("text/html");
+    AccessPolicy.Decision decision = policy.decide(navigation ? asked.asNavigation(request.getRequestURI()
+        + (request.getQueryString() == null ? "" : "?" + request.getQueryString())) : asked);
     outcomes.get(decision.outcome()).increment();
     if (request.isSecure() && policy.strictTransport()) {
       response.setHeader("Strict-Transport-Security", "max-age=31536000");
     }
     if (decision.allowed()) {
+      request.setAttribute(LoginServlet.DECISION, decision); // who it is, for the login routes
       chain.doFilter(req, res);
       return;
     }
     if (decision.outcome() == AccessPolicy.Outcome.INVALID) logFailure(current, address, request.getMethod(), path);
     refuse(response, decision.status(), decision.error(), decision.headers());
+  }
+
+  /** The session cookie's value, or null. */
+  private static String sessionCookie(HttpServletRequest request) {
+    jakarta.servlet.http.Cookie[] cookies = request.getCookies();
+    if (cookies == null) return null;
+    for (jakarta.servlet.http.Cookie cookie : cookies) {
+      if (cookie.getName().equals(Sessions.COOKIE)) return cookie.getValue();
+    }
+    return null;
   }
 
   /** The path within the context, decoded (servlet path and path info). */
@@ -260,6 +277,7 @@ public class AccessFilter implements Filter, MetricsSource {
     figures.put("methodRefused", outcomes.get(AccessPolicy.Outcome.METHOD_REFUSED).sum());
     figures.put("throttleAddresses", settings.throttle().addresses());
     figures.put("tokens", tokens.list().size());
+    figures.put("browserSessions", browserSessions.sessions().size());
     return figures;
   }
 }

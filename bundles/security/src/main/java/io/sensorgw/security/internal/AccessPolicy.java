@@ -2,11 +2,14 @@ package io.sensorgw.security.internal;
 
 import io.sensorgw.core.FailureThrottle;
 import io.sensorgw.core.SameOrigin;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Who may do what, decided from a request's method, path, headers and address; no I/O, so every
@@ -15,12 +18,32 @@ import java.util.function.IntSupplier;
  * the opt-ins for anonymous reads, the throttle, then the token and its scope.
  */
 final class AccessPolicy {
-  /** What a request brings. */
+  /**
+   * What a request brings: {@code session} is the session cookie's value, {@code csrf} the
+   * {@value Sessions#CSRF_HEADER} header, {@code navigation} the path and query a browser asks a page of
+   * (null for other requests: scripts, API clients).
+   */
   record Request(String method, String path, String host, String origin, String remoteAddress,
-      boolean fromLoopback, String authorization, boolean secure) {
+      boolean fromLoopback, String authorization, boolean secure, String session, String csrf, String navigation) {
     Request(String method, String path, String host, String origin, String remoteAddress, boolean fromLoopback,
         String authorization) {
       this(method, path, host, origin, remoteAddress, fromLoopback, authorization, false);
+    }
+
+    Request(String method, String path, String host, String origin, String remoteAddress, boolean fromLoopback,
+        String authorization, boolean secure) {
+      this(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, null, null, null);
+    }
+
+    Request withSession(String cookie, String csrfHeader) {
+      return new Request(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, cookie,
+          csrfHeader, navigation);
+    }
+
+    /** The same request, as a browser's navigation to {@code target} (path and query). */
+    Request asNavigation(String target) {
+      return new Request(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, session, csrf,
+          target);
     }
   }
 
@@ -42,14 +65,23 @@ final class AccessPolicy {
   enum Outcome { ALLOWED, ANONYMOUS, MISSING, INVALID, FORBIDDEN, THROTTLED, HOST_REFUSED, ORIGIN_REFUSED, METHOD_REFUSED,
     PLAIN_HTTP }
 
-  /** Let through (with who it is, for the log), or answer with status, error and headers. */
-  record Decision(Outcome outcome, int status, String error, Map<String, String> headers, String who) {
+  /**
+   * Let through (with who it is, for the log, and the token and session that let it in, if any),
+   * or answer with status, error and headers.
+   */
+  record Decision(Outcome outcome, int status, String error, Map<String, String> headers, String who,
+      TokenStore.Token token, Sessions.Session session) {
     static Decision allow(Outcome outcome, String who) {
-      return new Decision(outcome, 0, "", Map.of(), who);
+      return new Decision(outcome, 0, "", Map.of(), who, null, null);
+    }
+
+    static Decision allow(TokenStore.Token token, Sessions.Session session) {
+      return new Decision(Outcome.ALLOWED, 0, "", Map.of(), (session == null ? "token '" : "session of token '")
+          + token.name() + "'", token, session);
     }
 
     static Decision deny(Outcome outcome, int status, String error, Map<String, String> headers) {
-      return new Decision(outcome, status, error, headers, "");
+      return new Decision(outcome, status, error, headers, "", null, null);
     }
 
     boolean allowed() {
@@ -58,6 +90,8 @@ final class AccessPolicy {
   }
 
   static final String CHALLENGE = "Bearer realm=\"sensorgw\"";
+  /** The browser login page, its script and the icon: open, so a browser without a session can get one. */
+  static final Set<String> LOGIN_PAGE = Set.of("/login", "/login.js", "/favicon.ico", "/favicon.svg");
 
   private final TokenStore tokens;
   private final FailureThrottle throttle;
@@ -66,14 +100,16 @@ final class AccessPolicy {
   private final Set<String> allowedHosts; // lower case names and addresses; empty: any
   private final HttpMode httpMode;
   private final IntSupplier httpsPort; // 0 while unknown
+  private final Supplier<Sessions> sessions; // null: no browser sessions
 
   AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
       Set<String> allowedHosts) {
-    this(tokens, throttle, anonymousRead, metricsFromLoopback, allowedHosts, HttpMode.BOTH, () -> 0);
+    this(tokens, throttle, anonymousRead, metricsFromLoopback, allowedHosts, HttpMode.BOTH, () -> 0, null);
   }
 
   AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
-      Set<String> allowedHosts, HttpMode httpMode, IntSupplier httpsPort) {
+      Set<String> allowedHosts, HttpMode httpMode, IntSupplier httpsPort, Supplier<Sessions> sessions) {
+    this.sessions = sessions;
     this.tokens = tokens;
     this.throttle = throttle;
     this.anonymousRead = anonymousRead;
@@ -113,13 +149,19 @@ final class AccessPolicy {
       }
       return Decision.deny(Outcome.PLAIN_HTTP, 403, "plain HTTP serves only /health here; use " + https, Map.of());
     }
-    Scope needed = needed(method);
+    boolean reading = needed(method) == Scope.READ;
+    if (reading && LOGIN_PAGE.contains(request.path())) return Decision.allow(Outcome.ANONYMOUS, "anyone (login page)");
+    // Opening and ending a browser session change only that browser's state: any scope may.
+    boolean login = !reading && request.path().equals("/login");
+    Scope needed = login || !reading && request.path().equals("/logout") ? Scope.READ : needed(method);
     boolean webSocket = request.path().equals("/ws") || request.path().startsWith("/ws/");
-    if ((webSocket || needed != Scope.READ) && request.origin() != null && !SameOrigin.matches(request.origin(), request.host())) {
+    if ((webSocket || !reading) && request.origin() != null && !SameOrigin.matches(request.origin(), request.host())) {
       return Decision.deny(Outcome.ORIGIN_REFUSED, 403, "requests from origin '" + shown(request.origin())
           + "' are refused: only pages of this gateway may " + (webSocket ? "open its WebSocket" : "change it"), Map.of());
     }
-    if (needed == Scope.READ && anonymousRead) return Decision.allow(Outcome.ANONYMOUS, "anonymous (anonymous.read)");
+    if (needed == Scope.READ && anonymousRead && !login) {
+      return Decision.allow(Outcome.ANONYMOUS, "anonymous (anonymous.read)");
+    }
     if (request.path().equals("/metrics") && metricsFromLoopback && request.fromLoopback()) {
       return Decision.allow(Outcome.ANONYMOUS, "anonymous on this host (metrics.loopback.anonymous)");
     }
@@ -130,6 +172,8 @@ final class AccessPolicy {
     }
     String authorization = request.authorization();
     if (authorization == null || authorization.isBlank()) {
+      if (request.session() != null && sessions != null && !login) return bySession(request, method, needed);
+      if (request.navigation() != null && reading) return toLogin(request.navigation());
       return Decision.deny(Outcome.MISSING, 401, "a token is needed: Authorization: Bearer <token>",
           Map.of("WWW-Authenticate", CHALLENGE));
     }
@@ -149,7 +193,43 @@ final class AccessPolicy {
           + token.get().scope().label() + "; " + method + " " + request.path() + " needs " + needed.label(),
           Map.of("WWW-Authenticate", CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + needed.label() + "\""));
     }
-    return Decision.allow(Outcome.ALLOWED, "token '" + token.get().name() + "'");
+    return Decision.allow(token.get(), null);
+  }
+
+  /**
+   * A browser's session: the scope of its token as it is now. A state change needs the session's
+   * CSRF value in a header besides the cookie: the cookie is {@code SameSite=Strict} and foreign
+   * Origins are refused above, and this also holds in a browser that sends neither correctly.
+   */
+  private Decision bySession(Request request, String method, Scope needed) {
+    Sessions current = sessions.get();
+    Optional<Sessions.Session> session = current.find(request.session());
+    if (session.isEmpty()) {
+      if (request.navigation() != null && needed == Scope.READ) return toLogin(request.navigation());
+      return Decision.deny(Outcome.MISSING, 401, "the browser session has ended (idle, too old, logged out or the "
+          + "gateway restarted): log in again at /login", Map.of("WWW-Authenticate", CHALLENGE));
+    }
+    Optional<TokenStore.Token> token = tokens.byHash(session.get().tokenHash());
+    if (token.isEmpty()) {
+      current.close(request.session());
+      return Decision.deny(Outcome.INVALID, 401, "the token this session was opened with ('" + session.get().tokenName()
+          + "') is revoked: log in again at /login", Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
+    }
+    if (!token.get().scope().covers(needed)) {
+      return Decision.deny(Outcome.FORBIDDEN, 403, "token '" + token.get().name() + "' has scope "
+          + token.get().scope().label() + "; " + method + " " + request.path() + " needs " + needed.label(), Map.of());
+    }
+    if (needed(method) != Scope.READ && !Sessions.csrfMatches(session.get(), request.csrf())) {
+      return Decision.deny(Outcome.FORBIDDEN, 403, "a change from a browser session needs the " + Sessions.CSRF_HEADER
+          + " header with the session's value (GET /login/session gives it)", Map.of());
+    }
+    return Decision.allow(token.get(), session.get());
+  }
+
+  /** A browser asking for a page without a credential goes to the login page, and back after it. */
+  private static Decision toLogin(String target) {
+    String next = URLEncoder.encode(target.length() > 2000 ? "/" : target, StandardCharsets.UTF_8);
+    return Decision.deny(Outcome.MISSING, 303, "log in first: /login", Map.of("Location", "/login?next=" + next));
   }
 
   private boolean hostAllowed(String hostHeader) {

@@ -35,6 +35,15 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
           + "/health; health-only: HTTP serves /health and refuses the rest (403). HTTPS then sends HSTS.")
   String http_mode() default "both";
 
+  @AttributeDefinition(name = "Browser session idle time (min)",
+      description = "A browser logged in at /login is logged out after this long without a request; 1-10080",
+      min = "1", max = "10080")
+  int session_idle_minutes() default 720;
+
+  @AttributeDefinition(name = "Browser session lifetime (h)",
+      description = "A browser session ends this long after its login, used or not; 1-8760", min = "1", max = "8760")
+  int session_lifetime_hours() default 168;
+
   @AttributeDefinition(name = "Token file", description = "Hashed tokens, relative to the gateway's home")
   String tokens_file() default "data/tokens.json";
 

@@ -151,6 +151,11 @@ final class TokenStore {
     return Optional.of(token);
   }
 
+  /** The token with that hash, as it is now (its scope may have been changed since). */
+  Optional<Token> byHash(String sha256) {
+    return Optional.ofNullable(byHash.get(sha256));
+  }
+
   List<Token> list() {
     List<Token> tokens = new ArrayList<>(byHash.values());
     tokens.sort((a, b) -> a.name().compareTo(b.name()));

@@ -148,7 +148,7 @@ class AccessPolicyTest {
 
   @Test
   void plainHttpRedirectsOrServesOnlyHealthWhenHttpsIsTheWayIn() {
-    AccessPolicy redirect = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.REDIRECT, () -> 8443);
+    AccessPolicy redirect = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.REDIRECT, () -> 8443, null);
     AccessPolicy.Decision moved = redirect.decide(new AccessPolicy.Request("GET", "/api/sensors", "gw.local:8000", null,
         "10.0.0.9", false, bearer(read), false));
     assertEquals(308, moved.status());
@@ -158,11 +158,117 @@ class AccessPolicyTest {
     assertTrue(redirect.decide(new AccessPolicy.Request("GET", "/api/sensors", "gw.local:8443", null, "10.0.0.9", false,
         bearer(read), true)).allowed(), "over HTTPS");
     assertTrue(redirect.strictTransport());
-    AccessPolicy healthOnly = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.HEALTH_ONLY, () -> 8443);
+    AccessPolicy healthOnly = new AccessPolicy(store, throttle, false, false, Set.of(), AccessPolicy.HttpMode.HEALTH_ONLY, () -> 8443, null);
     assertEquals(403, healthOnly.decide(new AccessPolicy.Request("GET", "/api/sensors", "[::1]:8000", null, "::1", true,
         bearer(admin), false)).status());
     assertFalse(policy(false, false).strictTransport(), "no HSTS while plain HTTP is a way in");
     assertEquals(8443, AccessFilter.httpsPortOf(new String[] {"http://10.0.0.1:8000/", "https://10.0.0.1:8443/"}));
     assertEquals(0, AccessFilter.httpsPortOf("http://10.0.0.1:8000/"));
+  }
+
+  private AccessPolicy withSessions(Sessions sessions, boolean anonymousRead) {
+    return new AccessPolicy(store, throttle, anonymousRead, false, Set.of("127.0.0.1"), AccessPolicy.HttpMode.BOTH,
+        () -> 0, () -> sessions);
+  }
+
+  private Sessions sessions() {
+    return new Sessions(new SecureRandom(), nanos::get, 60_000_000_000L, 3_600_000_000_000L, 10);
+  }
+
+  private static AccessPolicy.Request browser(String method, String path, String cookie, String csrf) {
+    return request(method, path, null).withSession(cookie, csrf);
+  }
+
+  @Test
+  void aBrowserSessionHasItsTokensScopeAndNeedsTheCsrfValueToChangeAnything() {
+    Sessions sessions = sessions();
+    AccessPolicy policy = withSessions(sessions, false);
+    AccessPolicy.Decision login = policy.decide(request("POST", "/login", bearer(read)));
+    assertTrue(login.allowed(), "any scope opens a session");
+    Sessions.Opened reader = sessions.open(login.token());
+    AccessPolicy.Decision reading = policy.decide(browser("GET", "/api/stream", reader.cookie(), null));
+    assertTrue(reading.allowed());
+    assertEquals("reader", reading.token().name());
+    assertEquals(reader.session(), reading.session());
+    assertEquals(403, policy.decide(browser("POST", "/api/sensors/tfluna-1/calibrate", reader.cookie(),
+        reader.session().csrf())).status(), "a read token's session may not calibrate");
+
+    Sessions.Opened operator = sessions.open(policy.decide(request("GET", "/api/sensors", bearer(control))).token());
+    String calibrate = "/api/sensors/mpu6050-1/calibrate";
+    AccessPolicy.Decision noCsrf = policy.decide(browser("POST", calibrate, operator.cookie(), null));
+    assertEquals(403, noCsrf.status());
+    assertTrue(noCsrf.error().contains("X-CSRF-Token"), noCsrf.error());
+    assertEquals(403, policy.decide(browser("POST", calibrate, operator.cookie(), reader.session().csrf())).status(),
+        "another session's value");
+    assertTrue(policy.decide(browser("POST", calibrate, operator.cookie(), operator.session().csrf())).allowed());
+    assertTrue(policy.decide(browser("POST", "/logout", operator.cookie(), operator.session().csrf())).allowed());
+    assertEquals(403, policy.decide(browser("POST", "/logout", operator.cookie(), null)).status(), "logout too");
+  }
+
+  @Test
+  void aSessionEndsWithItsTokenIdleTimeAndLogout() throws Exception {
+    Sessions sessions = sessions();
+    AccessPolicy policy = withSessions(sessions, false);
+    Sessions.Opened opened = sessions.open(store.authenticate(read).orElseThrow());
+    store.revoke("reader");
+    AccessPolicy.Decision revoked = policy.decide(browser("GET", "/api/sensors", opened.cookie(), null));
+    assertEquals(401, revoked.status());
+    assertTrue(revoked.error().contains("revoked"), revoked.error());
+    assertEquals(0, sessions.size(), "the session went with its token");
+
+    Sessions.Opened idle = sessions.open(store.authenticate(admin).orElseThrow());
+    nanos.addAndGet(59_000_000_000L);
+    assertTrue(policy.decide(browser("GET", "/api/sensors", idle.cookie(), null)).allowed(), "used within the idle time");
+    nanos.addAndGet(61_000_000_000L);
+    AccessPolicy.Decision ended = policy.decide(browser("GET", "/api/sensors", idle.cookie(), null));
+    assertEquals(401, ended.status());
+    assertTrue(ended.error().contains("log in again"), ended.error());
+
+    Sessions.Opened closed = sessions.open(store.authenticate(admin).orElseThrow());
+    assertTrue(sessions.close(closed.cookie()));
+    assertEquals(401, policy.decide(browser("GET", "/api/sensors", closed.cookie(), null)).status());
+    assertEquals(401, policy.decide(browser("GET", "/api/sensors", "made-up", null)).status());
+    assertEquals(0, throttle.failuresOf("10.0.0.9"), "an ended session is not a bad credential");
+  }
+
+  @Test
+  void aBrowserAskingForAPageWithoutACredentialIsSentToTheLoginPage() {
+    AccessPolicy policy = withSessions(sessions(), false);
+    AccessPolicy.Decision page = policy.decide(request("GET", "/", null).asNavigation("/"));
+    assertEquals(303, page.status());
+    assertEquals("/login?next=%2F", page.headers().get("Location"));
+    assertEquals(303, policy.decide(browser("GET", "/dashboard", "ended", null).asNavigation("/dashboard?x=1")).status());
+    assertEquals(401, policy.decide(request("GET", "/api/sensors", null)).status(), "an API client gets 401");
+    assertTrue(policy.decide(request("GET", "/login", null)).allowed(), "the login page is open");
+    assertTrue(policy.decide(request("GET", "/login.js", null)).allowed(), "and its script");
+    assertEquals(401, policy.decide(request("GET", "/login/session", null)).status(), "who am I needs a credential");
+  }
+
+  @Test
+  void loggingInNeedsAValidTokenEvenWithAnonymousReadAndFromThisOriginOnly() {
+    AccessPolicy policy = withSessions(sessions(), true);
+    assertEquals(401, policy.decide(request("POST", "/login", null)).status());
+    assertEquals(401, policy.decide(request("POST", "/login", bearer("sgw_made-up"))).status());
+    assertEquals(1, throttle.failuresOf("10.0.0.9"), "a bad token at login is throttled like any");
+    AccessPolicy.Decision foreign = policy.decide(new AccessPolicy.Request("POST", "/login", "127.0.0.1:8000",
+        "http://evil.example", "10.0.0.9", false, bearer(admin)));
+    assertEquals(403, foreign.status(), "no login from another site's page");
+  }
+
+  @Test
+  void sessionsAreBoundedAndTheOldestGoesFirst() throws Exception {
+    Sessions sessions = new Sessions(new SecureRandom(), nanos::get, 60_000_000_000L, 3_600_000_000_000L, 3);
+    TokenStore.Token token = store.authenticate(read).orElseThrow();
+    Sessions.Opened first = sessions.open(token);
+    Sessions.Opened second = sessions.open(token);
+    sessions.open(token);
+    sessions.open(token);
+    assertEquals(3, sessions.size());
+    assertTrue(sessions.find(first.cookie()).isEmpty(), "the oldest went");
+    assertTrue(sessions.find(second.cookie()).isPresent());
+    nanos.addAndGet(3_600_000_000_001L);
+    assertTrue(sessions.find(second.cookie()).isEmpty(), "too old, however used");
+    assertFalse(Sessions.csrfMatches(first.session(), null));
+    assertFalse(Sessions.csrfMatches(first.session(), second.session().csrf()));
   }
 }
