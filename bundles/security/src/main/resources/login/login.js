@@ -14,6 +14,7 @@ function show(element, visible) {
 
 async function current() {
   const answer = await fetch("/login/session", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  // 200 with via "none" when logged out: the page asks without knowing, and that is no error
   if (!answer.ok) return null;
   const session = await answer.json();
   return session.via === "session" ? session : null;

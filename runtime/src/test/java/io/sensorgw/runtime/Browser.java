@@ -52,7 +52,9 @@ final class Browser implements AutoCloseable {
 
   /** A wait on the page, bounded by the tests' deadline. */
   WebDriverWait await() {
-    return new WebDriverWait(driver, RunningGateway.DEADLINE, Duration.ofMillis(100));
+    WebDriverWait wait = new WebDriverWait(driver, RunningGateway.DEADLINE, Duration.ofMillis(100));
+    wait.withMessage(() -> "page " + driver.getCurrentUrl() + ", console " + console());
+    return wait;
   }
 
   /** What the page's scripts and the browser logged since the last call. */

@@ -130,6 +130,19 @@ final class AccessPolicy {
   }
 
   Decision decide(Request request) {
+    Decision decision = decideAll(request);
+    // "Who am I" is asked by pages before they know: no credential is an answer, not a refusal.
+    if (decision.status() == 401 && request.path().equals("/login/session")
+        && needed(request.method().toUpperCase(Locale.ROOT)) == Scope.READ) {
+      return Decision.allow(Outcome.ANONYMOUS, NOBODY);
+    }
+    return decision;
+  }
+
+  /** Who {@link #decide} lets ask {@code /login/session} without a valid credential. */
+  static final String NOBODY = "nobody";
+
+  private Decision decideAll(Request request) {
     String method = request.method().toUpperCase(Locale.ROOT);
     if (method.equals("TRACE") || method.equals("TRACK")) {
       return Decision.deny(Outcome.METHOD_REFUSED, 405, method + " is not allowed", Map.of("Allow", "GET, HEAD, POST"));

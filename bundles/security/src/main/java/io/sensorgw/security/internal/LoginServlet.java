@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * it as {@code Authorization: Bearer} to {@code POST /login}, which the access filter checks like
  * any request (throttled, counted), and which answers with a session cookie ({@code HttpOnly},
  * {@code SameSite=Strict}, {@code Secure} over HTTPS) and the session's CSRF value.
- * {@code GET /login/session} tells a page who it is and that value; {@code POST /logout} ends it.
+ * {@code GET /login/session} tells a page who it is and that value ({@code via}: {@code session},
+ * {@code token}, {@code anonymous} or {@code none}); {@code POST /logout} ends it.
  * The gateway's icon is here too: the login page shows it before anyone has a session.
  */
 @Component(service = Servlet.class)
@@ -79,11 +80,12 @@ public class LoginServlet extends HttpServlet {
 
   private void whoAmI(HttpServletRequest request, HttpServletResponse response) throws IOException {
     AccessPolicy.Decision decision = (AccessPolicy.Decision) request.getAttribute(DECISION);
-    if (decision == null || decision.token() == null) { // anonymous.read: nobody in particular
+    if (decision == null || decision.token() == null) { // no credential, or anonymous.read
+      boolean nobody = decision == null || decision.who().equals(AccessPolicy.NOBODY);
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("token", null);
-      body.put("scope", Scope.READ.label());
-      body.put("via", "anonymous");
+      body.put("scope", nobody ? null : Scope.READ.label());
+      body.put("via", nobody ? "none" : "anonymous");
       json(response, 200, body);
       return;
     }

@@ -241,7 +241,11 @@ class AccessPolicyTest {
     assertEquals(401, policy.decide(request("GET", "/api/sensors", null)).status(), "an API client gets 401");
     assertTrue(policy.decide(request("GET", "/login", null)).allowed(), "the login page is open");
     assertTrue(policy.decide(request("GET", "/login.js", null)).allowed(), "and its script");
-    assertEquals(401, policy.decide(request("GET", "/login/session", null)).status(), "who am I needs a credential");
+    AccessPolicy.Decision whoAmI = policy.decide(request("GET", "/login/session", null));
+    assertTrue(whoAmI.allowed(), "who am I is answered without a credential");
+    assertEquals(AccessPolicy.NOBODY, whoAmI.who());
+    assertEquals(null, whoAmI.token());
+    assertEquals(405, policy.decide(request("TRACE", "/login/session", null)).status());
   }
 
   @Test

@@ -1,0 +1,112 @@
+package io.sensorgw.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.logging.Level;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+
+/**
+ * The dashboard at / (issue #19) in headless Chromium against the exported gateway: a card per
+ * sensor with live values, a history chart with points, the camera's frame with the laser dot
+ * marked where the reading says, a driver updated through deploy/ shown as updating and then live
+ * without a reload, a removed sensor's card gone, and no error in the browser's console. The
+ * screenshot is kept in target/dashboard.png.
+ */
+class DashboardIT {
+  private static final List<String> SENSORS = List.of("tfluna-1", "mpu6050-1", "imx477-1", "hcsr04-1");
+
+  @TempDir Path temp;
+
+  private static By card(String sensor) {
+    return By.cssSelector("article[data-sensor='" + sensor + "']");
+  }
+
+  private static String text(Browser browser, String sensor, String value) {
+    List<WebElement> found = browser.driver.findElements(By.cssSelector(
+        "article[data-sensor='" + sensor + "'] [data-value='" + value + "'] .number"));
+    return found.isEmpty() ? "" : found.get(0).getText();
+  }
+
+  private static Object script(Browser browser, String script, Object... arguments) {
+    return browser.driver.executeScript(script, arguments);
+  }
+
+  @Test
+  void everySensorLiveItsHistoryTheCameraWithItsDotAndSwapsWithoutAReload() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("home"));
+    try (RunningGateway gateway = new RunningGateway(home); Browser browser = new Browser(home.resolve("chromium"))) {
+      String base = "http://127.0.0.1:" + gateway.port;
+      browser.driver.get(base + "/");
+      browser.await().until(ExpectedConditions.urlContains("/login"));
+      browser.driver.findElement(By.id("token")).sendKeys(gateway.token());
+      browser.driver.findElement(By.id("submit")).click();
+      browser.await().until(d -> d.getCurrentUrl().equals(base + "/"));
+      script(browser, "window.loadedOnce = true");
+
+      for (String sensor : SENSORS) browser.await().until(ExpectedConditions.presenceOfElementLocated(card(sensor)));
+      for (String sensor : SENSORS) {
+        WebElement badge = browser.driver.findElement(card(sensor)).findElement(By.cssSelector(".badge.simulated"));
+        assertTrue(badge.isDisplayed(), sensor + " says it is simulated");
+      }
+      browser.await().until(d -> !text(browser, "tfluna-1", "distance").isEmpty());
+      String first = text(browser, "tfluna-1", "distance");
+      browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(first));
+      browser.await().until(d -> !text(browser, "mpu6050-1", "accel_z").isEmpty());
+      browser.await().until(d -> Integer.parseInt(d.findElement(card("tfluna-1"))
+          .findElement(By.cssSelector(".chart.live")).getDomAttribute("data-points") + "") > 1);
+      assertEquals("live", browser.driver.findElement(By.id("connection")).getDomAttribute("data-connection"));
+
+      // History from the store (the last hour, in buckets).
+      browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history summary")).click();
+      browser.await().until(d -> Integer.parseInt(String.valueOf(d.findElement(card("tfluna-1"))
+          .findElement(By.cssSelector(".history-chart")).getDomAttribute("data-points"))) > 0);
+      assertTrue(browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart canvas"))
+          .isDisplayed(), "a drawn chart");
+
+      // The camera: frames arrive, the dot is marked where the latest reading puts it.
+      browser.await().until(d -> Boolean.TRUE.equals(script(browser, """
+          const img = document.querySelector("article[data-sensor='imx477-1'] .frame img");
+          return img.naturalWidth > 0 && Number(img.dataset.frames || 0) >= 2;""")));
+      browser.await().until(d -> Boolean.TRUE.equals(script(browser, """
+          const card = document.querySelector("article[data-sensor='imx477-1']");
+          const dot = card.querySelector('.dot');
+          const number = n => Number(card.querySelector("[data-value='" + n + "'] .number")?.textContent);
+          if (dot.hidden || !dot.dataset.x) return false;
+          const left = 100 * Number(dot.dataset.x) / number('frame_width');
+          return Math.abs(parseFloat(dot.style.left) - left) < 0.01
+            && Math.abs(Number(dot.dataset.x) - number('laser_x')) < 0.1;""")));
+
+      browser.screenshot(Path.of("target", "dashboard.png"));
+
+      // A driver updated in place: its card says updating, then is live again, the page not reloaded.
+      Path jar = home.resolve("deploy/io.sensorgw.device.tfluna.jar");
+      Path staged = jar.resolveSibling("dashboard-swap.tmp");
+      Files.write(staged, HotSwapIT.withQualifier(Files.readAllBytes(jar), "dashboardswap"));
+      Files.move(staged, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      browser.await().until(d -> "updating".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
+      browser.await().until(d -> "live".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
+      String afterSwap = text(browser, "tfluna-1", "distance");
+      browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(afterSwap));
+      assertEquals(Boolean.TRUE, script(browser, "return window.loadedOnce === true"), "the page was not reloaded");
+
+      // A sensor removed (its configuration deleted): its card goes.
+      Files.delete(home.resolve("config/io.sensorgw.device.hcsr04-sim.cfg"));
+      browser.await().until(ExpectedConditions.numberOfElementsToBe(card("hcsr04-1"), 0));
+      browser.await().until(ExpectedConditions.presenceOfElementLocated(card("tfluna-1")));
+
+      List<LogEntry> errors = browser.console().stream()
+          .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+      assertEquals(List.of(), errors, "no errors in the browser's console");
+    }
+  }
+}
