@@ -7,7 +7,7 @@ const LIVE_SECONDS = 300; // the live chart's window
 const LIVE_STEP_MS = 500; // at most one live point per card and half second
 const CHART_REDRAW_MS = 1000;
 const TEXT_REDRAW_MS = 250;
-const FRAME_PAUSE_MS = 500; // at most two frames a second, only while the camera's card is seen
+const FRAME_PAUSE_MS = 500; // at most two frames a second, one per published reading, only while seen
 const GONE_AFTER_MS = 15000; // a sensor missing this long is removed, not updating
 const UPDATING_AT_LEAST_MS = 1000;
 const HISTORY_POINTS = 400;
@@ -293,7 +293,7 @@ async function askQuietSensors() {
     .map(async (card) => {
       card.asking = true;
       try {
-        onReading(await getJson("/api/sensors/" + encodeURIComponent(card.id) + "/reading"));
+        onReading(await getJson("/dashboard/reading/" + encodeURIComponent(card.id)));
       } catch (failure) {
         card.latestAt = now; // not ready or failing: its state says why; ask again later
       } finally {
@@ -371,11 +371,16 @@ function startFrames(card) {
   card.frame = { stop() { running = false; seen.disconnect(); if (url) URL.revokeObjectURL(url); } };
   (async () => {
     let failures = 0;
+    let shown = null; // the reading whose frame is shown
     while (running) {
-      if (!visible || document.visibilityState !== "visible" || card.node.dataset.phase === "updating") {
+      // A frame is fetched when the camera published a new reading: every page then asks for the
+      // same frame, whose overlay the camera draws once, instead of each drawing its own.
+      if (!visible || document.visibilityState !== "visible" || card.node.dataset.phase === "updating"
+          || !card.latest || card.latest.sequence === shown) {
         await pause(FRAME_PAUSE_MS);
         continue;
       }
+      shown = card.latest.sequence;
       try {
         const answer = await fetch("/api/sensors/" + encodeURIComponent(card.id) + "/frame.jpg?overlay=true",
           { credentials: "same-origin", cache: "no-store" });

@@ -31,12 +31,18 @@ final class Browser implements AutoCloseable {
 
   /** With {@code acceptCertificate}, any server certificate is accepted (for the gateway's own). */
   Browser(Path profile, boolean acceptCertificate) throws IOException {
+    this(profile, acceptCertificate, List.of());
+  }
+
+  /** With more command-line flags for Chromium. */
+  Browser(Path profile, boolean acceptCertificate, List<String> flags) throws IOException {
     Files.createDirectories(profile);
     ChromeOptions options = new ChromeOptions();
     options.setBinary(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--window-size=1280,900", "--user-data-dir=" + profile);
+    options.addArguments(flags);
     options.setAcceptInsecureCerts(acceptCertificate);
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);

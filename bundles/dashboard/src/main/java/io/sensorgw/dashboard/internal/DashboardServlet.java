@@ -3,6 +3,7 @@ package io.sensorgw.dashboard.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import jakarta.servlet.AsyncContext;
@@ -41,7 +42,9 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
  * any path no route takes;
  * and two JSON routes of its own. {@code /dashboard/sensors?since=N} answers when the set of
  * sensors changed after generation N (at once if it has, else when it does, at the latest after
- * {@value #WAIT_MS} ms), holding no thread while it waits; {@code /dashboard/gateway} gives the
+ * {@value #WAIT_MS} ms), holding no thread while it waits; {@code /dashboard/reading/{id}} reads
+ * a sensor that publishes nothing, once per interval for all pages ({@link SharedReads});
+ * {@code /dashboard/gateway} gives the
  * gateway's figures (version, bundles, every metrics and health source). Reading needs the
  * {@code read} scope like every route (the access filter; a browser logs in at /login).
  */
@@ -68,6 +71,10 @@ public class DashboardServlet extends HttpServlet {
   private final transient SensorRoster<Sensor> roster = new SensorRoster<>(System::currentTimeMillis);
   private final transient Map<String, MetricsSource> metrics = new ConcurrentHashMap<>();
   private final transient Map<String, HealthSource> health = new ConcurrentHashMap<>();
+  private final transient SharedReads sharedReads = new SharedReads(System::nanoTime);
+  /** How often a page's quiet sensor is read for all pages: a camera's read costs a capture. */
+  static final long CAMERA_READ_INTERVAL_NANOS = 5_000_000_000L;
+  static final long READ_INTERVAL_NANOS = 1_000_000_000L;
 
   @Activate
   public DashboardServlet(BundleContext context) {
@@ -82,6 +89,7 @@ public class DashboardServlet extends HttpServlet {
 
   void removeSensor(Sensor sensor) {
     roster.removed(sensor.info().id(), sensor);
+    sharedReads.forget(sensor.info().id());
   }
 
   @Reference(service = MetricsSource.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -127,6 +135,10 @@ public class DashboardServlet extends HttpServlet {
       case "/sensors" -> sensors(request, response);
       case "/gateway" -> json(response, 200, gateway());
       default -> {
+        if (path.startsWith("/reading/")) {
+          reading(request, response, path.substring("/reading/".length()));
+          return;
+        }
         String name = path.substring(1);
         String type = FILES.get(name);
         if (type == null) {
@@ -184,6 +196,72 @@ public class DashboardServlet extends HttpServlet {
       }
     });
     if (!roster.await(since, waiter, MAX_WAITING)) waiter.changed();
+  }
+
+  /** The reading of a sensor that publishes nothing, read once per interval for every page. */
+  private void reading(HttpServletRequest request, HttpServletResponse response, String id) throws IOException {
+    Sensor sensor = roster.get(id);
+    if (sensor == null) {
+      error(response, 404, "no sensor " + (id.length() > 80 ? id.substring(0, 80) + "..." : id));
+      return;
+    }
+    long interval = sensor.info().kind().equals("camera") ? CAMERA_READ_INTERVAL_NANOS : READ_INTERVAL_NANOS;
+    AsyncContext async = request.startAsync();
+    async.setTimeout(WAIT_MS);
+    AtomicBoolean answered = new AtomicBoolean();
+    async.addListener(new AsyncListener() {
+      @Override
+      public void onTimeout(AsyncEvent event) throws IOException {
+        if (answered.compareAndSet(false, true)) {
+          error((HttpServletResponse) event.getAsyncContext().getResponse(), 504, "the sensor did not answer in time");
+          event.getAsyncContext().complete();
+        }
+      }
+
+      @Override
+      public void onError(AsyncEvent event) {
+        answered.set(true);
+      }
+
+      @Override
+      public void onComplete(AsyncEvent event) {
+        // answered
+      }
+
+      @Override
+      public void onStartAsync(AsyncEvent event) {
+        // not restarted
+      }
+    });
+    sharedReads.read(id, interval, sensor::read).whenComplete((reading, failure) -> {
+      if (!answered.compareAndSet(false, true)) return;
+      try {
+        HttpServletResponse out = (HttpServletResponse) async.getResponse();
+        if (failure != null) {
+          error(out, 503, "the sensor could not be read: " + (failure.getCause() != null ? failure.getCause() : failure));
+        } else {
+          json(out, 200, readingJson(reading));
+        }
+      } catch (IOException | IllegalStateException gone) {
+        // the page went away meanwhile
+      } finally {
+        async.complete();
+      }
+    });
+  }
+
+  /** A reading as the API gives it. */
+  static Map<String, Object> readingJson(Reading reading) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("sensor", reading.sensorId());
+    body.put("sequence", reading.sequence());
+    body.put("timestamp", reading.acquiredAt().toString());
+    body.put("quality", reading.quality().name().toLowerCase(Locale.ROOT));
+    Map<String, Object> values = new LinkedHashMap<>();
+    reading.values().forEach((name, value) -> values.put(name, Map.of("value", value.value(), "unit", value.unit())));
+    body.put("values", values);
+    if (!reading.message().isEmpty()) body.put("message", reading.message());
+    return body;
   }
 
   private static Map<String, Object> roster(SensorRoster.Snapshot<Sensor> snapshot) {

@@ -68,6 +68,11 @@ final class SensorRoster<S> {
     return new Snapshot<>(generation, List.copyOf(sensors.values()), after);
   }
 
+  /** The sensor registered under {@code id} now, or null. */
+  synchronized S get(String id) {
+    return sensors.get(id);
+  }
+
   record Snapshot<S>(long generation, List<S> sensors, List<Change> changes) {}
 
   /**
