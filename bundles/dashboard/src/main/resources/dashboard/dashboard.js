@@ -363,6 +363,7 @@ function startFrames(card) {
   const figure = card.node.querySelector(".frame");
   const image = figure.querySelector("img");
   figure.hidden = false;
+  card.node.querySelector(".overlay-choice").hidden = false;
   let visible = true;
   let running = true;
   let url = null;
@@ -382,7 +383,10 @@ function startFrames(card) {
       }
       shown = card.latest.sequence;
       try {
-        const answer = await fetch("/api/sensors/" + encodeURIComponent(card.id) + "/frame.jpg?overlay=true",
+        // The frame as captured, with the page's own ring where the reading puts the dot; the
+        // gateway's overlay (decoded, drawn and encoded again per frame) only when asked for.
+        const overlay = card.node.querySelector(".server-overlay").checked ? "?overlay=true" : "";
+        const answer = await fetch("/api/sensors/" + encodeURIComponent(card.id) + "/frame.jpg" + overlay,
           { credentials: "same-origin", cache: "no-store" });
         if (!answer.ok) throw new Error(answer.status);
         const next = URL.createObjectURL(await answer.blob());

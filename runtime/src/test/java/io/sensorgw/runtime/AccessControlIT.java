@@ -30,9 +30,46 @@ class AccessControlIT {
   /** One request over a raw socket; returns the status line's code and the head and body read. */
   private static RawHttp.Answer request(RunningGateway gateway, String method, String path, Map<String, String> headers)
       throws IOException {
+    return request(Transport.plain(gateway.port), method, path, headers);
+  }
+
+  /** Plain HTTP or TLS to one of the gateway's ports. */
+  private record Transport(String name, int port, javax.net.ssl.SSLSocketFactory tls) {
+    static Transport plain(int port) {
+      return new Transport("HTTP", port, null);
+    }
+
+    java.net.Socket open() throws IOException {
+      return tls == null ? new java.net.Socket("127.0.0.1", port) : tls.createSocket("127.0.0.1", port);
+    }
+  }
+
+  /** TLS trusting only the certificate the gateway made on its first start. */
+  private static Transport https(RunningGateway gateway) throws Exception {
+    String password = "";
+    for (String line : Files.readAllLines(gateway.home.resolve("data/https.args"))) {
+      if (line.startsWith("-Dorg.apache.felix.https.keystore.password=")) password = line.substring(line.indexOf('=') + 1);
+    }
+    java.security.KeyStore keystore = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = Files.newInputStream(gateway.home.resolve("data/https.p12"))) {
+      keystore.load(in, password.toCharArray());
+    }
+    java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+    trusted.load(null, null);
+    trusted.setCertificateEntry("gateway", keystore.getCertificate("sensorgw"));
+    javax.net.ssl.TrustManagerFactory trust =
+        javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return new Transport("HTTPS", gateway.httpsPort, context.getSocketFactory());
+  }
+
+  private static RawHttp.Answer request(Transport transport, String method, String path, Map<String, String> headers)
+      throws IOException {
     StringBuilder text = new StringBuilder(method + " " + path + " HTTP/1.1\r\n");
     Map<String, String> all = new LinkedHashMap<>();
-    all.put("Host", "127.0.0.1:" + gateway.port);
+    all.put("Host", "127.0.0.1:" + transport.port());
     all.put("Connection", "close");
     if (method.equals("POST")) all.put("Content-Length", "0");
     all.putAll(headers);
@@ -40,7 +77,23 @@ class AccessControlIT {
       if (value != null) text.append(name).append(": ").append(value).append("\r\n");
     });
     text.append("\r\n");
-    return RawHttp.exchange(gateway.port, text.toString(), false);
+    return RawHttp.exchange(transport.open(), text.toString(), false);
+  }
+
+  /** A browser session opened with {@code token} at POST /login: its cookie and CSRF value. */
+  private static String[] session(Transport transport, String token) throws IOException {
+    RawHttp.Answer login = request(transport, "POST", "/login", Map.of("Authorization", "Bearer " + token));
+    assertEquals(200, login.status(), login.text());
+    java.util.regex.Matcher cookie = java.util.regex.Pattern.compile("Set-Cookie: sgw_session=([^;]+);[^\r]*").matcher(login.text());
+    assertTrue(cookie.find(), login.text());
+    assertTrue(cookie.group().contains("HttpOnly") && cookie.group().contains("SameSite=Strict"), cookie.group());
+    assertEquals(transport.tls() != null, cookie.group().contains("Secure"), "Secure over HTTPS only: " + cookie.group());
+    RawHttp.Answer whoAmI = RawHttp.exchange(transport.open(), "GET /login/session HTTP/1.1\r\nHost: 127.0.0.1:"
+        + transport.port() + "\r\nCookie: sgw_session=" + cookie.group(1) + "\r\nConnection: close\r\n\r\n", true);
+    assertEquals(200, whoAmI.status(), whoAmI.text());
+    java.util.regex.Matcher csrf = java.util.regex.Pattern.compile("\"csrf\":\"([^\"]+)\"").matcher(whoAmI.text());
+    assertTrue(csrf.find(), "the session's CSRF value: " + whoAmI.text());
+    return new String[] {cookie.group(1), csrf.group(1)};
   }
 
   /** A route and how it is asked. */
@@ -63,17 +116,21 @@ class AccessControlIT {
       // is reconfigured between the columns (an IMU restarts with its new offsets).
       new Route("POST /api/sensors/{id}/calibrate", "POST", "/api/sensors/tfluna-1/calibrate?samples=10", Map.of()));
 
-  /** Columns: no credential, read, control, admin, revoked, malformed, admin + foreign Origin, admin + foreign Host. */
+  /**
+   * Columns: no credential, read, control, admin, revoked, malformed, admin + foreign Origin, admin +
+   * foreign Host, a control token's browser session with its CSRF value, the same without it.
+   */
   private static final Map<String, int[]> EXPECTED = new LinkedHashMap<>();
+  private static final int FOREIGN_HOST = 7;
 
   static {
-    EXPECTED.put("GET /health", new int[] {200, 200, 200, 200, 200, 200, 200, 421});
+    EXPECTED.put("GET /health", new int[] {200, 200, 200, 200, 200, 200, 200, 421, 200, 200});
     for (String read : List.of("GET /api/sensors", "GET /api/sensors/{id}/reading", "GET /api/sensors/{id}/readings",
         "GET /{model}/sensor", "GET /api/sensors/{id}/frame.jpg", "GET /api/stream", "GET /metrics")) {
-      EXPECTED.put(read, new int[] {401, 200, 200, 200, 401, 401, 200, 421});
+      EXPECTED.put(read, new int[] {401, 200, 200, 200, 401, 401, 200, 421, 200, 200});
     }
-    EXPECTED.put("GET /ws", new int[] {401, 101, 101, 101, 401, 401, 403, 421});
-    EXPECTED.put("POST /api/sensors/{id}/calibrate", new int[] {401, 403, 404, 404, 401, 401, 403, 421});
+    EXPECTED.put("GET /ws", new int[] {401, 101, 101, 101, 401, 401, 403, 421, 101, 101});
+    EXPECTED.put("POST /api/sensors/{id}/calibrate", new int[] {401, 403, 404, 404, 401, 401, 403, 421, 404, 403});
   }
 
   private static String tokenIn(String shellOutput) {
@@ -100,29 +157,39 @@ class AccessControlIT {
       gateway.awaitResponse("/api/sensors/tfluna-1/readings", r -> r.statusCode() == 200, "the LiDAR up and its history");
       gateway.awaitResponse("/api/sensors/imx477-1/frame.jpg", r -> r.statusCode() == 200, "a camera frame");
 
-      List<Map<String, String>> credentials = List.of(
-          Map.of(),
-          Map.of("Authorization", "Bearer " + read),
-          Map.of("Authorization", "Bearer " + control),
-          Map.of("Authorization", "Bearer " + admin),
-          Map.of("Authorization", "Bearer " + revoked),
-          Map.of("Authorization", "Basic YWRtaW46YWRtaW4="),
-          Map.of("Authorization", "Bearer " + admin, "Origin", "http://evil.example"),
-          Map.of("Authorization", "Bearer " + admin, "Host", "evil.example:" + gateway.port));
       List<String> mismatches = new ArrayList<>();
-      for (Route route : ROUTES) {
-        int[] expected = EXPECTED.get(route.name());
-        for (int column = 0; column < credentials.size(); column++) {
-          Map<String, String> headers = new LinkedHashMap<>(route.headers());
-          headers.putAll(credentials.get(column));
-          RawHttp.Answer answer = request(gateway, route.method(), route.path(), headers);
-          if (answer.status() != expected[column]) {
-            mismatches.add(route.name() + " column " + column + ": expected " + expected[column] + ", got "
-                + answer.text().lines().limit(12).toList());
-          } else if (answer.status() >= 400) {
-            assertTrue(answer.text().contains("\"status\":" + answer.status()), "a JSON error: " + answer.text());
-            if (answer.status() == 401) {
-              assertTrue(answer.text().contains("WWW-Authenticate: Bearer realm=\"sensorgw\""), answer.text());
+      for (Transport transport : List.of(Transport.plain(gateway.port), https(gateway))) {
+        String[] session = session(transport, control);
+        List<Map<String, String>> credentials = List.of(
+            Map.of(),
+            Map.of("Authorization", "Bearer " + read),
+            Map.of("Authorization", "Bearer " + control),
+            Map.of("Authorization", "Bearer " + admin),
+            Map.of("Authorization", "Bearer " + revoked),
+            Map.of("Authorization", "Basic YWRtaW46YWRtaW4="),
+            Map.of("Authorization", "Bearer " + admin, "Origin", "http://evil.example"),
+            Map.of("Authorization", "Bearer " + admin, "Host", "evil.example:" + transport.port()),
+            Map.of("Cookie", "sgw_session=" + session[0], "X-CSRF-Token", session[1]),
+            Map.of("Cookie", "sgw_session=" + session[0]));
+        for (Route route : ROUTES) {
+          int[] expected = EXPECTED.get(route.name());
+          for (int column = 0; column < credentials.size(); column++) {
+            Map<String, String> headers = new LinkedHashMap<>(route.headers());
+            headers.putAll(credentials.get(column));
+            RawHttp.Answer answer = request(transport, route.method(), route.path(), headers);
+            // Over HTTPS, Jetty refuses a Host that is not the certificate's before any route: 400.
+            boolean jettySni = transport.tls() != null && column == FOREIGN_HOST;
+            int wanted = jettySni ? 400 : expected[column];
+            if (answer.status() != wanted) {
+              mismatches.add(transport.name() + " " + route.name() + " column " + column + ": expected " + wanted
+                  + ", got " + answer.text().lines().limit(12).toList());
+            } else if (jettySni) {
+              assertTrue(answer.text().contains("Invalid SNI"), answer.text());
+            } else if (answer.status() >= 400) {
+              assertTrue(answer.text().contains("\"status\":" + answer.status()), "a JSON error: " + answer.text());
+              if (answer.status() == 401) {
+                assertTrue(answer.text().contains("WWW-Authenticate: Bearer realm=\"sensorgw\""), answer.text());
+              }
             }
           }
         }

@@ -102,4 +102,114 @@ class HttpsIT {
       assertEquals(200, gateway.status("/health", null));
     }
   }
+
+  /** Runs openssl with {@code arguments}; fails the test with its output when it fails. */
+  private static void openssl(Path dir, String... arguments) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
+    command.addAll(java.util.List.of(arguments));
+    Process process = Processes.start(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true));
+    try {
+      String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(process.waitFor(RunningGateway.DEADLINE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS), "openssl ended");
+      assertEquals(0, process.exitValue(), String.join(" ", command) + ": " + output);
+    } finally {
+      Processes.stop(process);
+    }
+  }
+
+  /** An EC key and a self-signed certificate for localhost and 127.0.0.1, as PEM files in {@code dir}. */
+  private static void pemPair(Path dir, String name) throws Exception {
+    openssl(dir, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        "-keyout", name + ".key", "-out", name + ".crt", "-days", "30", "-subj", "/CN=localhost",
+        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+  }
+
+  @Test
+  void pemFilesOfTheUsersOwnAreServedAndABadPairLeavesHttpsOffWithTheReason() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("pem-home"));
+    Path data = Files.createDirectories(home.resolve("data"));
+    pemPair(data, "https");
+    Certificate mine;
+    try (InputStream in = Files.newInputStream(data.resolve("https.crt"))) {
+      mine = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    try (RunningGateway gateway = new RunningGateway(home)) {
+      assertTrue(gateway.httpsPort > 0, "HTTPS with the PEM pair");
+      KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+      trusted.load(null, null);
+      trusted.setCertificateEntry("mine", mine);
+      TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      trust.init(trusted);
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(null, trust.getTrustManagers(), null);
+      HttpClient https = HttpClient.newBuilder().sslContext(tls).build();
+      HttpResponse<String> health = https.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + gateway.httpsPort
+          + "/health")).timeout(RunningGateway.DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, health.statusCode(), "served with the user's certificate, which the client trusts alone");
+      String fingerprint = HexFormat.ofDelimiter(":").withUpperCase()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(mine.getEncoded()));
+      assertTrue(Files.readString(gateway.log).contains("HTTPS certificate SHA-256 fingerprint " + fingerprint),
+          "its fingerprint is printed");
+    }
+
+    // A certificate with another key's private key: no HTTPS, and the log says why.
+    Path other = Files.createDirectories(temp.resolve("other"));
+    pemPair(other, "other");
+    Files.copy(other.resolve("other.key"), data.resolve("https.key"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (RunningGateway gateway = new RunningGateway(home)) {
+      assertEquals(0, gateway.httpsPort, "no HTTPS port with a key that is not the certificate's");
+      assertTrue(Files.readString(gateway.log).contains("data/https.crt and data/https.key cannot be used"),
+          "the reason is printed");
+    }
+  }
+
+  /**
+   * Chromium logs into the console over HTTPS, trusting exactly the gateway's generated
+   * certificate (its public key pinned, no "ignore errors"), and a form on a page of another
+   * origin that posts to the console with the admin's cached credentials is refused.
+   */
+  @Test
+  void chromiumUsesTheConsoleOverHttpsAndAForeignFormPostIsRefused() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("browser-home"));
+    try (RunningGateway gateway = new RunningGateway(home)) {
+      KeyStore keystore = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(home.resolve("data/https.p12"))) {
+        keystore.load(in, keystorePassword(home).toCharArray());
+      }
+      String pin = java.util.Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256")
+          .digest(keystore.getCertificate("sensorgw").getPublicKey().getEncoded()));
+      String password = gateway.consoleAuth(); // waits for the password file
+      String plain = new String(java.util.Base64.getDecoder().decode(password.substring(6)),
+          java.nio.charset.StandardCharsets.UTF_8).substring("admin:".length());
+      String console = "https://127.0.0.1:" + gateway.httpsPort + "/system/console";
+      gateway.await(() -> gateway.status("/system/console/sensors", password) == 200, "the console up");
+      try (Browser browser = new Browser(home.resolve("chromium"), false,
+          java.util.List.of("--ignore-certificate-errors-spki-list=" + pin))) {
+        browser.driver.get("https://admin:" + plain + "@127.0.0.1:" + gateway.httpsPort + "/system/console/sensors");
+        browser.await().until(d -> d.getPageSource().contains("data-sensor=\"tfluna-1\""));
+        assertTrue(browser.driver.getCurrentUrl().startsWith("https://"), browser.driver.getCurrentUrl());
+
+        // Another origin (the gateway's plain-HTTP port is one) posts the camera's command.
+        browser.driver.get("http://127.0.0.1:" + gateway.port + "/health"); // a page without a CSP of its own
+        browser.driver.executeScript("""
+            const form = document.createElement('form');
+            form.method = 'POST';
+            form.action = arguments[0] + '/configMgr/io.sensorgw.device.imx477~sim';
+            for (const [name, value] of [['apply', 'true'], ['propertylist', 'still.command'], ['still.command', '/bin/sh']]) {
+              const input = document.createElement('input');
+              input.name = name;
+              input.value = value;
+              form.append(input);
+            }
+            document.body.append(form);
+            form.submit();""", console);
+        browser.await().until(d -> d.getCurrentUrl().contains("/configMgr/"));
+        browser.await().until(d -> d.getPageSource().contains("403"));
+      }
+      assertTrue(Files.readString(home.resolve("data/sensorgw.log")).contains("Web Console: refused a POST"),
+          "the refusal is logged");
+      assertTrue(!Files.readString(home.resolve("config/io.sensorgw.device.imx477-sim.cfg")).contains("/bin/sh"),
+          "the camera's configuration is unchanged");
+    }
+  }
 }

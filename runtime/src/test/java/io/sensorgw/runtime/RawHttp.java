@@ -26,7 +26,12 @@ final class RawHttp {
    * status is an error (a stream or a WebSocket that opened is left at its head).
    */
   static Answer exchange(int port, String request, boolean wholeBody) throws IOException {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    return exchange(new Socket("127.0.0.1", port), request, wholeBody);
+  }
+
+  /** As {@link #exchange(int, String, boolean)}, on a socket already open (e.g. a TLS one); closes it. */
+  static Answer exchange(Socket opened, String request, boolean wholeBody) throws IOException {
+    try (Socket socket = opened) {
       socket.setSoTimeout((int) RunningGateway.DEADLINE.toMillis());
       OutputStream out = socket.getOutputStream();
       out.write(request.getBytes(StandardCharsets.ISO_8859_1));

@@ -59,6 +59,12 @@ class CameraTest {
     return image;
   }
 
+  private static long overlaysDrawn(Gateway gateway) throws Exception {
+    Matcher m = Pattern.compile("\"overlaysDrawn\":(\\d+)").matcher(gateway.get("/api/sensors/it-cam").body());
+    assertTrue(m.find(), "overlaysDrawn in the sensor's statistics");
+    return Long.parseLong(m.group(1));
+  }
+
   private static long sequence(String body) {
     Matcher m = SEQUENCE.matcher(body);
     assertTrue(m.find(), body);
@@ -99,6 +105,19 @@ class CameraTest {
           HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg?overlay=true")).timeout(Gateway.DEADLINE).build(),
           HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(640, image(marked.body()).getWidth());
+
+      // Pages asking at once for a new frame's overlay share one drawing (it decodes and encodes a frame).
+      long first = sequence(body);
+      gateway.getUntil("/api/sensors/it-cam/reading", r -> r.statusCode() == 200 && sequence(r.body()) > first,
+          "a new frame (the last one older than max.age.ms)");
+      long drawnBefore = overlaysDrawn(gateway);
+      List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> together = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        together.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-cam/frame.jpg?overlay=true"))
+            .timeout(Gateway.DEADLINE).build(), HttpResponse.BodyHandlers.ofByteArray()));
+      }
+      for (var answer : together) assertEquals(200, answer.get().statusCode());
+      assertEquals(drawnBefore + 1, overlaysDrawn(gateway), "one overlay drawn for eight requests of one frame");
 
       assertEquals(200, gateway.get("/imx477/sensor").statusCode(), "the old system's route");
       try (TestSensor lidar = new TestSensor(context, "it-not-camera", java.time.Duration.ZERO, TestSensor.READ_TIMEOUT,

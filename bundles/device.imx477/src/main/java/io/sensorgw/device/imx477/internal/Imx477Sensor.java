@@ -22,8 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.core.MatOfInt;
@@ -70,6 +72,8 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     final FrameAnalysis analysis;
     final Duration decodeAndAnalysis;
     volatile byte[] overlayJpeg;
+    /** The overlay being drawn: requests that come meanwhile wait for it instead of drawing their own. */
+    final AtomicReference<CompletionStage<byte[]>> overlayDrawing = new AtomicReference<>();
 
     AnalysedFrame(CapturedFrame frame, FrameAnalysis analysis, Duration decodeAndAnalysis) {
       this.frame = frame;
@@ -176,12 +180,24 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   public CompletionStage<byte[]> frameJpeg(boolean overlay) {
     AnalysedFrame current = latest;
     CompletionStage<AnalysedFrame> frame = current != null
-        ? java.util.concurrent.CompletableFuture.completedFuture(current)
+        ? CompletableFuture.completedFuture(current)
         : read().thenApply((Reading reading) -> latest);
     if (!overlay) return frame.thenApply(f -> f.frame.jpeg());
-    return frame.thenCompose(f -> f.overlayJpeg != null
-        ? java.util.concurrent.CompletableFuture.completedFuture(f.overlayJpeg)
-        : executor().submit(() -> overlay(f)));
+    return frame.thenCompose(f -> {
+      if (f.overlayJpeg != null) return CompletableFuture.completedFuture(f.overlayJpeg);
+      CompletableFuture<byte[]> mine = new CompletableFuture<>();
+      CompletionStage<byte[]> drawing = f.overlayDrawing.compareAndExchange(null, mine);
+      if (drawing != null) return drawing; // another request draws this frame's overlay: share it
+      executor().submit(() -> overlay(f)).whenComplete((bytes, failure) -> {
+        if (failure != null) {
+          f.overlayDrawing.set(null); // not kept: the next request tries again
+          mine.completeExceptionally(failure);
+        } else {
+          mine.complete(bytes);
+        }
+      });
+      return mine;
+    });
   }
 
   /** Decodes, marks and encodes once per frame; later requests get the same bytes. */
