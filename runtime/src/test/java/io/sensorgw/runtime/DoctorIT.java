@@ -130,6 +130,14 @@ class DoctorIT {
   }
 
   @Test
+  void aConfigurationFolderItCannotReadIsAFail() throws Exception {
+    // As a user other than root and sensorgw meets /etc/sensorgw (0750): not "nothing configured".
+    Result result = doctor(temp.resolve("no-such-folder"), Map.of(), "--user", "root");
+    assertEquals(1, result.exit(), result.output());
+    assertTrue(line(result, "FAIL  cannot read the configuration folder").contains("run 'sudo sensorgw doctor'"));
+  }
+
+  @Test
   void onlySimulatedDevicesNeedNothingAndTheGogoCommandSaysSo() throws Exception {
     try (RunningGateway gateway = new RunningGateway(Files.createDirectories(temp.resolve("home")), true)) {
       String printed = gateway.shell("sensor:doctor", "doctor: ");
