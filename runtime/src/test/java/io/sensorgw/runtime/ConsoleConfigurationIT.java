@@ -42,7 +42,10 @@ class ConsoleConfigurationIT {
       form.put("mode", "simulated");
       form.put("simulation.seed", "7");
       form.put("publish.interval.ms", "1000");
-      form.put("propertylist", "sensor.id,mode,simulation.seed,publish.interval.ms");
+      // A character outside ASCII comes back as typed (files are read as ISO-8859-1). A "${" would
+      // not: FileInstall writes files back without escaping it (README, Configuration).
+      form.put("note", "made in the console, p\u00e4ss");
+      form.put("propertylist", "sensor.id,mode,simulation.seed,publish.interval.ms,note");
       HttpResponse<String> created = post(gateway, "/system/console/configMgr/"
           + URLEncoder.encode(NEW_FACTORY_CONFIGURATION, StandardCharsets.UTF_8).replace("+", "%20"), form, console);
       assertTrue(created.statusCode() == 200 || created.statusCode() == 302, created.statusCode() + " " + created.body());
@@ -71,9 +74,11 @@ class ConsoleConfigurationIT {
           r -> r.statusCode() == 200, "a reading of the console's sensor after the restart");
       assertTrue(reading.body().contains("tfluna-console"), reading.body());
       assertEquals(1, occurrences(restarted.get("/api/sensors", null).body(), "\"id\":\"tfluna-console\""));
+      String console = restarted.consoleAuth();
+      String configurations = restarted.get("/system/console/status-Configurations.txt", console).body();
+      assertTrue(configurations.contains("note = made in the console, p\u00e4ss\n"), configurations);
 
       // Deleted in the console (its Delete button): the file goes too, or it would come back.
-      String console = restarted.consoleAuth();
       HttpResponse<String> deleted = post(restarted, "/system/console/configMgr/" + FACTORY + "~tfluna-console",
           Map.of("apply", "1", "delete", "1"), console);
       assertTrue(deleted.statusCode() < 400, deleted.statusCode() + " " + deleted.body());

@@ -113,8 +113,9 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     }
     Files.writeString(partial, text, StandardCharsets.ISO_8859_1);
     Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
-    // FileInstall deletes the file of a deleted configuration only if it has written that file
-    // itself (or seen it at start); its writer does not escape "${", so it is not asked to here.
+    // FileInstall deletes the file of a deleted configuration only once it has written that file
+    // itself or seen it at start, which may not have happened yet: this writer deletes it then.
+    // (FileInstall may also write the file back in its own way, which loses a "${": README.)
     written.put(configuration.getPid(), file);
     LOG.info("Configuration {} saved as {} (it now lasts across restarts; edit or delete it there or in the console)",
         configuration.getPid(), file);
