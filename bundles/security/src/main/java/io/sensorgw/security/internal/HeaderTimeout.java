@@ -36,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * Closes an HTTP/1 connection whose request headers do not arrive in full within
  * {@code header.timeout.s}, however slowly they trickle in. Jetty's idle timeout is reset by every
  * byte, so on its own a client sending one byte per minute keeps a connection (a socket, buffers)
- * for days; Jetty 12.1 has no limit on the time headers take, and Felix HTTP lets no code near its
- * connectors before a request. So a sampler looks at every connection of the server once a second
+ * for days. Jetty 12.1 has no limit on the time headers take, and Felix HTTP (jetty12 1.1.8) has no
+ * hook to its connectors: its ConnectorFactory only adds connectors, and it lists every connector
+ * as a network endpoint. So a sampler looks at every connection of the server once a second
  * ({@link HeaderClock} says which are late, from Jetty's counters) and closes the late ones, TLS
  * ones included (their handshake counts as header time).
  *
