@@ -44,6 +44,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
       description = "A browser session ends this long after its login, used or not; 1-8760", min = "1", max = "8760")
   int session_lifetime_hours() default 168;
 
+  @AttributeDefinition(name = "Request header timeout (s)",
+      description = "A connection that has not sent a request's headers in full this long after it opened (or "
+          + "after the request's first byte, on a reused connection) is closed, however slowly they trickle in; "
+          + "0-3600, 0: off", min = "0", max = "3600")
+  int header_timeout_s() default 20;
+
   @AttributeDefinition(name = "Token file", description = "Hashed tokens, relative to the gateway's home")
   String tokens_file() default "data/tokens.json";
 
