@@ -160,10 +160,13 @@ public final class ManagedExecutor implements AutoCloseable {
    * and waits once more as long. Returns whether every thread has ended.
    */
   public boolean close(Duration wait) {
+    // The pool first: timer() refuses under the lock once it is shut down, so no task can make a
+    // new schedule after the one below is shut down (in the other order one could, and close
+    // would then wait its whole bound for a schedule nobody stops).
+    pool.shutdown();
     synchronized (schedulerLock) {
       if (scheduler != null) scheduler.shutdownNow();
     }
-    pool.shutdown();
     try {
       if (pool.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) return awaitScheduler(wait);
       pool.shutdownNow();
@@ -176,9 +179,11 @@ public final class ManagedExecutor implements AutoCloseable {
   }
 
   private boolean awaitScheduler(Duration wait) throws InterruptedException {
+    ScheduledThreadPoolExecutor stopped;
     synchronized (schedulerLock) {
-      return scheduler == null || scheduler.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS);
+      stopped = scheduler;
     }
+    return stopped == null || stopped.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Closes with a 5 second bound. */
