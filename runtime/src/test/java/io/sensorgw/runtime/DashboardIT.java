@@ -73,7 +73,9 @@ class DashboardIT {
       assertTrue(browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart canvas"))
           .isDisplayed(), "a drawn chart");
 
-      // The camera: frames arrive, the dot is marked where the latest reading puts it.
+      // The camera: frames arrive while its card is on screen, the dot is marked where the latest
+      // reading puts it.
+      script(browser, "arguments[0].scrollIntoView()", browser.driver.findElement(card("imx477-1")));
       browser.await().until(d -> Boolean.TRUE.equals(script(browser, """
           const img = document.querySelector("article[data-sensor='imx477-1'] .frame img");
           return img.naturalWidth > 0 && Number(img.dataset.frames || 0) >= 2;""")));
