@@ -37,6 +37,12 @@ class DashboardIT {
     return found.isEmpty() ? "" : found.get(0).getText();
   }
 
+  /** The routes start a moment after /health answers (start level 3): the dashboard's among them. */
+  private static void awaitDashboard(RunningGateway gateway) throws Exception {
+    String admin = gateway.bearer();
+    gateway.await(() -> gateway.status("/dashboard/dashboard.js", admin) == 200, "the dashboard's routes");
+  }
+
   private static Object script(Browser browser, String script, Object... arguments) {
     return browser.driver.executeScript(script, arguments);
   }
@@ -46,6 +52,7 @@ class DashboardIT {
     Path home = Files.createDirectories(temp.resolve("home"));
     try (RunningGateway gateway = new RunningGateway(home); Browser browser = new Browser(home.resolve("chromium"))) {
       String base = "http://127.0.0.1:" + gateway.port;
+      awaitDashboard(gateway);
       browser.driver.get(base + "/");
       browser.await().until(ExpectedConditions.urlContains("/login"));
       browser.driver.findElement(By.id("token")).sendKeys(gateway.token());
@@ -109,6 +116,48 @@ class DashboardIT {
       List<LogEntry> errors = browser.console().stream()
           .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
       assertEquals(List.of(), errors, "no errors in the browser's console");
+    }
+  }
+
+  /**
+   * A gateway restart under an open dashboard: the page says it is reconnecting, then carries on
+   * live by itself, still logged in (sessions are kept across restarts) and not reloaded.
+   */
+  @Test
+  void theDashboardReconnectsByItselfAfterTheGatewayRestarts() throws Exception {
+    Path home = Files.createDirectories(temp.resolve("restart-home"));
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort(); // free now; the gateway binds it a moment later (a test-only race)
+    }
+    try (Browser browser = new Browser(home.resolve("chromium"))) {
+      RunningGateway gateway = new RunningGateway(home, false, port);
+      try {
+        String base = "http://127.0.0.1:" + port;
+        awaitDashboard(gateway);
+        browser.driver.get(base + "/login?next=/");
+        browser.driver.findElement(By.id("token")).sendKeys(gateway.token());
+        browser.driver.findElement(By.id("submit")).click();
+        browser.await().until(d -> d.getCurrentUrl().equals(base + "/"));
+        script(browser, "window.loadedOnce = true");
+        browser.await().until(d -> "live".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+        browser.await().until(d -> !text(browser, "tfluna-1", "distance").isEmpty());
+      } finally {
+        gateway.close(); // SIGTERM: the framework stops, the session file is written
+      }
+      browser.await().until(d -> "reconnecting".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+      assertTrue(browser.driver.findElement(By.id("connection")).getText().contains("reconnecting"));
+
+      try (RunningGateway again = new RunningGateway(home, false, port)) {
+        browser.await().until(d -> "live".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+        String before = text(browser, "tfluna-1", "distance");
+        browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(before));
+        assertEquals("http://127.0.0.1:" + port + "/", browser.driver.getCurrentUrl(), "still the dashboard, not the login page");
+        assertEquals(Boolean.TRUE, script(browser, "return window.loadedOnce === true"), "the page was not reloaded");
+        assertTrue(Files.readString(again.log).contains("browser sessions carried over")
+            || Files.readString(home.resolve("data/sensorgw.log")).contains("browser sessions carried over"),
+            "the session came back from the file");
+      }
     }
   }
 }

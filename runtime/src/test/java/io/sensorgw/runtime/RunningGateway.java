@@ -46,6 +46,14 @@ final class RunningGateway implements AutoCloseable {
 
   /** With {@code shell}, the Gogo shell reads the commands {@link #shell} types. */
   RunningGateway(Path home, boolean shell) throws Exception {
+    this(home, shell, 0);
+  }
+
+  /**
+   * On a given HTTP port (0: a free one Jetty picks): a gateway restarted in the same home comes
+   * back where a browser's page expects it.
+   */
+  RunningGateway(Path home, boolean shell, int httpPort) throws Exception {
     this.home = home;
     Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
     log = home.resolve("gateway.out");
@@ -57,7 +65,8 @@ final class RunningGateway implements AutoCloseable {
     builder.environment().put("SENSORGW_HOME", home.toString());
     // Port 0: Jetty binds a free port itself, found below. A port picked here and bound later by
     // the gateway could be taken by another process in between.
-    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=0 -Dorg.osgi.service.http.port.secure=0");
+    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=" + httpPort
+        + " -Dorg.osgi.service.http.port.secure=0");
     process = Processes.start(builder);
     try {
       port = awaitHttpPort();

@@ -1,17 +1,22 @@
 package io.sensorgw.security.internal;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's one set of browser {@link Sessions}, shared by the access filter (which checks
- * them) and the login routes (which open and end them). A configuration change that leaves the
+ * them) and the login routes (which open and end them through here). They are written to the
+ * sessions file (0600) when one opens or ends and when the component stops, and read back when it
+ * starts: browsers stay logged in across a restart. A configuration change that leaves the
  * session times as they were keeps every browser logged in.
  */
 @Component(service = BrowserSessions.class, configurationPid = Tokens.PID,
@@ -24,6 +29,7 @@ public class BrowserSessions {
 
   private volatile Times times;
   private volatile Sessions sessions;
+  private volatile Path file;
 
   @Activate
   public BrowserSessions(SecurityConfig config) {
@@ -39,11 +45,51 @@ public class BrowserSessions {
           + "using {} and {}", config.session_idle_minutes(), config.session_lifetime_hours(), wanted.idleMinutes(),
           wanted.lifetimeHours());
     }
+    file = Path.of(config.sessions_file()).toAbsolutePath();
     if (wanted.equals(times)) return;
-    if (times != null) LOG.info("Access: browser session times changed; browsers log in again");
-    sessions = new Sessions(new SecureRandom(), System::nanoTime, TimeUnit.MINUTES.toNanos(wanted.idleMinutes()),
-        TimeUnit.HOURS.toNanos(wanted.lifetimeHours()), MAX_SESSIONS);
+    boolean first = times == null;
+    if (!first) LOG.info("Access: browser session times changed; browsers log in again");
+    Sessions made = new Sessions(new SecureRandom(), System::nanoTime, System::currentTimeMillis,
+        TimeUnit.MINUTES.toNanos(wanted.idleMinutes()), TimeUnit.HOURS.toNanos(wanted.lifetimeHours()), MAX_SESSIONS);
+    if (first) {
+      try {
+        int loaded = made.load(file);
+        if (loaded > 0) LOG.info("Access: {} browser sessions carried over from {}", loaded, file);
+      } catch (IOException e) {
+        LOG.warn("Access: browser sessions not carried over ({}); browsers log in again", e.getMessage());
+      }
+    }
+    sessions = made;
     times = wanted;
+    if (!first) save();
+  }
+
+  /** Opens a session for a token just checked, and writes the sessions down. */
+  Sessions.Opened open(TokenStore.Token token) {
+    Sessions.Opened opened = sessions.open(token);
+    save();
+    return opened;
+  }
+
+  /** Ends the session a cookie names (logout); whether there was one. */
+  boolean close(String cookie) {
+    boolean closed = sessions.close(cookie);
+    if (closed) save();
+    return closed;
+  }
+
+  @Deactivate
+  void deactivate() {
+    save(); // the last uses, which are kept in memory only
+  }
+
+  private void save() {
+    try {
+      sessions.save(file);
+    } catch (IOException e) {
+      LOG.warn("Access: could not write the browser sessions to {} ({}); they end at the next restart", file,
+          e.getMessage());
+    }
   }
 
   Sessions sessions() {

@@ -70,10 +70,9 @@ public class LoginServlet extends HttpServlet {
       error(response, 401, "a token is needed: Authorization: Bearer <token>");
       return;
     }
-    Sessions sessions = browserSessions.sessions();
-    Sessions.Opened opened = sessions.open(decision.token());
+    Sessions.Opened opened = browserSessions.open(decision.token());
     response.setHeader("Set-Cookie", Sessions.COOKIE + "=" + opened.cookie() + "; Path=/; Max-Age="
-        + sessions.lifetimeSeconds() + "; HttpOnly; SameSite=Strict" + (request.isSecure() ? "; Secure" : ""));
+        + browserSessions.sessions().lifetimeSeconds() + "; HttpOnly; SameSite=Strict" + (request.isSecure() ? "; Secure" : ""));
     LOG.info("Access: browser session opened with token '{}' from {}", decision.token().name(), request.getRemoteAddr());
     json(response, 200, session(decision.token(), opened.session()));
   }
@@ -97,7 +96,7 @@ public class LoginServlet extends HttpServlet {
     boolean ended = false;
     if (decision != null && decision.session() != null && request.getCookies() != null) {
       for (jakarta.servlet.http.Cookie cookie : request.getCookies()) {
-        if (cookie.getName().equals(Sessions.COOKIE)) ended |= browserSessions.sessions().close(cookie.getValue());
+        if (cookie.getName().equals(Sessions.COOKIE)) ended |= browserSessions.close(cookie.getValue());
       }
     }
     response.setHeader("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"

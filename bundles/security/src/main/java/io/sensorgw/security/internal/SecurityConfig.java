@@ -50,6 +50,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
           + "0-3600, 0: off", min = "0", max = "3600")
   int header_timeout_s() default 20;
 
+  @AttributeDefinition(name = "Browser session file",
+      description = "Where browser sessions are kept across restarts (hashed, 0600), relative to the home")
+  String sessions_file() default "data/sessions.json";
+
   @AttributeDefinition(name = "Token file", description = "Hashed tokens, relative to the gateway's home")
   String tokens_file() default "data/tokens.json";
 
