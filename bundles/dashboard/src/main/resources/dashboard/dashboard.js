@@ -27,7 +27,7 @@ const TRACE_VALUES = ["laser_x", "laser_y"];
 const COLOURS = ["#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa"];
 
 const cards = new Map(); // sensor id -> card
-const page = { generation: -1, stream: null, session: null, streamFailures: 0, rosterFailures: 0 };
+const page = { generation: -1, stream: null, streamFailures: 0, rosterFailures: 0 };
 
 // ---- requests ------------------------------------------------------------------------------
 
@@ -541,7 +541,6 @@ async function showSession() {
     location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
     throw new LoggedOut();
   }
-  page.session = session;
   document.getElementById("who").textContent = session.token ? session.token + " (" + session.scope + ")" : "anonymous";
   const logout = document.getElementById("logout");
   logout.hidden = session.via !== "session";

@@ -3,9 +3,9 @@ package io.sensorgw.dashboard.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
-import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
+import io.sensorgw.core.ReadingFormat;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -240,7 +240,7 @@ public class DashboardServlet extends HttpServlet {
         if (failure != null) {
           error(out, 503, "the sensor could not be read: " + (failure.getCause() != null ? failure.getCause() : failure));
         } else {
-          json(out, 200, readingJson(reading));
+          json(out, 200, ReadingFormat.reading(reading)); // the one shape of a reading
         }
       } catch (IOException | IllegalStateException gone) {
         // the page went away meanwhile
@@ -248,20 +248,6 @@ public class DashboardServlet extends HttpServlet {
         async.complete();
       }
     });
-  }
-
-  /** A reading as the API gives it. */
-  static Map<String, Object> readingJson(Reading reading) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("sensor", reading.sensorId());
-    body.put("sequence", reading.sequence());
-    body.put("timestamp", reading.acquiredAt().toString());
-    body.put("quality", reading.quality().name().toLowerCase(Locale.ROOT));
-    Map<String, Object> values = new LinkedHashMap<>();
-    reading.values().forEach((name, value) -> values.put(name, Map.of("value", value.value(), "unit", value.unit())));
-    body.put("values", values);
-    if (!reading.message().isEmpty()) body.put("message", reading.message());
-    return body;
   }
 
   private static Map<String, Object> roster(SensorRoster.Snapshot<Sensor> snapshot) {
