@@ -8,5 +8,5 @@
  * the problem as its reason, and opens a device off the activation thread with retries.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.sensorgw.core;

@@ -92,7 +92,12 @@ public final class Reporter {
       boolean open = restart || sinceLast >= state.minIntervalNanos;
       if (!restart && state.maxIntervalNanos > 0 && sinceLast >= state.maxIntervalNanos) due = true;
       if (rule.everyValue()) {
+        // The reading as a whole: a reading without values still passes a publish interval.
         covered = true;
+        if (open && rule.aggregate() == Aggregate.NONE
+            && (rule.report() == ReportingRule.Report.ALWAYS || last == null)) {
+          due = true;
+        }
         for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
           due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last);
         }

@@ -24,6 +24,7 @@ final class ListenerQueue {
   private final String name;
   private final ReadingListener listener;
   private final String sensorFilter;
+  private final boolean reported;
   private final int capacity;
   private final ArrayDeque<Reading> queue;
   private final ReentrantLock lock = new ReentrantLock();
@@ -38,10 +39,12 @@ final class ListenerQueue {
   private volatile boolean closed;
   private long droppedUnreported; // guarded by lock
 
-  ListenerQueue(String name, ReadingListener listener, String sensorFilter, int capacity) {
+  ListenerQueue(
+      String name, ReadingListener listener, String sensorFilter, boolean reported, int capacity) {
     this.name = name;
     this.listener = listener;
     this.sensorFilter = sensorFilter;
+    this.reported = reported;
     this.capacity = capacity;
     this.queue = new ArrayDeque<>(Math.min(capacity, 1024));
     this.thread = new Thread(this::drain, "sensorgw-listener-" + name);
@@ -54,6 +57,11 @@ final class ListenerQueue {
 
   ReadingListener listener() {
     return listener;
+  }
+
+  /** True when the listener wants the reported readings, false for every reading. */
+  boolean reported() {
+    return reported;
   }
 
   /** Enqueues without blocking; drops the oldest reading when full. */

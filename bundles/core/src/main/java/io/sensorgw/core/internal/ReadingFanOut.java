@@ -1,12 +1,20 @@
 package io.sensorgw.core.internal;
 
+import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.reporting.Reporter;
+import io.sensorgw.reporting.ReportingRule;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -16,14 +24,26 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link ReadingListener} whiteboard: every listener gets its own queue and thread. */
-@Component(service = ReadingPublisher.class)
-public class ReadingFanOut implements ReadingPublisher {
+/**
+ * The {@link ReadingListener} whiteboard: every listener gets its own queue and thread. Each
+ * reading is put through its sensor's reporting rules once; listeners get the reported readings,
+ * or every reading when they ask for raw ones.
+ */
+@Component(
+    service = {ReadingPublisher.class, MetricsSource.class},
+    property = MetricsSource.NAME + "=reporting")
+public class ReadingFanOut implements ReadingPublisher, MetricsSource {
   private static final Logger LOG = LoggerFactory.getLogger(ReadingFanOut.class);
   static final int DEFAULT_CAPACITY = 1024;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
   private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
+  private final Set<ConfiguredReportingRule> configuredRules = ConcurrentHashMap.newKeySet();
+  /** Reporters by sensor id, rebuilt (their state restarted) when a rule is added, changed or removed. */
+  private volatile Map<String, Reporter> reporters = Map.of();
+  /** What reporters held or passed before they were replaced, so the counters only grow. */
+  private final LongAdder reportedBefore = new LongAdder();
+  private final LongAdder heldBefore = new LongAdder();
 
   @Reference(
       service = ReadingListener.class,
@@ -37,8 +57,9 @@ public class ReadingFanOut implements ReadingPublisher {
             + properties.get(Constants.SERVICE_ID);
     Object filter = properties.get(ReadingListener.SENSOR_FILTER);
     ListenerQueue queue =
-        new ListenerQueue(
-            name, listener, filter == null ? null : filter.toString(), capacity(properties));
+        new ListenerQueue(name, listener, filter == null ? null : filter.toString(),
+            !"false".equals(String.valueOf(properties.get(ReadingListener.REPORTED)).trim()),
+            capacity(properties));
     queues.add(queue);
     queue.start();
   }
@@ -54,9 +75,63 @@ public class ReadingFanOut implements ReadingPublisher {
     }
   }
 
+  @Reference(
+      service = ConfiguredReportingRule.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC)
+  void addRule(ConfiguredReportingRule rule) {
+    configuredRules.add(rule);
+    rebuildReporters();
+  }
+
+  void removeRule(ConfiguredReportingRule rule) {
+    configuredRules.remove(rule);
+    rebuildReporters();
+  }
+
+  private synchronized void rebuildReporters() {
+    Map<String, List<ReportingRule>> bySensor = new HashMap<>();
+    for (ConfiguredReportingRule configured : configuredRules) {
+      if (configured.rule() == null) continue;
+      bySensor.computeIfAbsent(configured.sensorId(), id -> new ArrayList<>()).add(configured.rule());
+    }
+    for (Reporter old : reporters.values()) {
+      reportedBefore.add(old.reported());
+      heldBefore.add(old.held());
+    }
+    Map<String, Reporter> rebuilt = new HashMap<>();
+    bySensor.forEach((sensorId, rules) -> rebuilt.put(sensorId, new Reporter(rules)));
+    reporters = Map.copyOf(rebuilt);
+  }
+
   @Override
   public void publish(Reading reading) {
-    for (ListenerQueue queue : queues) queue.offer(reading);
+    Reporter reporter = reporters.get(reading.sensorId());
+    Reading reported = reporter == null ? reading : reporter.offer(reading);
+    for (ListenerQueue queue : queues) {
+      if (!queue.reported()) {
+        queue.offer(reading);
+      } else if (reported != null) {
+        queue.offer(reported);
+      }
+    }
+  }
+
+  /** Reporting figures: rules applied and in error, readings reported and held by rules. */
+  @Override
+  public Map<String, Number> metrics() {
+    long inError = configuredRules.stream().filter(rule -> rule.rule() == null).count();
+    long reported = reportedBefore.sum();
+    long held = heldBefore.sum();
+    for (Reporter reporter : reporters.values()) {
+      reported += reporter.reported();
+      held += reporter.held();
+    }
+    return Map.of(
+        "rules", configuredRules.size() - inError,
+        "rulesInError", inError,
+        "reported", reported,
+        "held", held);
   }
 
   @Override

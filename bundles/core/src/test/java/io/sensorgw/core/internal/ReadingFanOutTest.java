@@ -163,7 +163,7 @@ class ReadingFanOutTest {
         Thread.currentThread().interrupt(); // it gives up when interrupted
       }
     };
-    ListenerQueue queue = new ListenerQueue("direct", stuck, null, 16);
+    ListenerQueue queue = new ListenerQueue("direct", stuck, null, true, 16);
     queue.start();
     queue.offer(reading("a", 1));
     for (long seq = 2; seq <= 10; seq++) queue.offer(reading("a", seq));
@@ -204,5 +204,59 @@ class ReadingFanOutTest {
     await(() -> calls.contains("caught up"), "caught up");
     assertEquals(List.of("reading 1", "reading 2", "reading 3", "reading 4", "reading 5", "reading 6",
         "caught up"), calls, "one flush point, after the whole burst");
+  }
+
+  /** A configured rule from metatype defaults with some overrides (method names as keys). */
+  private static ConfiguredReportingRule rule(Object... overrides) {
+    Map<String, Object> values = new java.util.HashMap<>();
+    for (int i = 0; i < overrides.length; i += 2) values.put((String) overrides[i], overrides[i + 1]);
+    ReportingRuleConfig config = (ReportingRuleConfig) java.lang.reflect.Proxy.newProxyInstance(
+        ReportingRuleConfig.class.getClassLoader(), new Class<?>[] {ReportingRuleConfig.class},
+        (proxy, method, args) -> values.containsKey(method.getName())
+            ? values.get(method.getName()) : method.getDefaultValue());
+    return new ConfiguredReportingRule(config, Map.of());
+  }
+
+  private static Reading distance(long sequence, double cm) {
+    return new Reading("lidar", sequence, Instant.EPOCH.plusMillis(sequence * 10),
+        Map.of("distance", io.sensorgw.api.Value.of(cm, "cm")), Quality.SIMULATED, Duration.ZERO, "");
+  }
+
+  @Test
+  void reportedListenersGetWhatTheRulesPassAndRawListenersGetEveryReading() {
+    List<Long> reported = new CopyOnWriteArrayList<>();
+    List<Long> raw = new CopyOnWriteArrayList<>();
+    List<Long> otherSensor = new CopyOnWriteArrayList<>();
+    fanOut.addListener(r -> {
+      if (r.sensorId().equals("lidar")) reported.add(r.sequence()); else otherSensor.add(r.sequence());
+    }, props(1));
+    fanOut.addListener(r -> raw.add(r.sequence()),
+        props(2, ReadingListener.REPORTED, "false", ReadingListener.SENSOR_FILTER, "lidar"));
+    fanOut.addRule(rule("sensor", "lidar", "value", "distance", "deadband", 5.0));
+
+    double[] cm = {100, 102, 104, 105, 108, 107, 99};
+    for (int i = 0; i < cm.length; i++) fanOut.publish(distance(i + 1, cm[i]));
+    fanOut.publish(reading("imu", 1));
+    await(() -> raw.size() == cm.length && reported.size() == 3 && otherSensor.size() == 1, "deliveries");
+    assertEquals(List.of(1L, 4L, 7L), reported, "100, then 105 (5 from 100), then 99 (6 from 105)");
+    assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), raw);
+    Map<String, Number> metrics = fanOut.metrics();
+    assertEquals(1, metrics.get("rules").intValue());
+    assertEquals(4, metrics.get("held").intValue());
+  }
+
+  @Test
+  void aBadRuleIsCountedAndNotApplied() {
+    ConfiguredReportingRule bad = rule("sensor", "lidar", "window_aggregate", "mean", "deadband", -1.0);
+    assertEquals(List.of("deadband must be a finite number in 0..1000000000000, was -1",
+        "window.aggregate=mean needs window.count or window.ms"), bad.problems());
+    List<Long> reported = new CopyOnWriteArrayList<>();
+    fanOut.addListener(r -> reported.add(r.sequence()), props(1));
+    fanOut.addRule(bad);
+    for (int i = 1; i <= 3; i++) fanOut.publish(distance(i, 100));
+    await(() -> reported.size() == 3, "every reading, the rule not applied");
+    assertEquals(1, fanOut.metrics().get("rulesInError").intValue());
+    fanOut.removeRule(bad);
+    assertEquals(0, fanOut.metrics().get("rulesInError").intValue());
   }
 }

@@ -8,9 +8,9 @@ import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
-import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,6 +55,8 @@ public class Hcsr04Sensor extends DeviceSensor {
   private static final Pattern UUID = Pattern.compile(
       "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
 
+  /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
+  private final Reporter publishing;
   private final SensorInfo info;
   private final Payload payload;
   private final boolean simulated;
@@ -103,9 +105,9 @@ public class Hcsr04Sensor extends DeviceSensor {
         simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget());
     // Two threads: the connection (or simulation) loop, and decoding notifications off D-Bus's thread.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 256);
-    PublishThrottle throttle = new PublishThrottle(publishInterval, publisher::publish);
+    publishing = Reporter.atMostEvery(publishInterval);
     SensorReader reader = SensorReader.streaming(info, executor,
-        Duration.ofMillis(Math.max(500, 5 * expectedIntervalMs)), throttle);
+        Duration.ofMillis(Math.max(500, 5 * expectedIntervalMs)), publishing.to(publisher::publish));
     if (!attach(reader, executor, check)) return; // in error with the reason; nothing to start
     executor.submit(() -> {
       if (simulated) simulate();
@@ -254,6 +256,8 @@ public class Hcsr04Sensor extends DeviceSensor {
     stats.put("notificationsDropped", dropped.get());
     stats.put("outOfRange", outOfRange.get());
     stats.put("reconnects", reconnects.get());
+    stats.put("published", publishing.reported());
+    stats.put("notPublished", publishing.held());
     BleBridge current = bridge;
     if (current != null) stats.put("dbusSignals", current.signals());
     return stats;

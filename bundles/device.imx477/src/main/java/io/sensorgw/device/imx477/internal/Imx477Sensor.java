@@ -10,9 +10,9 @@ import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
 import io.sensorgw.core.Measurement;
-import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.reporting.Reporter;
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.FrameAnalyzer;
 import io.sensorgw.vision.LaserDot;
@@ -57,6 +57,8 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   private static final Logger LOG = LoggerFactory.getLogger(Imx477Sensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
+  /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
+  private final Reporter publishing;
   private final SensorInfo info;
   private final Capture capture;
   private final FrameAnalyzer analyzer;
@@ -113,9 +115,10 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     info = new SensorInfo(id, "imx477", "camera", simulated, maxAge, "camera: " + capture.describe());
     // Two threads: one capture at a time (single flight) and a frame.jpg overlay beside it.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 16);
-    PublishThrottle throttle = new PublishThrottle(publishInterval, publisher::publish);
+    publishing = Reporter.atMostEvery(publishInterval);
     // The read timeout covers a capture that the capture timeout then kills, plus the analysis.
-    SensorReader reader = new SensorReader(info, executor, timeout.plusSeconds(5), this::acquire, throttle);
+    SensorReader reader = new SensorReader(
+        info, executor, timeout.plusSeconds(5), this::acquire, publishing.to(publisher::publish));
     if (config.serve_stale()) reader.servingStaleWhileRefreshing();
     if (!attach(reader, executor, check)) return; // in error with the reason; no process started
     capture.start(); // a stream backend starts its process on a thread of its own: never waits here
@@ -224,6 +227,8 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     stats.put("framesAnalysed", framesAnalysed.get());
     stats.put("overlaysDrawn", overlaysDrawn.get());
     stats.put("staleServed", reader().staleServed());
+    stats.put("published", publishing.reported());
+    stats.put("notPublished", publishing.held());
     return stats;
   }
 }

@@ -14,10 +14,10 @@ import io.sensorgw.api.Value;
 import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
-import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +72,8 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private final String simulationPresenceFile;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
-  private final PublishThrottle throttle;
+  /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
+  private final Reporter publishing;
   // Set on the executor once the chip is open; read there (acquire, calibrate) and by deactivate.
   private volatile Context pi4j;
   private volatile I2C i2c;
@@ -107,7 +108,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     simulationSeed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
     simulationWhoAmI = check.intIn("simulation.who.am.i", config::simulation_who_am_i, 0, 255);
     simulationPresenceFile = check.text("simulation.presence.file", config::simulation_presence_file, false);
-    throttle = new PublishThrottle(publishInterval, publisher::publish);
+    publishing = Reporter.atMostEvery(publishInterval);
     this.configAdmin = configAdmin;
     this.configPid = (String) properties.get("service.pid");
 
@@ -115,7 +116,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     info = new SensorInfo(id, "mpu6050", "imu", simulated, maxAge,
         "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
     ManagedExecutor executor = new ManagedExecutor(id, 1, 64);
-    SensorReader reader = new SensorReader(info, executor, readTimeout, this::acquire, throttle);
+    SensorReader reader = new SensorReader(info, executor, readTimeout, this::acquire, publishing.to(publisher::publish));
     if (attach(reader, executor, check)) {
       openInBackground(this::openChip, () -> {
         reader.sampleEvery(samplingInterval);
@@ -265,8 +266,8 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   @Override
   protected Map<String, Number> deviceStatistics() {
     Map<String, Number> stats = new LinkedHashMap<>(registersReadBack);
-    stats.put("published", throttle.passed());
-    stats.put("notPublished", throttle.held());
+    stats.put("published", publishing.reported());
+    stats.put("notPublished", publishing.held());
     return stats;
   }
 }

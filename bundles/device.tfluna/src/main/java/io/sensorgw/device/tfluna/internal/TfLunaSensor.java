@@ -7,10 +7,10 @@ import io.sensorgw.api.Value;
 import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.ManagedExecutor;
-import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +55,8 @@ public class TfLunaSensor extends DeviceSensor {
   private final FrameParser parser = new FrameParser();
   private final AtomicLong unreliableFrames = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
-  private final PublishThrottle throttle;
+  /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
+  private final Reporter publishing;
   private volatile boolean closed;
 
   @Activate
@@ -76,8 +77,8 @@ public class TfLunaSensor extends DeviceSensor {
     info = new SensorInfo(id, "tfluna", "distance", simulated, maxAge, "TF-Luna LiDAR on " + source.describe());
     // One thread: the reading loop. Reads never run here; they are served from its frames.
     ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
-    throttle = new PublishThrottle(publishInterval, publisher::publish);
-    if (attach(SensorReader.streaming(info, executor, readTimeout, throttle), executor, check)) {
+    publishing = Reporter.atMostEvery(publishInterval);
+    if (attach(SensorReader.streaming(info, executor, readTimeout, publishing.to(publisher::publish)), executor, check)) {
       executor.submit(() -> {
         readLoop();
         return null;
@@ -169,8 +170,8 @@ public class TfLunaSensor extends DeviceSensor {
     stats.put("skippedBytes", parser.skippedBytes());
     stats.put("unreliableFrames", unreliableFrames.get());
     stats.put("reconnects", reconnects.get());
-    stats.put("published", throttle.passed());
-    stats.put("notPublished", throttle.held());
+    stats.put("published", publishing.reported());
+    stats.put("notPublished", publishing.held());
     return stats;
   }
 }
