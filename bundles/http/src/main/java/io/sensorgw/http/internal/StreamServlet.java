@@ -121,6 +121,8 @@ public class StreamServlet extends HttpServlet {
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
     if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
+    // ?raw=true: every reading the sensors publish, not only those their reporting rules pass.
+    properties.put(ReadingListener.REPORTED, !"true".equals(request.getParameter("raw")));
     client.registration = context.registerService(ReadingListener.class, client, properties);
   }
 

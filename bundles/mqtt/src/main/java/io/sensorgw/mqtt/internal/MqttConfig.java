@@ -50,6 +50,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "QoS per sensor", required = false, description = "sensor-id=qos (0..2), e.g. imu=0")
   String[] qos_per_sensor() default {};
 
+  @AttributeDefinition(name = "Reported readings",
+      description = "true: the readings the sensors' reporting rules pass (io.sensorgw.reporting; every "
+          + "reading of a sensor without rules); false: every reading (raw)")
+  boolean reading_reported() default true;
+
   @AttributeDefinition(name = "Publish interval (ms)",
       description = "At most one reading per sensor per interval; 0 publishes every reading the sensor publishes",
       min = "0", max = "86400000")

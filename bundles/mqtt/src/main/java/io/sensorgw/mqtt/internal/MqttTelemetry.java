@@ -7,9 +7,9 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.Value;
-import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.ReadingFormat;
 import io.sensorgw.mqtt.internal.TelemetryHealth.Fault;
+import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +87,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private final HomeAssistant homeAssistant;
   private final MqttAsyncClient client; // null when a bad setting stops the connection
   private final MqttConnectOptions options;
-  private final Map<String, PublishThrottle> throttles = new ConcurrentHashMap<>();
+  /** publish.interval.ms by sensor: the same rule as the drivers' and the reporting rules'. */
+  private final Map<String, Reporter> publishing = new ConcurrentHashMap<>();
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
   private final Map<String, String> models = new ConcurrentHashMap<>();
@@ -417,8 +418,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
     try {
       long interval = settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
-      throttles.computeIfAbsent(reading.sensorId(), id -> new PublishThrottle(Duration.ofMillis(interval), this::spoolReading))
-          .accept(reading);
+      Reading due = publishing.computeIfAbsent(reading.sensorId(), id -> Reporter.atMostEvery(Duration.ofMillis(interval)))
+          .offer(reading);
+      if (due != null) spoolReading(due);
     } catch (RuntimeException e) { // counted and logged once per cause here, not once per reading by the fan-out
       refused.incrementAndGet();
       String cause = "a reading could not be taken: " + e;

@@ -29,6 +29,11 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD)
   String _password() default "";
 
+  @AttributeDefinition(name = "Reported readings",
+      description = "true: the readings the sensors' reporting rules pass (io.sensorgw.reporting; every "
+          + "reading of a sensor without rules); false: every reading (raw)")
+  boolean reading_reported() default true;
+
   @AttributeDefinition(name = "Pool size", description = "Database connections (1-64; at least 2 are used)",
       min = "1", max = "64")
   int pool_size() default 4;
