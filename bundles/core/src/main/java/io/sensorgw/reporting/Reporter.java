@@ -25,14 +25,17 @@ import java.util.function.Consumer;
  */
 public final class Reporter {
   private final List<RuleState> rules;
-  private final boolean aggregates;
+  /** The smallest minimum interval: a quality change waits for it too. */
+  private final long minIntervalNanos;
+  /** The latest closed window's aggregate by value name: it stands in for the value when reported. */
+  private final Map<String, Double> aggregates = new HashMap<>(); // guarded by this
   private final LongAdder reported = new LongAdder();
   private final LongAdder held = new LongAdder();
   private Reading last; // guarded by this
 
   public Reporter(List<ReportingRule> rules) {
     this.rules = rules.stream().map(RuleState::new).toList();
-    this.aggregates = rules.stream().anyMatch(rule -> rule.aggregate() != Aggregate.NONE);
+    this.minIntervalNanos = this.rules.stream().mapToLong(state -> state.minIntervalNanos).min().orElse(0);
   }
 
   /** At most one reading per {@code interval} ({@code publish.interval.ms}); ZERO passes all. */
@@ -85,7 +88,8 @@ public final class Reporter {
     Instant at = reading.acquiredAt();
     long sinceLast = last == null ? 0 : nanosBetween(last.acquiredAt(), at);
     boolean restart = last == null || sinceLast < 0;
-    boolean due = last != null && reading.quality() != last.quality();
+    // A change of quality (a sensor going into error or back) is reported, within the minimum interval.
+    boolean due = !restart && reading.quality() != last.quality() && sinceLast >= minIntervalNanos;
     boolean covered = false;
     for (RuleState state : rules) {
       ReportingRule rule = state.rule;
@@ -99,28 +103,25 @@ public final class Reporter {
           due = true;
         }
         for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
-          due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last);
+          due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last, aggregates);
         }
       } else {
         Value value = reading.values().get(rule.value());
         if (value != null) {
           covered = true;
-          due |= state.due(rule.value(), value.value(), at, open, last);
+          due |= state.due(rule.value(), value.value(), at, open, last, aggregates);
         }
       }
     }
     // A reading none of whose values is ruled (a rule naming a value the sensor lacks) passes: a
     // typo in a rule must not silence a sensor.
     if (!due && covered) return null;
-    return aggregates ? withAggregates(reading) : reading;
+    return aggregates.isEmpty() ? reading : withAggregates(reading);
   }
 
   private Reading withAggregates(Reading reading) {
     Map<String, Value> values = new LinkedHashMap<>(reading.values());
-    for (RuleState state : rules) {
-      state.aggregates.forEach(
-          (name, aggregate) -> values.computeIfPresent(name, (n, v) -> Value.of(aggregate, v.unit())));
-    }
+    aggregates.forEach((name, aggregate) -> values.computeIfPresent(name, (n, v) -> Value.of(aggregate, v.unit())));
     return new Reading(
         reading.sensorId(), reading.sequence(), reading.acquiredAt(), values, reading.quality(),
         reading.acquisitionTime(), reading.message());
@@ -128,21 +129,19 @@ public final class Reporter {
 
   /** Nanoseconds from {@code from} to {@code to}, saturated instead of overflowing. */
   static long nanosBetween(Instant from, Instant to) {
-    try {
-      return Duration.between(from, to).toNanos();
-    } catch (ArithmeticException e) {
-      return to.isBefore(from) ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
+    long seconds = to.getEpochSecond() - from.getEpochSecond(); // no overflow within Instant's range
+    if (seconds > 9_000_000_000L) return Long.MAX_VALUE;
+    if (seconds < -9_000_000_000L) return Long.MIN_VALUE;
+    return seconds * 1_000_000_000L + (to.getNano() - from.getNano());
   }
 
-  /** One rule's windows and latest aggregates, by value name. */
+  /** One rule's windows, by value name. */
   private static final class RuleState {
     final ReportingRule rule;
     final long minIntervalNanos;
     final long maxIntervalNanos;
     final long windowNanos;
     final Map<String, Window> windows = new HashMap<>();
-    final Map<String, Double> aggregates = new HashMap<>();
 
     RuleState(ReportingRule rule) {
       this.rule = rule;
@@ -152,7 +151,8 @@ public final class Reporter {
     }
 
     /** Feeds the value to its window, then says whether it makes the reading due. */
-    boolean due(String name, double value, Instant at, boolean open, Reading last) {
+    boolean due(String name, double value, Instant at, boolean open, Reading last,
+        Map<String, Double> aggregates) {
       double candidate = value;
       if (rule.aggregate() != Aggregate.NONE) {
         Window window = windows.computeIfAbsent(name, n -> new Window());

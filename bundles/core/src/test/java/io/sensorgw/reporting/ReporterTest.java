@@ -106,11 +106,18 @@ class ReporterTest {
   }
 
   @Test
-  void qualityChangeIsReportedWhateverTheRules() {
-    Reporter reporter = new Reporter(List.of(onChange(100, 0, 10_000, 0)));
+  void qualityChangeIsReportedWhateverTheDeadband() {
+    Reporter reporter = new Reporter(List.of(onChange(100, 0, 0, 0)));
     List<Reading> readings =
         List.of(at(0, 50), at(10, 50, Quality.STALE), at(20, 50, Quality.STALE), at(30, 50));
     assertEquals(List.of(1L, 2L, 4L), reported(reporter, readings));
+  }
+
+  @Test
+  void qualityChangeWaitsForTheMinimumInterval() {
+    Reporter reporter = Reporter.atMostEvery(Duration.ofMillis(100));
+    List<Reading> readings = List.of(at(0, 50), at(10, 50, Quality.ERROR), at(20, 50), at(100, 50, Quality.ERROR));
+    assertEquals(List.of(1L, 4L), reported(reporter, readings));
   }
 
   @Test
@@ -175,6 +182,13 @@ class ReporterTest {
     Reporter reporter = new Reporter(List.of(new ReportingRule("speed", Report.ALWAYS, 0, 0,
         Duration.ZERO, Duration.ZERO, Aggregate.NONE, 0, Duration.ZERO)));
     assertEquals(List.of(1L, 2L), reported(reporter, List.of(at(0, 1), at(10, 2))));
+  }
+
+  @Test
+  void intervalsSaturateInsteadOfOverflowing() {
+    assertEquals(Long.MAX_VALUE, Reporter.nanosBetween(Instant.MIN, Instant.MAX));
+    assertEquals(Long.MIN_VALUE, Reporter.nanosBetween(Instant.MAX, Instant.MIN));
+    assertEquals(-1_500_000_000L, Reporter.nanosBetween(T0.plusMillis(1500), T0));
   }
 
   @Test
