@@ -103,13 +103,13 @@ public final class Reporter {
           due = true;
         }
         for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
-          due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last, aggregates);
+          due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last, aggregates, due);
         }
       } else {
         Value value = reading.values().get(rule.value());
         if (value != null) {
           covered = true;
-          due |= state.due(rule.value(), value.value(), at, open, last, aggregates);
+          due |= state.due(rule.value(), value.value(), at, open, last, aggregates, due);
         }
       }
     }
@@ -141,6 +141,10 @@ public final class Reporter {
     final long minIntervalNanos;
     final long maxIntervalNanos;
     final long windowNanos;
+    final boolean windowed;
+    final boolean always;
+    /** The window of a rule on one named value; rules on every value keep one per name. */
+    final Window window;
     final Map<String, Window> windows = new HashMap<>();
 
     RuleState(ReportingRule rule) {
@@ -148,24 +152,31 @@ public final class Reporter {
       this.minIntervalNanos = rule.minInterval().toNanos();
       this.maxIntervalNanos = rule.maxInterval().toNanos();
       this.windowNanos = rule.windowTime().toNanos();
+      this.windowed = rule.aggregate() != Aggregate.NONE;
+      this.always = rule.report() == ReportingRule.Report.ALWAYS;
+      this.window = windowed && !rule.everyValue() ? new Window() : null;
     }
 
-    /** Feeds the value to its window, then says whether it makes the reading due. */
+    /**
+     * Feeds the value to its window, then says whether it makes the reading due; {@code due}: the
+     * reading is due already (the window is still fed, the comparison skipped).
+     */
     boolean due(String name, double value, Instant at, boolean open, Reading last,
-        Map<String, Double> aggregates) {
+        Map<String, Double> aggregates, boolean due) {
       double candidate = value;
-      if (rule.aggregate() != Aggregate.NONE) {
-        Window window = windows.computeIfAbsent(name, n -> new Window());
-        if (!window.add(value, at, rule.windowCount(), windowNanos)) return false;
-        candidate = window.closeWith(rule.aggregate());
+      if (windowed) {
+        Window w = window != null ? window : windows.computeIfAbsent(name, n -> new Window());
+        if (!w.add(value, at, rule.windowCount(), windowNanos)) return false;
+        candidate = w.closeWith(rule.aggregate());
         aggregates.put(name, candidate);
       }
       if (!open) return false;
-      if (rule.report() == ReportingRule.Report.ALWAYS || last == null) return true;
+      if (due || always || last == null) return true;
       Value lastValue = last.values().get(name);
       return lastValue == null || rule.changed(lastValue.value(), candidate);
     }
   }
+
 
   /** A tumbling window: it closes with the value that fills it by count, time or capacity. */
   private static final class Window {
