@@ -63,4 +63,8 @@ import org.osgi.service.metatype.annotations.Option;
 
   @AttributeDefinition(name = "Simulation seed")
   long simulation_seed() default 1;
+
+  /** The Web Console names each configuration by this (a hint, not a setting). */
+  @AttributeDefinition(name = "Name hint", description = "How the Web Console names this configuration")
+  String webconsole_configurationFactory_nameHint() default "HC-SR04 {sensor.id} ({mode})";
 }

@@ -71,4 +71,8 @@ import org.osgi.service.metatype.annotations.Option;
   @AttributeDefinition(name = "Simulated capture (ms)",
       description = "How long a simulated capture takes (exposure and readout), 0-60000", min = "0", max = "60000")
   long simulation_capture_ms() default 200;
+
+  /** The Web Console names each configuration by this (a hint, not a setting). */
+  @AttributeDefinition(name = "Name hint", description = "How the Web Console names this configuration")
+  String webconsole_configurationFactory_nameHint() default "IMX477 {sensor.id} ({backend})";
 }

@@ -87,4 +87,8 @@ import org.osgi.service.metatype.annotations.Option;
       description = "Simulation only: the simulated chip answers only while this file exists, as if "
           + "plugged in; empty: always present")
   String simulation_presence_file() default "";
+
+  /** The Web Console names each configuration by this (a hint, not a setting). */
+  @AttributeDefinition(name = "Name hint", description = "How the Web Console names this configuration")
+  String webconsole_configurationFactory_nameHint() default "MPU-6050 {sensor.id} ({mode})";
 }
