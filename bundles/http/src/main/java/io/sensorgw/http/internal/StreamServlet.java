@@ -1,5 +1,7 @@
 package io.sensorgw.http.internal;
 
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.core.ManagedExecutor;
@@ -34,10 +36,12 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAs
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code GET /api/stream[?sensor=a,b]}: Server-Sent Events, one {@code reading} event per reading.
- * Each client is a {@link ReadingListener} of its own, so the fan-out gives it its own thread and
- * bounded queue: a slow client loses its oldest readings (told with a {@code dropped} event) and
- * slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
+ * {@code GET /api/stream[?sensor=a,b][&raw=true]}: Server-Sent Events, one {@code reading} event per
+ * reading (the reported ones, or with {@code raw=true} every reading), and one {@code alarm} event
+ * per alarm raised or cleared (first the alarms active when the client connects). Each client is a
+ * {@link ReadingListener} and an {@link AlarmListener} of its own, so the fan-out gives it its own
+ * thread and bounded queue: a slow client loses its oldest readings (told with a {@code dropped}
+ * event) and slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
  */
 @Component(service = Servlet.class, configurationPid = StreamServlet.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -100,6 +104,7 @@ public class StreamServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
     String filter = request.getParameter("sensor");
+    boolean raw = "true".equalsIgnoreCase(request.getParameter("raw"));
     Set<String> sensors = filter == null || filter.isBlank() ? Set.of()
         : Arrays.stream(filter.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     if (clients.size() >= maxClients) {
@@ -120,18 +125,20 @@ public class StreamServlet extends HttpServlet {
     client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n", true);
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
+    properties.put(ReadingListener.REPORTED, !raw);
     if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
-    client.registration = context.registerService(ReadingListener.class, client, properties);
+    client.registration = context.registerService(
+        new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()}, client, properties);
   }
 
   /** One connected client: its output, its filter, and its place in the reading fan-out. */
-  private final class Client implements ReadingListener, AsyncListener {
+  private final class Client implements ReadingListener, AlarmListener, AsyncListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final Set<String> sensors;
     private final ReentrantLock writing = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
-    volatile ServiceRegistration<ReadingListener> registration;
+    volatile ServiceRegistration<?> registration;
 
     Client(AsyncContext async, ServletOutputStream out, Set<String> sensors) {
       this.async = async;
@@ -143,6 +150,25 @@ public class StreamServlet extends HttpServlet {
     public void onReading(Reading reading) {
       if (!sensors.isEmpty() && !sensors.contains(reading.sensorId())) return;
       send(events.text(reading), false);
+    }
+
+    /**
+     * From the alarms bundle's thread, which must not wait on a client: the write goes to the
+     * housekeeping thread (a heartbeat's slot), in order.
+     */
+    @Override
+    public void onAlarm(Alarm alarm) {
+      if (!sensors.isEmpty() && !sensors.contains(alarm.sensorId())) return;
+      String text;
+      try {
+        text = "event: alarm\ndata: " + json.toString(Json.alarm(alarm)) + "\n\n";
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      housekeeping.submit(() -> {
+        send(text, true);
+        return null;
+      });
     }
 
     /** A burst is over: one flush (one network write) for all of it. */
@@ -189,7 +215,7 @@ public class StreamServlet extends HttpServlet {
     void close() {
       if (!closed.compareAndSet(false, true)) return;
       clients.remove(this);
-      ServiceRegistration<ReadingListener> current = registration;
+      ServiceRegistration<?> current = registration;
       if (current != null) {
         housekeeping.submit(() -> {
           try {
