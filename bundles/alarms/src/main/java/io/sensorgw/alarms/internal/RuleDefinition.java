@@ -117,7 +117,8 @@ record RuleDefinition(
         yield null;
       }
     };
-    boolean thresholds = !Double.isNaN(below) || !Double.isNaN(above);
+    // Given, even when refused as not a number: one problem said once, not "needs below" too.
+    boolean thresholds = !text(properties, "below").isEmpty() || !text(properties, "above").isEmpty();
     int kinds = (valueName.isEmpty() ? 0 : 1) + (stateText.isEmpty() ? 0 : 1) + (staleMs > 0 ? 1 : 0);
     Kind kind = !valueName.isEmpty() ? Kind.VALUE : !stateText.isEmpty() ? Kind.STATE : Kind.STALE;
     if (kinds == 0) {
@@ -143,7 +144,7 @@ record RuleDefinition(
               + number(highClear) + ") must be a range");
         }
       }
-    } else if (thresholds || !Double.isNaN(clearAbove) || !Double.isNaN(clearBelow)) {
+    } else if (thresholds || !text(properties, "clear.above").isEmpty() || !text(properties, "clear.below").isEmpty()) {
       if (kinds == 1) problems.add("below, above, clear.above and clear.below need value (the value's name)");
     }
     if (kind == Kind.STALE && forMs > 0 && kinds == 1) problems.add("for.ms is not used by a stale rule; set stale.ms");

@@ -257,6 +257,7 @@ class AlarmEngineTest {
     assertTrue(reason.contains("name must be 1-64 characters"), reason);
     assertTrue(reason.contains("below must be a number, was 'thirty'"), reason);
     assertTrue(reason.contains("for.ms must be 0-86400000 ms, was '-5'"), reason);
+    assertFalse(reason.contains("needs below"), "a bad number is said once: " + reason);
     Alarms.Rule refused = rule("pid-bad");
     assertEquals(Alarms.RuleState.ERROR, refused.state());
     assertEquals(reason, refused.reason());
