@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 final class AlarmEngine implements WatchedRule.Changes {
   private static final Logger LOG = LoggerFactory.getLogger(AlarmEngine.class);
-  private static final WatchedRule[] NONE = new WatchedRule[0];
 
   /** One rule configuration: its properties, and the rule they make or why they make none. */
   private record Configured(String pid, Map<String, ?> properties, WatchedRule rule, String displayName,
@@ -43,12 +41,12 @@ final class AlarmEngine implements WatchedRule.Changes {
 
   private final Object configLock = new Object();
   private final Map<String, Configured> configured = new LinkedHashMap<>(); // by PID, under configLock
-  /** Value and stale rules by sensor id, for the reading path; replaced, never changed. */
-  private volatile Map<String, WatchedRule[]> bySensor = Map.of();
+  /** Each watched sensor's rules and their lock, kept while it has a rule; under configLock. */
+  private final Map<String, SensorRules> sensors = new HashMap<>();
+  /** The same, for the reading path: replaced, never changed. */
+  private volatile Map<String, SensorRules> bySensor = Map.of();
   /** State and stale rules, for the timer; replaced, never changed. */
   private volatile List<WatchedRule> timed = List.of();
-  /** The last reading of each sensor some rule watches: an edited rule is evaluated on it at once. */
-  private final Map<String, Reading> lastReadings = new ConcurrentHashMap<>();
 
   private final Object alarmsLock = new Object();
   private final Map<String, Alarm> active = new TreeMap<>(); // by rule name, under alarmsLock
@@ -78,8 +76,7 @@ final class AlarmEngine implements WatchedRule.Changes {
       Configured made = make(pid, properties);
       configured.put(pid, made);
       if (made.refused().isEmpty()) {
-        Reading last = lastReadings.get(made.sensorId());
-        if (last != null) made.rule().onReading(last, clock.instant(), this);
+        made.rule().lock.evaluateLast(made.rule(), clock, this);
       } else {
         LOG.error("Alarm rule {}: refused: {}", made.displayName(), made.refused());
       }
@@ -129,43 +126,34 @@ final class AlarmEngine implements WatchedRule.Changes {
               DUPLICATE + " by configuration " + other.pid() + " (rule names are unique)");
         }
       }
-      return new Configured(pid, properties, new WatchedRule(definition, clock.instant()), definition.name(),
-          sensorId, "");
+      SensorRules lock = sensors.computeIfAbsent(definition.sensorId(), SensorRules::new);
+      return new Configured(pid, properties, new WatchedRule(definition, lock, clock.instant()),
+          definition.name(), sensorId, "");
     } catch (RuleDefinition.Refused e) {
       return new Configured(pid, properties, null, display, sensorId, e.getMessage());
     }
   }
 
   private void reindex() {
-    Map<String, List<WatchedRule>> readers = new HashMap<>();
+    Map<String, List<WatchedRule>> bySensorId = new HashMap<>();
     List<WatchedRule> ticked = new ArrayList<>();
     for (Configured entry : configured.values()) {
       WatchedRule rule = entry.rule();
       if (rule == null) continue;
-      switch (rule.definition.kind()) {
-        case VALUE -> readers.computeIfAbsent(rule.definition.sensorId(), id -> new ArrayList<>()).add(rule);
-        case STATE -> ticked.add(rule);
-        case STALE -> {
-          readers.computeIfAbsent(rule.definition.sensorId(), id -> new ArrayList<>()).add(rule);
-          ticked.add(rule);
-        }
-      }
+      bySensorId.computeIfAbsent(rule.definition.sensorId(), id -> new ArrayList<>()).add(rule);
+      if (rule.definition.kind() != RuleDefinition.Kind.VALUE) ticked.add(rule);
     }
-    Map<String, WatchedRule[]> index = new HashMap<>();
-    readers.forEach((sensor, rules) -> index.put(sensor, rules.toArray(NONE)));
-    lastReadings.keySet().retainAll(index.keySet());
-    bySensor = Map.copyOf(index);
+    sensors.keySet().retainAll(bySensorId.keySet());
+    bySensorId.forEach((sensor, rules) -> sensors.get(sensor).use(rules));
+    bySensor = Map.copyOf(sensors);
     timed = List.copyOf(ticked);
   }
 
   /** From the reading path: the rules of this reading's sensor, and nothing else. */
   void onReading(Reading reading) {
     readings.increment();
-    WatchedRule[] rules = bySensor.get(reading.sensorId());
-    if (rules == null) return;
-    lastReadings.put(reading.sensorId(), reading);
-    Instant arrival = clock.instant();
-    for (WatchedRule rule : rules) rule.onReading(reading, arrival, this);
+    SensorRules rules = bySensor.get(reading.sensorId());
+    if (rules != null) rules.onReading(reading, clock, this);
   }
 
   /** From the timer: state rules look at their sensor's state, stale rules at the time. */
