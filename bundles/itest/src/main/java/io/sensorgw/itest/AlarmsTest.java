@@ -51,6 +51,10 @@ class AlarmsTest {
 
   private final ObjectMapper mapper = new ObjectMapper();
 
+  private static final Pattern SAMPLE = Pattern.compile(
+      "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+          + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+
   private static double metric(String body, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
     return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
@@ -138,7 +142,9 @@ class AlarmsTest {
         "below", "30", "clear.above", "35");
     HttpClient client = HttpClient.newHttpClient();
     try (TestSensor sensor = new TestSensor(context, "it-alarm", Duration.ZERO, TestSensor.READ_TIMEOUT,
-        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(distance.get(), "cm"))))
+        // A unit with a quote, a backslash and a newline: escaped in /metrics' label values.
+        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(distance.get(), "cm"),
+            "tilt", Value.of(7, "a\"b\\c\nd"))))
         .register(context, "tfluna")) {
       gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "ok"), "the rule watching");
       JsonNode watching = ruleNamed(json(gateway.get("/api/alarms")), "it-close");
@@ -189,6 +195,12 @@ class AlarmsTest {
                   && metric(r.body(), "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"cm\",value=\"distance\"}") == 20,
               "the alarm and the value in /metrics").body();
           assertTrue(metric(metrics, "sensorgw_source_metric{name=\"raised\",source=\"alarms\"}") >= 1, metrics);
+          assertEquals(7, metric(metrics,
+              "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"a\\\"b\\\\c\\nd\",value=\"tilt\"}"), metrics);
+          for (String line : metrics.split("\n")) {
+            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
+            assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample line: " + line);
+          }
         }
       }
       // Readings of one sensor reach the rules in order: the clear at 36, with nothing between,

@@ -110,6 +110,26 @@ class AlarmEngineTest {
   }
 
   @Test
+  void oneReadingServesEveryRuleOfItsSensorAndNoOther() {
+    engine.putRule("p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    engine.putRule("p2", config("name", "very-close", "sensor", "tfluna-1", "value", "distance", "below", "10"));
+    engine.putRule("p3", config("name", "weak", "sensor", "tfluna-1", "value", "amplitude", "below", "100"));
+    engine.putRule("p4", config("name", "silent", "sensor", "tfluna-1", "stale.ms", "1000"));
+    engine.putRule("p5", config("name", "other", "sensor", "tfluna-2", "value", "distance", "below", "30"));
+    clock.advance(1000);
+    engine.tick();
+    assertEquals(List.of("silent"), changes.stream().map(Alarm::rule).toList());
+    engine.onReading(reading("tfluna-1", 0, Map.of("distance", Value.of(5, "cm"), "amplitude", Value.of(50, ""))));
+    assertEquals(List.of("close", "silent", "very-close", "weak"), engine.rules().stream()
+        .filter(r -> r.state() == Alarms.RuleState.ACTIVE || r.name().equals("silent"))
+        .map(Alarms.Rule::name).toList());
+    assertEquals(List.of("close", "very-close", "weak"), engine.active().stream().map(Alarm::rule).toList());
+    assertFalse(changes.get(changes.size() - 1).rule().equals("other"));
+    assertEquals(Alarms.RuleState.OK, rule("other").state());
+    assertEquals(Alarms.RuleState.OK, rule("silent").state(), "the reading cleared the stale alarm");
+  }
+
+  @Test
   void anInterruptionRestartsTheDelay() {
     engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", 30,
         "for.ms", 500L));
