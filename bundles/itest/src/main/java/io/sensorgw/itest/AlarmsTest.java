@@ -256,6 +256,11 @@ class AlarmsTest {
           r -> ruleState(r, "it-error", "ok") && ruleState(r, "it-bad", "error"), "both rules listed");
       JsonNode refused = ruleNamed(json(listed), "it-bad");
       assertTrue(refused.get("reason").asText().contains("below must be a number, was 'thirty'"), listed.body());
+      // A refused rule is a part in error in /health, with the reason.
+      HttpResponse<String> health = gateway.getUntil("/health",
+          r -> json(r).path("parts").path("alarms").path("state").asText().equals("error"), "alarms in error");
+      assertTrue(json(health).path("parts").path("alarms").path("reason").asText()
+          .contains("rule it-bad refused: below must be a number"), health.body());
 
       assertEquals(200, gateway.get("/api/sensors/it-alarm-state/reading").statusCode());
       failing.set(true);
@@ -274,6 +279,8 @@ class AlarmsTest {
       bad.update(fixed);
       gateway.getUntil("/api/alarms", r -> ruleState(r, "it-bad", "active") || ruleState(r, "it-bad", "ok"),
           "the fixed rule watching");
+      gateway.getUntil("/health", r -> json(r).path("parts").path("alarms").path("state").asText().equals("ok"),
+          "alarms ok again");
     } finally {
       error.delete();
       bad.delete();

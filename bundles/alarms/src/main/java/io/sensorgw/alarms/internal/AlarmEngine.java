@@ -212,6 +212,20 @@ final class AlarmEngine implements WatchedRule.Changes {
     return rules;
   }
 
+  /**
+   * Why the alarms are not all watching: the refused rules, the first with its reason; empty when
+   * every configured rule is accepted.
+   */
+  String refusedSummary() {
+    synchronized (configLock) {
+      List<Configured> refused = configured.values().stream().filter(c -> c.rule() == null).toList();
+      if (refused.isEmpty()) return "";
+      Configured first = refused.get(0);
+      String more = refused.size() == 1 ? "" : " (and " + (refused.size() - 1) + " more refused rules)";
+      return "rule " + first.displayName() + " refused: " + first.refused() + more;
+    }
+  }
+
   /** The engine's figures, for the {@code alarms} metrics source. */
   Map<String, Number> metrics() {
     Map<String, Number> figures = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package io.sensorgw.alarms.internal;
 import io.sensorgw.api.Alarm;
 import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Alarms;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -30,13 +31,16 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * The alarms bundle's one engine: a raw {@link ReadingListener} (every reading, not only the
  * reported ones, so a threshold is never missed between reports), a tracker of {@link Sensor}
  * states, a timer for state and stale rules, the {@link AlarmListener} whiteboard, the {@link
- * Alarms} service the HTTP API reads, and the {@code alarms} metrics.
+ * Alarms} service the HTTP API reads, the {@code alarms} metrics, and the {@code alarms} part of
+ * {@code /health}: in error while a rule's configuration is refused (the others keep watching).
  */
 @Component(immediate = true,
-    service = {AlarmsComponent.class, Alarms.class, ReadingListener.class, MetricsSource.class},
-    property = {MetricsSource.NAME + "=alarms", ReadingListener.REPORTED + ":Boolean=false",
+    service = {AlarmsComponent.class, Alarms.class, ReadingListener.class, MetricsSource.class,
+        HealthSource.class},
+    property = {MetricsSource.NAME + "=alarms", HealthSource.NAME + "=alarms",
+        ReadingListener.REPORTED + ":Boolean=false",
         ReadingListener.QUEUE_CAPACITY + ":Integer=4096"})
-public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource {
+public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, HealthSource {
   /** How often state and stale rules are looked at. */
   static final Duration TICK = Duration.ofMillis(100);
   /** Alarms held for one listener that is behind; beyond it the oldest are dropped. */
@@ -129,6 +133,12 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource {
   @Override
   public List<Rule> rules() {
     return engine.rules();
+  }
+
+  @Override
+  public Health health() {
+    String refused = engine.refusedSummary();
+    return refused.isEmpty() ? Health.ok() : new Health(SensorState.ERROR, refused);
   }
 
   @Override

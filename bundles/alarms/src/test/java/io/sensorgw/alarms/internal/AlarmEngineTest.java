@@ -294,12 +294,16 @@ class AlarmEngineTest {
         .contains("must be a range"));
     assertEquals(8L, engine.rules().stream().filter(r -> r.state() == Alarms.RuleState.ERROR).count());
     assertEquals(8, engine.metrics().get("rulesInError"));
+    assertTrue(engine.refusedSummary().startsWith("rule pid-bad refused: name must be"), engine.refusedSummary());
+    assertTrue(engine.refusedSummary().endsWith("(and 7 more refused rules)"), engine.refusedSummary());
 
     // Fixed in place: the same PID, now good, watches.
     assertEquals("", engine.putRule("pid-bad", config("name", "close", "sensor", "tfluna-1", "value", "distance",
         "below", "30")));
     distance(0, 10);
     assertEquals(1, changes.size());
+    for (String pid : List.of("p2", "p3", "p4", "p5", "p6", "p7", "p8")) engine.removeRule(pid);
+    assertEquals("", engine.refusedSummary(), "every rule accepted");
   }
 
   @Test
