@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Quality;
+import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.io.IOException;
@@ -31,6 +34,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.test.common.annotation.InjectBundleContext;
@@ -248,6 +253,15 @@ class AlarmsTest {
     Configuration error = rule("it-error", "name", "it-error", "sensor", "it-alarm-state", "state", "error");
     Configuration bad = rule("it-bad", "name", "it-bad", "sensor", "it-alarm-state", "value", "distance",
         "below", "thirty");
+    // A bundle's listeners on the whiteboard: one collects, one throws (logged and counted, and
+    // never keeps the other from its alarms).
+    List<Alarm> told = new CopyOnWriteArrayList<>();
+    ServiceRegistration<AlarmListener> collecting = context.registerService(AlarmListener.class, told::add, null);
+    ServiceRegistration<AlarmListener> throwing = context.registerService(AlarmListener.class, alarm -> {
+      throw new IllegalStateException("a listener's bug");
+    }, null);
+    double errorsBefore = metric(gateway.get("/metrics").body(),
+        "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}");
     try (TestSensor sensor = new TestSensor(context, "it-alarm-state", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> {
       if (failing.get()) throw new IOException("sensor unplugged");
       return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
@@ -269,6 +283,16 @@ class AlarmsTest {
       failing.set(false);
       assertEquals(200, gateway.get("/api/sensors/it-alarm-state/reading").statusCode());
       gateway.getUntil("/api/alarms", r -> ruleState(r, "it-error", "ok"), "the state alarm cleared");
+      Gateway.await(() -> told.stream().filter(a -> a.rule().equals("it-error")).count() == 2,
+          "the raise and the clear told to the whiteboard listener", told::toString);
+      List<Alarm> stateAlarms = told.stream().filter(a -> a.rule().equals("it-error")).toList();
+      assertTrue(stateAlarms.get(0).active());
+      assertEquals("state error", stateAlarms.get(0).condition());
+      assertTrue(Double.isNaN(stateAlarms.get(0).value()));
+      assertFalse(stateAlarms.get(1).active());
+      gateway.getUntil("/metrics", r -> metric(r.body(),
+          "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}") >= errorsBefore + 2,
+          "the throwing listener's two failures counted");
 
       // Fixed in place: the refused rule watches.
       Hashtable<String, Object> fixed = new Hashtable<>();
@@ -282,8 +306,47 @@ class AlarmsTest {
       gateway.getUntil("/health", r -> json(r).path("parts").path("alarms").path("state").asText().equals("ok"),
           "alarms ok again");
     } finally {
+      collecting.unregister();
+      throwing.unregister();
       error.delete();
       bad.delete();
     }
+  }
+
+  private int streamClients(String filter) {
+    try {
+      var refs = context.getServiceReferences(AlarmListener.class.getName(),
+          "(&(objectClass=" + ReadingListener.class.getName() + ")" + filter + ")");
+      return refs == null ? 0 : refs.length;
+    } catch (InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void rawClientsAskForEveryReadingAndOthersForTheReportedOnes() throws Exception {
+    Gateway gateway = new Gateway(context);
+    HttpClient client = HttpClient.newHttpClient();
+    int rawBefore = streamClients("(reading.reported=false)");
+    int reportedBefore = streamClients("(reading.reported=true)");
+    HttpResponse<Stream<String>> raw = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream?raw=true")).build(),
+        HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> reported = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+        HttpResponse.BodyHandlers.ofLines());
+    WebSocket rawSocket = client.newWebSocketBuilder()
+        .buildAsync(URI.create(gateway.uri("/ws?raw=true").toString().replaceFirst("^http", "ws")), new Collector())
+        .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    try {
+      assertEquals(200, raw.statusCode());
+      Gateway.await(() -> streamClients("(reading.reported=false)") == rawBefore + 2
+              && streamClients("(reading.reported=true)") == reportedBefore + 1,
+          "two raw stream clients (SSE and WebSocket) and one reported, each also an alarm listener");
+    } finally {
+      raw.body().close();
+      reported.body().close();
+      rawSocket.abort();
+    }
+    Gateway.await(() -> streamClients("(reading.reported=false)") == rawBefore
+        && streamClients("(reading.reported=true)") == reportedBefore, "the clients' listeners gone with them");
   }
 }
