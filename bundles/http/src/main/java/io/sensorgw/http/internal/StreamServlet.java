@@ -80,6 +80,10 @@ public class StreamServlet extends HttpServlet {
   private final int queueCapacity;
   private final int maxClients;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
+  /** Alarm events held for a client whose output is busy; beyond it the oldest are dropped. */
+  private static final int PENDING_ALARMS = 256;
+  /** How soon the housekeeping thread tries again to write alarms when the output was busy. */
+  private static final Duration ALARM_RETRY = Duration.ofMillis(50);
   /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
   private final transient ManagedExecutor housekeeping = new ManagedExecutor("stream", 1, 1024);
 
@@ -138,6 +142,8 @@ public class StreamServlet extends HttpServlet {
     private final Set<String> sensors;
     private final ReentrantLock writing = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.ArrayDeque<String> pendingAlarms = new java.util.ArrayDeque<>(); // under itself
+    private final AtomicBoolean alarmFlushScheduled = new AtomicBoolean();
     volatile ServiceRegistration<?> registration;
 
     Client(AsyncContext async, ServletOutputStream out, Set<String> sensors) {
@@ -149,26 +155,80 @@ public class StreamServlet extends HttpServlet {
     @Override
     public void onReading(Reading reading) {
       if (!sensors.isEmpty() && !sensors.contains(reading.sensorId())) return;
-      send(events.text(reading), false);
+      writing.lock();
+      try {
+        writePendingAlarms(false);
+        write(events.text(reading), false);
+      } finally {
+        writing.unlock();
+      }
     }
 
     /**
-     * From the alarms bundle's thread, which must not wait on a client: the write goes to the
-     * housekeeping thread (a heartbeat's slot), in order.
+     * From the alarms bundle's thread, which must not wait on a client: the event joins this
+     * client's pending alarms (bounded; the oldest go first when full), written in order by the
+     * next reading on this client's own thread or by the housekeeping thread, which, like a
+     * heartbeat, never waits for a write in progress: it tries again shortly.
      */
     @Override
     public void onAlarm(Alarm alarm) {
-      if (!sensors.isEmpty() && !sensors.contains(alarm.sensorId())) return;
+      if (closed.get() || !sensors.isEmpty() && !sensors.contains(alarm.sensorId())) return;
       String text;
       try {
         text = "event: alarm\ndata: " + json.toString(Json.alarm(alarm)) + "\n\n";
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-      housekeeping.submit(() -> {
-        send(text, true);
+      synchronized (pendingAlarms) {
+        if (pendingAlarms.size() >= PENDING_ALARMS) pendingAlarms.pollFirst();
+        pendingAlarms.addLast(text);
+      }
+      flushAlarmsSoon(Duration.ZERO);
+    }
+
+    private void flushAlarmsSoon(Duration delay) {
+      if (!alarmFlushScheduled.compareAndSet(false, true)) return;
+      java.util.concurrent.Callable<Void> flush = () -> {
+        alarmFlushScheduled.set(false);
+        if (closed.get()) return null;
+        if (!writing.tryLock()) { // a reading is being written (maybe to a stalled client)
+          flushAlarmsSoon(ALARM_RETRY);
+          return null;
+        }
+        try {
+          writePendingAlarms(true);
+        } finally {
+          writing.unlock();
+        }
         return null;
-      });
+      };
+      try {
+        if (delay.isZero()) {
+          // Refused (queue full, stopping): the next reading or alarm writes them instead.
+          housekeeping.submit(flush).whenComplete((done, failure) -> {
+            if (failure != null) alarmFlushScheduled.set(false);
+          });
+        } else {
+          housekeeping.schedule(flush, delay);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        alarmFlushScheduled.set(false); // stopping
+      }
+    }
+
+    /** With {@link #writing} held. */
+    private void writePendingAlarms(boolean flush) {
+      boolean wrote = false;
+      while (true) {
+        String text;
+        synchronized (pendingAlarms) {
+          text = pendingAlarms.pollFirst();
+        }
+        if (text == null) break;
+        write(text, false);
+        wrote = true;
+      }
+      if (wrote && flush) write("", true);
     }
 
     /** A burst is over: one flush (one network write) for all of it. */
