@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  */
 final class AlarmEngine implements WatchedRule.Changes {
   private static final Logger LOG = LoggerFactory.getLogger(AlarmEngine.class);
+  /** How a refusal for a name another configuration holds begins: retried when that one goes. */
+  private static final String DUPLICATE = "name already used";
 
   /** One rule configuration: its properties, and the rule they make or why they make none. */
   private record Configured(String pid, Map<String, ?> properties, WatchedRule rule, String displayName,
@@ -109,8 +111,6 @@ final class AlarmEngine implements WatchedRule.Changes {
       }
     }
   }
-
-  private static final String DUPLICATE = "name already used";
 
   private Configured make(String pid, Map<String, ?> properties) {
     Object givenName = properties.get("name");
