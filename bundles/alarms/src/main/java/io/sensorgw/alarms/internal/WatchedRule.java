@@ -23,6 +23,7 @@ final class WatchedRule {
   private final String condition;
   private final long watchedSinceMs;
   private boolean active;
+  private boolean retired; // edited or removed: a reading still in flight to it changes nothing
   private long pendingSinceMs = NONE; // when the condition began to hold, not yet for long enough
   private long lastArrivalMs = NONE; // stale rules: when the last reading was seen (engine's clock)
 
@@ -48,6 +49,7 @@ final class WatchedRule {
    * measured on the readings' {@code acquiredAt} (deterministic, and the same on a replay).
    */
   void onValueLocked(double value, String unit, long atMs, Instant at, Changes changes) {
+    if (retired) return;
     if (!active) {
       if (!definition.raises(value)) {
         pendingSinceMs = NONE;
@@ -65,6 +67,7 @@ final class WatchedRule {
 
   /** Stale rules, with the lock held: a reading arrived, which clears. */
   void onArrivalLocked(Instant arrival, Changes changes) {
+    if (retired) return;
     lastArrivalMs = arrival.toEpochMilli();
     if (active) change(false, arrival, Double.NaN, "", changes);
   }
@@ -77,6 +80,7 @@ final class WatchedRule {
   void onTick(Instant now, SensorState sensorState, Changes changes) {
     long nowMs = now.toEpochMilli();
     synchronized (lock) {
+      if (retired) return;
       switch (definition.kind()) {
         case STATE -> {
           if (!definition.stateHolds(sensorState)) {
@@ -100,9 +104,14 @@ final class WatchedRule {
     }
   }
 
-  /** The rule goes away (removed or edited): its raised alarm is cleared. */
+  /**
+   * The rule goes away (removed or edited): its raised alarm is cleared, and it changes no more,
+   * though a reading or tick may still reach it until the engine's index is replaced.
+   */
   void retire(Instant now, Changes changes) {
     synchronized (lock) {
+      if (retired) return;
+      retired = true;
       if (active) change(false, now, Double.NaN, "", changes);
     }
   }

@@ -69,6 +69,14 @@ class AlarmEngineTest {
     return config;
   }
 
+  private static RuleDefinition definition(Map<String, Object> config) {
+    try {
+      return RuleDefinition.parse(config);
+    } catch (RuleDefinition.Refused e) {
+      throw new AssertionError(e.getMessage());
+    }
+  }
+
   private Alarms.Rule rule(String name) {
     return engine.rules().stream().filter(r -> r.name().equals(name)).findFirst().orElseThrow();
   }
@@ -258,6 +266,28 @@ class AlarmEngineTest {
     assertTrue(engine.rules().isEmpty());
     distance(10, 1);
     assertEquals(2, changes.size(), "a removed rule watches nothing");
+  }
+
+  @Test
+  void aRetiredRuleChangesNothingWhenAReadingOrTickStillReachesIt() {
+    List<Alarm> told = new ArrayList<>();
+    SensorRules lock = new SensorRules("tfluna-1");
+    WatchedRule value = new WatchedRule(definition(config("name", "close", "sensor", "tfluna-1",
+        "value", "distance", "below", "30")), lock, T0);
+    WatchedRule stale = new WatchedRule(definition(config("name", "silent", "sensor", "tfluna-1",
+        "stale.ms", "10")), lock, T0);
+    synchronized (lock) {
+      value.onValueLocked(10, "cm", 0, T0, (rule, alarm) -> told.add(alarm));
+    }
+    value.retire(T0.plusMillis(1), (rule, alarm) -> told.add(alarm));
+    stale.retire(T0, (rule, alarm) -> told.add(alarm));
+    assertEquals(2, told.size(), "raised, then cleared by the retirement");
+    synchronized (lock) {
+      value.onValueLocked(5, "cm", 2, T0.plusMillis(2), (rule, alarm) -> told.add(alarm));
+    }
+    stale.onTick(T0.plusSeconds(60), null, (rule, alarm) -> told.add(alarm));
+    assertEquals(2, told.size(), "nothing after retirement");
+    assertFalse(value.active());
   }
 
   @Test
