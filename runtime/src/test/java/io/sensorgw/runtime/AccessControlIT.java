@@ -110,6 +110,7 @@ class AccessControlIT {
       new Route("GET /{model}/sensor", "GET", "/tfluna/sensor", Map.of()),
       new Route("GET /api/sensors/{id}/frame.jpg", "GET", "/api/sensors/imx477-1/frame.jpg", Map.of()),
       new Route("GET /api/stream", "GET", "/api/stream?sensor=tfluna-1", Map.of()),
+      new Route("GET /api/alarms", "GET", "/api/alarms", Map.of()),
       new Route("GET /ws", "GET", "/ws?sensor=tfluna-1", WEBSOCKET),
       new Route("GET /metrics", "GET", "/metrics", Map.of()),
       // A sensor that cannot be calibrated: past access control the route answers 404, and nothing
@@ -126,7 +127,8 @@ class AccessControlIT {
   static {
     EXPECTED.put("GET /health", new int[] {200, 200, 200, 200, 200, 200, 200, 421, 200, 200});
     for (String read : List.of("GET /api/sensors", "GET /api/sensors/{id}/reading", "GET /api/sensors/{id}/readings",
-        "GET /{model}/sensor", "GET /api/sensors/{id}/frame.jpg", "GET /api/stream", "GET /metrics")) {
+        "GET /{model}/sensor", "GET /api/sensors/{id}/frame.jpg", "GET /api/stream", "GET /api/alarms",
+        "GET /metrics")) {
       EXPECTED.put(read, new int[] {401, 200, 200, 200, 401, 401, 200, 421, 200, 200});
     }
     EXPECTED.put("GET /ws", new int[] {401, 101, 101, 101, 401, 401, 403, 421, 101, 101});

@@ -2,6 +2,8 @@ package io.sensorgw.http.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.Alarms;
 import io.sensorgw.api.ExecutorStats;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
@@ -54,6 +56,34 @@ final class Json {
 
   static Map<String, Object> reading(Reading reading) {
     return ReadingFormat.reading(reading);
+  }
+
+  /**
+   * {@code {"rule", "sensor", "condition", "active", "since", "value", "unit"}}: an alarm as
+   * {@code /api/alarms} and the streams send it; {@code value} is null for a state or stale rule.
+   * (The WebSocket bundle writes the same shape; core's ReadingFormat is its future single home.)
+   */
+  static Map<String, Object> alarm(Alarm alarm) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rule", alarm.rule());
+    body.put("sensor", alarm.sensorId());
+    body.put("condition", alarm.condition());
+    body.put("active", alarm.active());
+    body.put("since", alarm.since().toString());
+    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null);
+    body.put("unit", alarm.unit());
+    return body;
+  }
+
+  /** {@code {"name", "sensor", "condition", "state", "reason"?}}; state is ok, active or error. */
+  static Map<String, Object> rule(Alarms.Rule rule) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("name", rule.name());
+    body.put("sensor", rule.sensorId());
+    body.put("condition", rule.condition());
+    body.put("state", rule.state().name().toLowerCase(Locale.ROOT));
+    if (!rule.reason().isEmpty()) body.put("reason", rule.reason());
+    return body;
   }
 
   static Map<String, Object> sensor(SensorDirectory.Entry entry) {

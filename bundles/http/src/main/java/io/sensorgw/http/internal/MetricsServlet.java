@@ -6,8 +6,10 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.sensorgw.api.Alarms;
 import io.sensorgw.api.ExecutorStats;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.Value;
 import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.ReadingPublisher.ListenerStats;
 import jakarta.servlet.Servlet;
@@ -20,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 import org.osgi.service.component.annotations.Activate;
@@ -27,13 +30,16 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
  * {@code GET /metrics} in Prometheus text format, written by the Prometheus Java client from
  * figures read at scrape time: each sensor's driver statistics and executor, the reading fan-out's
- * listener queues, HTTP requests by route and status, and every {@link MetricsSource} (store,
- * telemetry) without knowing what they are. Never touches a device.
+ * listener queues, HTTP requests by route and status, every {@link MetricsSource} (store,
+ * telemetry, alarms) without knowing what they are, each numeric value of each registered sensor's
+ * latest reading ({@link LatestReadings}: one series per sensor and value, so the cardinality is
+ * bounded by the sensors configured) and the active alarms. Never touches a device.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/metrics")
@@ -43,16 +49,22 @@ public class MetricsServlet extends HttpServlet {
   private final transient SensorDirectory sensors;
   private final transient ReadingPublisher publisher;
   private final transient RequestCounter requests;
+  private final transient LatestReadings latest;
   private final transient Map<MetricsSource, String> sources = new ConcurrentHashMap<>();
   private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
   @Activate
   public MetricsServlet(@Reference SensorDirectory sensors, @Reference ReadingPublisher publisher,
-      @Reference RequestCounter requests) {
+      @Reference RequestCounter requests, @Reference LatestReadings latest) {
     this.sensors = sensors;
     this.publisher = publisher;
     this.requests = requests;
+    this.latest = latest;
   }
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
+  private volatile Alarms alarms;
 
   @Reference(service = MetricsSource.class, cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
@@ -78,6 +90,9 @@ public class MetricsServlet extends HttpServlet {
         .help("1 when the sensor's state is ok or starting, else 0; the state is a label");
     GaugeSnapshot.Builder sensorStats = GaugeSnapshot.builder().name("sensorgw_sensor_statistic")
         .help("A driver's own counters (reads, cacheHits, errors, frames, ...) by name");
+    GaugeSnapshot.Builder readingValue = GaugeSnapshot.builder().name("sensorgw_reading_value")
+        .help("Each numeric value of a sensor's latest reading, by sensor, value name and unit");
+    Set<String> registered = new java.util.HashSet<>();
     Map<String, GaugeSnapshot.Builder> executor = new LinkedHashMap<>();
     for (String figure : List.of("active", "queued", "queue_capacity", "completed", "failed", "rejected",
         "latency_mean_ms", "latency_max_ms")) {
@@ -86,6 +101,14 @@ public class MetricsServlet extends HttpServlet {
     }
     for (SensorDirectory.Entry entry : sensors.all()) {
       String state = entry.sensor().state().name().toLowerCase(Locale.ROOT);
+      registered.add(entry.id());
+      latest.of(entry.id()).ifPresent(reading -> {
+        for (Map.Entry<String, Value> value : reading.values().entrySet()) {
+          if (!Double.isFinite(value.getValue().value())) continue;
+          point(readingValue, Labels.of("sensor", entry.id(), "value", value.getKey(), "unit",
+              value.getValue().unit()), value.getValue().value());
+        }
+      });
       sensorUp.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
           .labels(Labels.of("sensor", entry.id(), "model", entry.model(), "state", state))
           .value(state.equals("ok") || state.equals("starting") ? 1 : 0).build());
@@ -103,7 +126,9 @@ public class MetricsServlet extends HttpServlet {
       point(executor.get("latency_mean_ms"), labels, stats.meanLatencyMillis());
       point(executor.get("latency_max_ms"), labels, stats.maxLatencyMillis());
     }
+    latest.retain(registered);
     all.add(sensorUp.build());
+    all.add(readingValue.build());
     all.add(sensorStats.build());
     executor.values().forEach(builder -> all.add(builder.build()));
 
@@ -125,6 +150,13 @@ public class MetricsServlet extends HttpServlet {
         GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", name, "name", figure))
             .value(value.doubleValue()).build())));
     all.add(source.build());
+
+    Alarms current = alarms;
+    if (current != null) {
+      all.add(GaugeSnapshot.builder().name("sensorgw_alarms_active").help("Alarms raised now")
+          .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(current.active().size()).build())
+          .build());
+    }
     return new MetricSnapshots(all);
   }
 

@@ -1,5 +1,7 @@
 package io.sensorgw.http.internal;
 
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.core.ManagedExecutor;
@@ -34,10 +36,12 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAs
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code GET /api/stream[?sensor=a,b]}: Server-Sent Events, one {@code reading} event per reading.
- * Each client is a {@link ReadingListener} of its own, so the fan-out gives it its own thread and
- * bounded queue: a slow client loses its oldest readings (told with a {@code dropped} event) and
- * slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
+ * {@code GET /api/stream[?sensor=a,b][&raw=true]}: Server-Sent Events, one {@code reading} event per
+ * reading (the reported ones, or with {@code raw=true} every reading), and one {@code alarm} event
+ * per alarm raised or cleared (first the alarms active when the client connects). Each client is a
+ * {@link ReadingListener} and an {@link AlarmListener} of its own, so the fan-out gives it its own
+ * thread and bounded queue: a slow client loses its oldest readings (told with a {@code dropped}
+ * event) and slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
  */
 @Component(service = Servlet.class, configurationPid = StreamServlet.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -76,6 +80,10 @@ public class StreamServlet extends HttpServlet {
   private final int queueCapacity;
   private final int maxClients;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
+  /** Alarm events held for a client whose output is busy; beyond it the oldest are dropped. */
+  private static final int PENDING_ALARMS = 256;
+  /** How soon the housekeeping thread tries again to write alarms when the output was busy. */
+  private static final Duration ALARM_RETRY = Duration.ofMillis(50);
   /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
   private final transient ManagedExecutor housekeeping = new ManagedExecutor("stream", 1, 1024);
 
@@ -100,6 +108,7 @@ public class StreamServlet extends HttpServlet {
   @Override
   protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
     String filter = request.getParameter("sensor");
+    boolean raw = "true".equalsIgnoreCase(request.getParameter("raw"));
     Set<String> sensors = filter == null || filter.isBlank() ? Set.of()
         : Arrays.stream(filter.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
     if (clients.size() >= maxClients) {
@@ -120,20 +129,22 @@ public class StreamServlet extends HttpServlet {
     client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n", true);
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
+    properties.put(ReadingListener.REPORTED, !raw);
     if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
-    // ?raw=true: every reading the sensors publish, not only those their reporting rules pass.
-    properties.put(ReadingListener.REPORTED, !"true".equals(request.getParameter("raw")));
-    client.registration = context.registerService(ReadingListener.class, client, properties);
+    client.registration = context.registerService(
+        new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()}, client, properties);
   }
 
   /** One connected client: its output, its filter, and its place in the reading fan-out. */
-  private final class Client implements ReadingListener, AsyncListener {
+  private final class Client implements ReadingListener, AlarmListener, AsyncListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final Set<String> sensors;
     private final ReentrantLock writing = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
-    volatile ServiceRegistration<ReadingListener> registration;
+    private final java.util.ArrayDeque<String> pendingAlarms = new java.util.ArrayDeque<>(); // under itself
+    private final AtomicBoolean alarmFlushScheduled = new AtomicBoolean();
+    volatile ServiceRegistration<?> registration;
 
     Client(AsyncContext async, ServletOutputStream out, Set<String> sensors) {
       this.async = async;
@@ -144,7 +155,80 @@ public class StreamServlet extends HttpServlet {
     @Override
     public void onReading(Reading reading) {
       if (!sensors.isEmpty() && !sensors.contains(reading.sensorId())) return;
-      send(events.text(reading), false);
+      writing.lock();
+      try {
+        writePendingAlarms(false);
+        write(events.text(reading), false);
+      } finally {
+        writing.unlock();
+      }
+    }
+
+    /**
+     * From the alarms bundle's thread, which must not wait on a client: the event joins this
+     * client's pending alarms (bounded; the oldest go first when full), written in order by the
+     * next reading on this client's own thread or by the housekeeping thread, which, like a
+     * heartbeat, never waits for a write in progress: it tries again shortly.
+     */
+    @Override
+    public void onAlarm(Alarm alarm) {
+      if (closed.get() || !sensors.isEmpty() && !sensors.contains(alarm.sensorId())) return;
+      String text;
+      try {
+        text = "event: alarm\ndata: " + json.toString(Json.alarm(alarm)) + "\n\n";
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      synchronized (pendingAlarms) {
+        if (pendingAlarms.size() >= PENDING_ALARMS) pendingAlarms.pollFirst();
+        pendingAlarms.addLast(text);
+      }
+      flushAlarmsSoon(Duration.ZERO);
+    }
+
+    private void flushAlarmsSoon(Duration delay) {
+      if (!alarmFlushScheduled.compareAndSet(false, true)) return;
+      java.util.concurrent.Callable<Void> flush = () -> {
+        alarmFlushScheduled.set(false);
+        if (closed.get()) return null;
+        if (!writing.tryLock()) { // a reading is being written (maybe to a stalled client)
+          flushAlarmsSoon(ALARM_RETRY);
+          return null;
+        }
+        try {
+          writePendingAlarms(true);
+        } finally {
+          writing.unlock();
+        }
+        return null;
+      };
+      try {
+        if (delay.isZero()) {
+          // Refused (queue full, stopping): the next reading or alarm writes them instead.
+          housekeeping.submit(flush).whenComplete((done, failure) -> {
+            if (failure != null) alarmFlushScheduled.set(false);
+          });
+        } else {
+          housekeeping.schedule(flush, delay);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        alarmFlushScheduled.set(false); // stopping
+      }
+    }
+
+    /** With {@link #writing} held. */
+    private void writePendingAlarms(boolean flush) {
+      boolean wrote = false;
+      while (true) {
+        String text;
+        synchronized (pendingAlarms) {
+          text = pendingAlarms.pollFirst();
+        }
+        if (text == null) break;
+        write(text, false);
+        wrote = true;
+      }
+      if (wrote && flush) write("", true);
     }
 
     /** A burst is over: one flush (one network write) for all of it. */
@@ -191,7 +275,7 @@ public class StreamServlet extends HttpServlet {
     void close() {
       if (!closed.compareAndSet(false, true)) return;
       clients.remove(this);
-      ServiceRegistration<ReadingListener> current = registration;
+      ServiceRegistration<?> current = registration;
       if (current != null) {
         housekeeping.submit(() -> {
           try {

@@ -1,11 +1,15 @@
 package io.sensorgw.http.websocket.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.core.ReadingFormat;
 import java.nio.ByteBuffer;
 import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,20 +20,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One WebSocket client: its session, its filter and its place in the reading fan-out. Public
- * because Jetty calls its listener methods through a public method lookup.
+ * One WebSocket client: its session, its filter, its place in the reading fan-out and among the
+ * alarm listeners. Public because Jetty calls its listener methods through a public method lookup.
  */
-public final class StreamSocket implements Session.Listener.AutoDemanding, ReadingListener {
+public final class StreamSocket implements Session.Listener.AutoDemanding, ReadingListener, AlarmListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
 
   private final Set<String> sensors;
+  private final boolean raw;
   private final WebSocketStreamServlet stream;
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Session session;
-  private volatile ServiceRegistration<ReadingListener> registration;
+  private volatile ServiceRegistration<?> registration;
 
-  StreamSocket(Set<String> sensors, WebSocketStreamServlet stream) {
+  StreamSocket(Set<String> sensors, boolean raw, WebSocketStreamServlet stream) {
     this.sensors = sensors;
+    this.raw = raw;
     this.stream = stream;
   }
 
@@ -39,8 +45,10 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
     stream.sockets.add(this);
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, stream.queueCapacity);
+    properties.put(ReadingListener.REPORTED, !raw);
     if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
-    registration = stream.context.registerService(ReadingListener.class, this, properties);
+    registration = stream.context.registerService(
+        new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()}, this, properties);
   }
 
   /** On this client's own fan-out thread: waiting for a slow client delays only this client. */
@@ -51,6 +59,33 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
       send(stream.mapper.writeValueAsString(ReadingFormat.reading(reading)));
     } catch (JsonProcessingException e) {
       LOG.warn("WebSocket: could not write a reading of {}: {}", reading.sensorId(), e.toString());
+    }
+  }
+
+  /**
+   * From the alarms bundle's thread, which must not wait on a client: the message is queued by
+   * Jetty's frame flusher and this returns; a failed send closes the client as a reading's does.
+   * Same fields as {@code /api/alarms}, with {@code "type":"alarm"} to tell it from a reading.
+   */
+  @Override
+  public void onAlarm(Alarm alarm) {
+    if (!sensors.isEmpty() && !sensors.contains(alarm.sensorId())) return;
+    Session current = session;
+    if (current == null || closed.get()) return;
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("type", "alarm");
+    body.put("rule", alarm.rule());
+    body.put("sensor", alarm.sensorId());
+    body.put("condition", alarm.condition());
+    body.put("active", alarm.active());
+    body.put("since", alarm.since().toString());
+    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null);
+    body.put("unit", alarm.unit());
+    try {
+      current.sendText(stream.mapper.writeValueAsString(body), Callback.from(() -> { },
+          failure -> close(1011, "send failed")));
+    } catch (JsonProcessingException e) {
+      LOG.warn("WebSocket: could not write alarm {}: {}", alarm.rule(), e.toString());
     }
   }
 
@@ -98,7 +133,7 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
   private void release() {
     if (!closed.compareAndSet(false, true)) return;
     stream.sockets.remove(this);
-    ServiceRegistration<ReadingListener> current = registration;
+    ServiceRegistration<?> current = registration;
     if (current != null) {
       stream.housekeeping.submit(() -> {
         try {

@@ -33,8 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /ws[?sensor=a,b]}: the live stream over WebSocket, one text message per reading in
- * the same JSON as the HTTP API and {@code /api/stream}. Each client is a {@link ReadingListener}
+ * {@code GET /ws[?sensor=a,b][&raw=true]}: the live stream over WebSocket, one text message per
+ * reading in the same JSON as the HTTP API and {@code /api/stream} (the reported readings, or every
+ * reading with {@code raw=true}), and one {@code {"type":"alarm", ...}} message per alarm raised or
+ * cleared (first those active when the client connects). Each client is a {@link ReadingListener}
  * of its own (its own thread and bounded queue in the fan-out): a client that stops reading loses
  * its oldest readings, is told with a {@code {"dropped": n}} message, and slows nobody else.
  */
@@ -178,7 +180,12 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
   @Override
   protected void configure(JettyWebSocketServletFactory factory) {
     factory.setIdleTimeout(idleTimeout);
-    factory.setCreator((request, response) -> new StreamSocket(sensors(request.getParameterMap()), this));
+    factory.setCreator((request, response) -> new StreamSocket(sensors(request.getParameterMap()),
+        raw(request.getParameterMap()), this));
+  }
+
+  private static boolean raw(Map<String, List<String>> parameters) {
+    return parameters.getOrDefault("raw", List.of()).stream().anyMatch("true"::equalsIgnoreCase);
   }
 
   private static Set<String> sensors(Map<String, List<String>> parameters) {
