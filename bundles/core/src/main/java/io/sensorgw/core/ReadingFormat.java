@@ -1,5 +1,6 @@
 package io.sensorgw.core;
 
+import io.sensorgw.api.Alarm;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
 import java.util.LinkedHashMap;
@@ -7,8 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The one JSON shape of a reading, as plain maps any JSON library writes: the HTTP API, the live
- * streams (SSE, WebSocket) and MQTT telemetry all send exactly this.
+ * The one JSON shape of a reading and of an alarm, as plain maps any JSON library writes: the HTTP
+ * API, the live streams (SSE, WebSocket) and MQTT telemetry all send exactly these.
  */
 public final class ReadingFormat {
   private ReadingFormat() {}
@@ -36,5 +37,21 @@ public final class ReadingFormat {
       values.put(value.getKey(), v);
     }
     return values;
+  }
+
+  /**
+   * {@code {"rule", "sensor", "condition", "active", "since", "value", "unit"}}: an alarm as {@code
+   * /api/alarms}, the streams and MQTT send it; {@code value} is null for a state or stale rule.
+   */
+  public static Map<String, Object> alarm(Alarm alarm) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rule", alarm.rule());
+    body.put("sensor", alarm.sensorId());
+    body.put("condition", alarm.condition());
+    body.put("active", alarm.active());
+    body.put("since", alarm.since().toString());
+    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null);
+    body.put("unit", alarm.unit());
+    return body;
   }
 }

@@ -58,21 +58,9 @@ final class Json {
     return ReadingFormat.reading(reading);
   }
 
-  /**
-   * {@code {"rule", "sensor", "condition", "active", "since", "value", "unit"}}: an alarm as
-   * {@code /api/alarms} and the streams send it; {@code value} is null for a state or stale rule.
-   * (The WebSocket bundle writes the same shape; core's ReadingFormat is its future single home.)
-   */
+  /** An alarm as {@link ReadingFormat#alarm} writes it. */
   static Map<String, Object> alarm(Alarm alarm) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("rule", alarm.rule());
-    body.put("sensor", alarm.sensorId());
-    body.put("condition", alarm.condition());
-    body.put("active", alarm.active());
-    body.put("since", alarm.since().toString());
-    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null);
-    body.put("unit", alarm.unit());
-    return body;
+    return ReadingFormat.alarm(alarm);
   }
 
   /** {@code {"name", "sensor", "condition", "state", "reason"?}}; state is ok, active or error. */

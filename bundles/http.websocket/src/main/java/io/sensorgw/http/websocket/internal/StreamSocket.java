@@ -74,13 +74,7 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
     if (current == null || closed.get()) return;
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("type", "alarm");
-    body.put("rule", alarm.rule());
-    body.put("sensor", alarm.sensorId());
-    body.put("condition", alarm.condition());
-    body.put("active", alarm.active());
-    body.put("since", alarm.since().toString());
-    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null);
-    body.put("unit", alarm.unit());
+    body.putAll(ReadingFormat.alarm(alarm));
     try {
       current.sendText(stream.mapper.writeValueAsString(body), Callback.from(() -> { },
           failure -> close(1011, "send failed")));
