@@ -252,7 +252,11 @@ final class Commands {
     return result;
   }
 
-  /** {@code {"id", "pid", "properties": {key: value}}}: sets allowed keys through ConfigAdmin. */
+  /**
+   * {@code {"id", "pid", "properties": {key: value}}}: sets allowed keys through ConfigAdmin. The pid
+   * is a PID, or for a factory configuration (whose PID ConfigAdmin makes up) the name of its file
+   * in {@code config/} without the extension, e.g. {@code io.sensorgw.device.tfluna-lidar}.
+   */
   private Map<String, Object> configure(JsonNode request) throws Refusal {
     JsonNode pidNode = request.get("pid");
     if (pidNode == null || !pidNode.isTextual() || pidNode.asText().isEmpty() || pidNode.asText().length() > 256) {
@@ -283,8 +287,14 @@ final class Commands {
     ConfigurationAdmin admin = configAdmin.get();
     if (admin == null) throw new Refusal(Status.FAILED, "configuration admin is not available");
     try {
-      Configuration[] found = admin.listConfigurations("(service.pid=" + filterEscaped(pid) + ")");
+      String escaped = filterEscaped(pid);
+      Configuration[] found = admin.listConfigurations("(service.pid=" + escaped + ")");
+      if (found == null || found.length == 0) { // a factory configuration, by the name of its file in config/
+        found = admin.listConfigurations("(|(felix.fileinstall.filename=*/" + escaped + ".cfg)(felix.fileinstall.filename=*/"
+            + escaped + ".config))");
+      }
       if (found == null || found.length == 0) throw new Refusal(Status.UNKNOWN_PID, "no configuration '" + shown(pid) + "'");
+      if (found.length > 1) throw new Refusal(Status.FAILED, "'" + shown(pid) + "' names " + found.length + " configurations");
       Configuration configuration = found[0];
       Dictionary<String, Object> current = configuration.getProperties();
       Dictionary<String, Object> updated = new Hashtable<>();
