@@ -135,6 +135,20 @@ class MqttCommandsIT {
         assertEquals("ok", set.get("status").asText(), set.toString());
         gateway.awaitResponse("/api/sensors/tfluna-1", r -> r.statusCode() == 200 && maxAgeMs(r.body()) == 250,
             "tfluna-1 with max age 250 ms");
+        Path tflunaFile = home.resolve("config/io.sensorgw.device.tfluna-sim.cfg");
+        await(() -> {
+          try {
+            return Pattern.compile("(?m)^max\\.age\\.ms\\s*[=:]\\s*250\\s*$").matcher(Files.readString(tflunaFile)).find();
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        }, "the change written back to the file (it survives a restart)", () -> {
+          try {
+            return Files.readString(tflunaFile);
+          } catch (java.io.IOException e) {
+            return e.toString();
+          }
+        });
         JsonNode notAllowed = command(subscriber, config,
             "{\"id\":\"cfg-2\",\"pid\":\"io.sensorgw.device.tfluna-sim\",\"properties\":{\"output.rate.hz\":1}}", "cfg-2");
         assertEquals("forbidden", notAllowed.get("status").asText());
