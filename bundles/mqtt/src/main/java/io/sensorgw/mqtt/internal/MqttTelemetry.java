@@ -9,7 +9,6 @@ import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Sensor;
-import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.PublishThrottle;
 import io.sensorgw.core.ReadingFormat;
@@ -96,10 +95,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
   private final Map<String, String> models = new ConcurrentHashMap<>();
-  /** Sensor id -> its service: commands, availability, expire_after. */
-  private final Map<String, Sensor> sensors = new ConcurrentHashMap<>();
-  /** Sensor id -> the availability last spooled for it (housekeeping only). */
-  private final Map<String, Boolean> availabilitySpooled = new ConcurrentHashMap<>();
+  /** The bound sensors (commands, expire_after, buttons) and their availability topics. */
+  private final SensorAvailability sensors = new SensorAvailability();
   private final Commands commands; // null: commands off
   private final AlarmPublisher alarms;
 
@@ -199,7 +196,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     this.alarms = new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
     this.commands = settings.commandsEnabled && !settings.stops(MqttSettings.Part.COMMANDS)
         && !settings.stops(MqttSettings.Part.READINGS)
-        ? new Commands(settings, this::sensorBySegment, () -> configAdmin, (topic, json) -> spoolAppend(topic, json, 1, false))
+        ? new Commands(settings, sensors::bySegment, () -> configAdmin, (topic, json) -> spoolAppend(topic, json, 1, false))
         : null;
     if (discovery() && !settings.stops(MqttSettings.Part.READINGS)) {
       try { // the gateway's device, which each sensor's device points to
@@ -309,7 +306,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   /** Once a second: retries of the spool, its sync, its losses, and the sender's watch. */
   private void tick() {
-    if (!settings.stops(MqttSettings.Part.READINGS)) spoolAvailability();
+    if (!settings.stops(MqttSettings.Part.READINGS)) {
+      sensors.changes((id, online) -> spoolAppend(settings.topics.availability(id), online ? ONLINE : OFFLINE, 1, true));
+    }
     Spool current = spool;
     if (current == null) {
       if (!settings.stops(MqttSettings.Part.READINGS) && ++ticksWithoutSpool % 5 == 0) openSpool();
@@ -419,41 +418,14 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Object id = properties.get(Sensor.SENSOR_ID);
     Object model = properties.get(Sensor.SENSOR_MODEL);
     if (id != null) models.put(id.toString(), model == null ? "" : model.toString());
-    if (id != null) sensors.put(id.toString(), sensor);
-  }
-
-  private Sensor sensorBySegment(String segment) {
-    for (Map.Entry<String, Sensor> entry : sensors.entrySet()) {
-      if (Topics.segment(entry.getKey()).equals(segment)) return entry.getValue();
-    }
-    return null;
-  }
-
-  /**
-   * Each sensor's retained availability, {@code online} only while its state is OK, spooled when
-   * it changes (housekeeping, once a second: the state is read without touching the device).
-   */
-  private void spoolAvailability() {
-    for (Map.Entry<String, Sensor> entry : sensors.entrySet()) {
-      boolean online;
-      try {
-        online = entry.getValue().state() == SensorState.OK;
-      } catch (RuntimeException e) { // a sensor going away
-        online = false;
-      }
-      Boolean before = availabilitySpooled.put(entry.getKey(), online);
-      if (before == null || before != online) {
-        spoolAppend(settings.topics.availability(entry.getKey()), online ? ONLINE : OFFLINE, 1, true);
-      }
-    }
+    if (id != null) sensors.add(id.toString(), sensor);
   }
 
   void removeSensor(Sensor sensor, Map<String, Object> properties) {
     Object id = properties.get(Sensor.SENSOR_ID);
     if (id == null) return;
     models.remove(id.toString());
-    sensors.remove(id.toString(), sensor);
-    if (availabilitySpooled.remove(id.toString()) != null && running) {
+    if (sensors.remove(id.toString(), sensor) && running) {
       spoolAppend(settings.topics.availability(id.toString()), OFFLINE, 1, true);
     }
     Set<String> configs = discovered.remove(id.toString());
