@@ -18,6 +18,12 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.sensorgw.runtime.alarmsource.AlarmSource;
+import java.io.InputStream;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * MQTT commands of the exported gateway against a real Mosquitto: a read of the simulated TF-Luna,
  * a calibration of the simulated MPU-6050, a configuration key set through the real ConfigAdmin
  * and seen applied over HTTP, forbidden keys refused, and 20 malformed commands that leave the
- * gateway publishing and answering.
+ * gateway publishing and answering; alarms from the AlarmListener whiteboard on their topics.
  */
 class MqttCommandsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -195,6 +201,58 @@ class MqttCommandsIT {
         assertEquals("ok", after.get("status").asText());
         assertTrue(subscriber.on(PREFIX + "/tfluna-1/availability").stream().anyMatch(m -> m.payload().equals("online")),
             "the sensor's availability");
+      }
+    }
+  }
+
+  /** A bundle of {@link AlarmSource} alone, which calls every AlarmListener as the alarms bundle does. */
+  private static void alarmSourceBundle(Path jar) throws Exception {
+    Manifest manifest = new Manifest();
+    Attributes main = manifest.getMainAttributes();
+    main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    main.putValue("Bundle-ManifestVersion", "2");
+    main.putValue("Bundle-SymbolicName", "io.sensorgw.it.alarmsource");
+    main.putValue("Bundle-Version", "1.0.0");
+    main.putValue("Bundle-Activator", AlarmSource.class.getName());
+    main.putValue("Import-Package", "io.sensorgw.api;version=\"[1.7,2)\",org.osgi.framework,org.osgi.util.tracker");
+    String entry = AlarmSource.class.getName().replace('.', '/') + ".class";
+    try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest);
+        InputStream in = AlarmSource.class.getClassLoader().getResourceAsStream(entry)) {
+      out.putNextEntry(new JarEntry(entry));
+      in.transferTo(out);
+      out.closeEntry();
+    }
+  }
+
+  @Test
+  void alarmsFromTheWhiteboardGoToRetainedStateEventsAndDiscovery() throws Exception {
+    try (Mosquitto broker = Mosquitto.plain(temp.resolve("broker"))) {
+      Path home = home();
+      Files.write(home.resolve("config/io.sensorgw.mqtt.cfg"), List.of("gateway.id=it", "broker.uris=" + broker.uri(),
+          "reconnect.min.ms=200", "reconnect.max.ms=1000", "homeassistant.discovery=true"));
+      Files.createDirectories(home.resolve("deploy"));
+      alarmSourceBundle(home.resolve("deploy/it-alarm-source.jar"));
+      String state = PREFIX + "/alarm/" + AlarmSource.RULE;
+      try (Subscriber subscriber = new Subscriber(broker.uri(), state + "/event", "homeassistant/binary_sensor/#");
+          RunningGateway gateway = new RunningGateway(home)) {
+        await(() -> subscriber.on(state + "/event").size() >= 2, "the raised and cleared events",
+            () -> subscriber.messages.toString());
+        JsonNode raised = JSON.readTree(subscriber.on(state + "/event").get(0).payload());
+        assertTrue(raised.get("active").asBoolean(), raised.toString());
+        assertEquals(25.5, raised.get("value").asDouble());
+        assertEquals("tfluna-1", raised.get("sensor").asText());
+        assertEquals("2026-01-02T03:04:05Z", raised.get("since").asText());
+        assertTrue(subscriber.on(state + "/event").stream().noneMatch(Received::retained), "events are not retained");
+        String discovery = "homeassistant/binary_sensor/it/alarm_" + AlarmSource.RULE + "/config";
+        await(() -> !subscriber.on(discovery).isEmpty(), "the alarm's binary_sensor", () -> subscriber.messages.toString());
+        assertEquals("problem", JSON.readTree(subscriber.on(discovery).get(0).payload()).get("device_class").asText());
+        try (Subscriber late = new Subscriber(broker.uri(), state)) { // the retained state: the last change
+          await(() -> !late.on(state).isEmpty(), "the retained state", () -> "");
+          JsonNode retained = JSON.readTree(late.on(state).get(0).payload());
+          assertTrue(late.on(state).get(0).retained());
+          assertEquals(false, retained.get("active").asBoolean(), retained.toString());
+          assertEquals("distance below 30 cm for 500 ms", retained.get("condition").asText());
+        }
       }
     }
   }
