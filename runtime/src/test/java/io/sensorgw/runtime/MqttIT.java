@@ -335,7 +335,18 @@ class MqttIT {
         assertEquals("measurement", config.get("state_class").asText());
         assertEquals("sensorgw/it/tfluna-1/reading", config.get("state_topic").asText());
         assertEquals("{{ value_json['values']['distance']['value'] }}", config.get("value_template").asText());
-        assertEquals("sensorgw/it/status", config.get("availability_topic").asText());
+        // Available while the gateway is online and the sensor's state is OK; expiring after its max age.
+        assertEquals("sensorgw/it/status", config.get("availability").get(0).get("topic").asText());
+        assertEquals("sensorgw/it/tfluna-1/availability", config.get("availability").get(1).get("topic").asText());
+        assertEquals("all", config.get("availability_mode").asText());
+        assertEquals(1, config.get("expire_after").asInt(), "max.age.ms=100, rounded up to a second");
+        assertEquals("sensorgw_it", config.get("device").get("via_device").asText());
+        String gatewayDevice = "homeassistant/binary_sensor/it/gateway_status/config";
+        await(() -> !subscriber.on(gatewayDevice).isEmpty(), "the gateway's device", () -> subscriber.messages.toString());
+        assertEquals("sensorgw_it",
+            JSON.readTree(subscriber.on(gatewayDevice).get(0).payload()).get("device").get("identifiers").get(0).asText());
+        assertTrue(subscriber.messages.stream().noneMatch(m -> m.topic().startsWith("homeassistant/button/")),
+            "no command buttons while commands are off");
         assertEquals("sensorgw_it_tfluna-1_distance", config.get("unique_id").asText());
         assertEquals("sensorgw_it_tfluna-1", config.get("device").get("identifiers").get(0).asText());
         assertEquals("tfluna", config.get("device").get("model").asText());

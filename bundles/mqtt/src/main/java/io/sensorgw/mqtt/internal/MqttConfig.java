@@ -109,4 +109,26 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
   @AttributeDefinition(name = "Listener queue", description = "Readings held in memory before the spool takes them",
       min = "1", max = "1000000")
   int reading_queue_capacity() default 10_000;
+
+  @AttributeDefinition(name = "Commands",
+      description = "Answer commands on <prefix>/<sensor-id>/cmd/<verb> and <prefix>/cmd/config. Whoever may "
+          + "publish there (the broker's ACL decides) may read, calibrate and set the allowed keys")
+  boolean commands_enabled() default false;
+
+  @AttributeDefinition(name = "Commands per second", description = "Token bucket refill rate; more get rate_limited",
+      min = "1", max = "1000")
+  int commands_rate_per_s() default 5;
+
+  @AttributeDefinition(name = "Command burst", description = "Token bucket size: commands accepted at once",
+      min = "1", max = "1000")
+  int commands_burst() default 10;
+
+  @AttributeDefinition(name = "Command timeout (ms)", description = "A read or calibration not done by then answers failed",
+      min = "100", max = "3600000")
+  long commands_timeout_ms() default 60_000;
+
+  @AttributeDefinition(name = "Configuration keys commands may set", required = false,
+      description = "pid:key entries, e.g. io.sensorgw.store:batch.size; empty: none. Never a key starting with '.', "
+          + "containing password, secret, command or argument, whatever is listed here")
+  String[] commands_config_allow() default {};
 }

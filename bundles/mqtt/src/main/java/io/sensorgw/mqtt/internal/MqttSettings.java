@@ -33,7 +33,7 @@ import javax.net.ssl.SSLSocketFactory;
  */
 final class MqttSettings {
   /** What a bad setting stops. */
-  enum Part { READINGS, CONNECTION, DISCOVERY }
+  enum Part { READINGS, CONNECTION, DISCOVERY, COMMANDS }
 
   // Ranges (README.md, MQTT section). Reconnect: below 100 ms a refused broker is hammered (a
   // minimum of 0 made ~1,270 connects/s); above an hour an outage outlives its cause unnoticed.
@@ -71,6 +71,12 @@ final class MqttSettings {
   final long reconnectMinMs;
   final long reconnectMaxMs;
   final long flushTimeoutMs;
+  final boolean commandsEnabled;
+  final int commandsRatePerS;
+  final int commandsBurst;
+  final long commandsTimeoutMs;
+  /** PID -> keys commands may set there (never a denied key: {@link CommandRules#deniedKey}). */
+  final Map<String, Set<String>> configAllowed;
 
   private final List<String> problems = new ArrayList<>();
   private final Set<Part> stopped = EnumSet.noneOf(Part.class);
@@ -132,6 +138,32 @@ final class MqttSettings {
     }
     flushTimeoutMs = range(Part.CONNECTION, "flush.timeout.ms", config.flush_timeout_ms(), 0, FLUSH_TIMEOUT_MS_HIGH);
     socketFactory = tls(config);
+    commandsEnabled = config.commands_enabled();
+    commandsRatePerS = (int) range(Part.COMMANDS, "commands.rate.per.s", config.commands_rate_per_s(), 1, 1000);
+    commandsBurst = (int) range(Part.COMMANDS, "commands.burst", config.commands_burst(), 1, 1000);
+    commandsTimeoutMs = range(Part.COMMANDS, "commands.timeout.ms", config.commands_timeout_ms(), 100, 3_600_000);
+    configAllowed = configAllowed(config.commands_config_allow());
+  }
+
+  /** {@code pid:key} entries (an array, or comma-separated); a denied key is a problem, never allowed. */
+  private Map<String, Set<String>> configAllowed(String[] entries) {
+    Map<String, Set<String>> allowed = new LinkedHashMap<>();
+    for (String entry : entries) {
+      for (String item : entry.split(",")) {
+        if (item.isBlank()) continue;
+        int colon = item.lastIndexOf(':');
+        String pid = colon < 0 ? "" : item.substring(0, colon).trim();
+        String key = colon < 0 ? "" : item.substring(colon + 1).trim();
+        if (pid.isEmpty() || key.isEmpty()) {
+          problem(Part.COMMANDS, "commands.config.allow: '" + Topics.shown(item.trim()) + "' is not pid:key");
+        } else if (CommandRules.deniedKey(key) != null) {
+          problem(Part.COMMANDS, "commands.config.allow: '" + Topics.shown(item.trim()) + "' " + CommandRules.deniedKey(key));
+        } else {
+          allowed.computeIfAbsent(pid, p -> new java.util.LinkedHashSet<>()).add(key);
+        }
+      }
+    }
+    return allowed;
   }
 
   /** One line per bad setting, in the order of the settings. */

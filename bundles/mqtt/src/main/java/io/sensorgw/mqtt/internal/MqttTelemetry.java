@@ -1,6 +1,9 @@
 package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.Alarm;
+import io.sensorgw.api.AlarmListener;
+import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
@@ -38,6 +41,7 @@ import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -67,12 +71,12 @@ import org.slf4j.LoggerFactory;
  * not fill its disk with a spool nobody will read.
  */
 @Component(
-    service = {ReadingListener.class, MetricsSource.class, HealthSource.class},
+    service = {ReadingListener.class, MetricsSource.class, HealthSource.class, AlarmListener.class},
     configurationPid = MqttTelemetry.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = {MetricsSource.NAME + "=mqtt", HealthSource.NAME + "=mqtt"})
 @Designate(ocd = MqttConfig.class)
-public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSource, MqttCallbackExtended {
+public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSource, AlarmListener, MqttCallbackExtended {
   static final String PID = "io.sensorgw.mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttTelemetry.class);
   private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
@@ -92,6 +96,13 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
   private final Map<String, String> models = new ConcurrentHashMap<>();
+  /** The bound sensors (commands, expire_after, buttons) and their availability topics. */
+  private final SensorAvailability sensors = new SensorAvailability();
+  private final Commands commands; // null: commands off
+  private final AlarmPublisher alarms;
+
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+  private volatile ConfigurationAdmin configAdmin;
   /** Sensor id -> when its first reading came while its model was not known yet. */
   private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
   private static final Duration MODEL_WAIT = Duration.ofSeconds(10);
@@ -183,6 +194,18 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       LOG.error("MQTT: bad settings ({}): {}", stopped(), String.join("; ", settings.problems()));
     }
     if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
+    this.alarms = new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
+    this.commands = settings.commandsEnabled && !settings.stops(MqttSettings.Part.COMMANDS)
+        && !settings.stops(MqttSettings.Part.READINGS)
+        ? new Commands(settings, sensors::bySegment, () -> configAdmin, (topic, json) -> spoolAppend(topic, json, 1, false))
+        : null;
+    if (discovery() && !settings.stops(MqttSettings.Part.READINGS)) {
+      try { // the gateway's device, which each sensor's device points to
+        spoolAppend(homeAssistant.gatewayConfigTopic(), mapper.writeValueAsBytes(homeAssistant.gatewayConfig()), 1, true);
+      } catch (IOException e) {
+        drop("the gateway's discovery config could not be written as JSON");
+      }
+    }
     MqttAsyncClient created = null;
     this.options = new MqttConnectOptions();
     if (!settings.stops(MqttSettings.Part.READINGS) && !settings.stops(MqttSettings.Part.CONNECTION)) {
@@ -224,6 +247,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     if (settings.stops(MqttSettings.Part.READINGS)) effects.add("no reading is accepted");
     else if (settings.stops(MqttSettings.Part.CONNECTION)) effects.add("readings are spooled, none is sent");
     if (settings.stops(MqttSettings.Part.DISCOVERY)) effects.add("Home Assistant discovery is off");
+    if (settings.stops(MqttSettings.Part.COMMANDS)) effects.add("commands are off");
     return String.join(", ", effects);
   }
 
@@ -283,6 +307,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   /** Once a second: retries of the spool, its sync, its losses, and the sender's watch. */
   private void tick() {
+    if (!settings.stops(MqttSettings.Part.READINGS)) {
+      sensors.changes((id, online) -> spoolAppend(settings.topics.availability(id), online ? ONLINE : OFFLINE, 1, true));
+    }
     Spool current = spool;
     if (current == null) {
       if (!settings.stops(MqttSettings.Part.READINGS) && ++ticksWithoutSpool % 5 == 0) openSpool();
@@ -392,12 +419,16 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Object id = properties.get(Sensor.SENSOR_ID);
     Object model = properties.get(Sensor.SENSOR_MODEL);
     if (id != null) models.put(id.toString(), model == null ? "" : model.toString());
+    if (id != null) sensors.add(id.toString(), sensor);
   }
 
   void removeSensor(Sensor sensor, Map<String, Object> properties) {
     Object id = properties.get(Sensor.SENSOR_ID);
     if (id == null) return;
     models.remove(id.toString());
+    if (sensors.remove(id.toString(), sensor) && running) {
+      spoolAppend(settings.topics.availability(id.toString()), OFFLINE, 1, true);
+    }
     Set<String> configs = discovered.remove(id.toString());
     if (configs != null && running) {
       for (String topic : configs) spoolAppend(topic, new byte[0], 1, true); // empty retained: entity removed
@@ -454,18 +485,41 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       if (System.nanoTime() - first < MODEL_WAIT.toNanos()) return;
     }
     Set<String> published = discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
+    Sensor sensor = sensors.get(reading.sensorId());
+    String model = models.getOrDefault(reading.sensorId(), "");
+    long expireAfterS = sensor == null ? 0 : HomeAssistant.expireAfterSeconds(sensor.info().maxAge());
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       String topic = homeAssistant.configTopic(reading.sensorId(), value.getKey());
       if (!published.add(topic)) continue;
-      try {
-        byte[] json = mapper.writeValueAsBytes(homeAssistant.config(reading.sensorId(),
-            models.getOrDefault(reading.sensorId(), ""), value.getKey(), value.getValue()));
-        spoolAppend(topic, json, 1, true);
-      } catch (IOException e) {
-        refused.incrementAndGet();
-        drop("a discovery config could not be written as JSON");
-      }
+      spoolDiscovery(topic, homeAssistant.config(reading.sensorId(), model, value.getKey(), value.getValue(), expireAfterS));
     }
+    if (commands == null) return;
+    List<String> verbs = sensor instanceof Calibratable ? List.of("read", "calibrate") : List.of("read");
+    for (String verb : verbs) {
+      String topic = homeAssistant.buttonConfigTopic(reading.sensorId(), verb);
+      if (published.add(topic)) spoolDiscovery(topic, homeAssistant.buttonConfig(reading.sensorId(), model, verb));
+    }
+  }
+
+  private void spoolDiscovery(String topic, Map<String, Object> config) {
+    try {
+      spoolAppend(topic, mapper.writeValueAsBytes(config), 1, true);
+    } catch (IOException e) {
+      refused.incrementAndGet();
+      drop("a discovery config could not be written as JSON");
+    }
+  }
+
+  // --- Alarms ---
+
+  /** Returns at once: the alarm is queued for the spool. */
+  @Override
+  public void onAlarm(Alarm alarm) {
+    if (settings.stops(MqttSettings.Part.READINGS)) { // the state says why
+      refused.incrementAndGet();
+      return;
+    }
+    alarms.accept(alarm);
   }
 
   // --- Connection ---
@@ -542,6 +596,14 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       } catch (MqttException e) {
         LOG.debug("MQTT: could not publish online: {}", e.toString());
       }
+      if (commands != null) { // a clean session: subscribe on every connect
+        try {
+          String[] filters = commands.filters();
+          client.subscribe(filters, new int[filters.length]); // QoS 0: a command is not replayed late
+        } catch (MqttException e) {
+          LOG.warn("MQTT: could not subscribe to commands: {}", e.toString());
+        }
+      }
       synchronized (inFlight) {
         connected = true;
         failedAttempts = 0;
@@ -610,7 +672,15 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   }
 
   @Override
-  public void messageArrived(String topic, MqttMessage message) {}
+  public void messageArrived(String topic, MqttMessage message) {
+    Commands current = commands;
+    if (current == null) return;
+    try {
+      current.arrived(topic, message.getPayload()); // queues only: this thread never waits on a device
+    } catch (RuntimeException e) { // Paho's callback thread must survive us
+      if (firstOf("command " + e)) LOG.error("MQTT: taking a command failed", e);
+    }
+  }
 
   @Override
   public void deliveryComplete(IMqttDeliveryToken token) {}
@@ -805,6 +875,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
    */
   @Deactivate
   void deactivate() {
+    if (commands != null) commands.close();
+    alarms.close(); // what it queued goes into the spool first
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushTimeoutMs);
     synchronized (inFlight) {
       while (connected && System.nanoTime() < deadline && (!inFlight.isEmpty() || pending() > 0)) {
@@ -898,6 +970,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     figures.put("spoolErrors", spoolErrors.get());
     Spool current = spool;
     if (current != null) figures.putAll(current.figures());
+    figures.putAll(alarms.metrics());
+    if (commands != null) figures.putAll(commands.metrics());
     return figures;
   }
 

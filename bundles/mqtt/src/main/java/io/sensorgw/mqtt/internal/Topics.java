@@ -24,6 +24,35 @@ final class Topics {
     return prefix + "/status";
   }
 
+  /** Retained {@code online} while the sensor's state is OK, {@code offline} otherwise. */
+  String availability(String sensorId) {
+    return prefix + "/" + segment(sensorId) + "/availability";
+  }
+
+  /** Where a command to one sensor is published, e.g. {@code <prefix>/tfluna-1/cmd/read}. */
+  String command(String sensorId, String verb) {
+    return prefix + "/" + segment(sensorId) + "/cmd/" + verb;
+  }
+
+  /** Where configuration commands are published. */
+  String configCommand() {
+    return prefix + "/cmd/config";
+  }
+
+  /** An alarm rule's retained state. */
+  String alarm(String rule) {
+    return prefix + "/alarm/" + segment(rule);
+  }
+
+  /** An alarm rule's changes, one message each (not retained). */
+  String alarmEvent(String rule) {
+    return alarm(rule) + "/event";
+  }
+
+  String prefix() {
+    return prefix;
+  }
+
   /** A name made safe as one topic level: no wildcards, no separators, no spaces. */
   static String segment(String name) {
     return name.replaceAll("[^A-Za-z0-9_.-]", "_");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.sensorgw.api.Value;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +33,13 @@ class MqttSettingsTest {
     assertNull(HomeAssistant.deviceClass("g"));
     HomeAssistant ha = new HomeAssistant("homeassistant", "gw 1", new Topics("sensorgw/gw_1"));
     assertEquals("homeassistant/sensor/gw_1/lidar_distance/config", ha.configTopic("lidar", "distance"));
-    Map<String, Object> config = ha.config("lidar", "tfluna", "distance", Value.of(1, "cm"));
+    Map<String, Object> config = ha.config("lidar", "tfluna", "distance", Value.of(1, "cm"), 2);
     assertEquals("sensorgw/gw_1/lidar/reading", config.get("state_topic"));
-    assertEquals("sensorgw/gw_1/status", config.get("availability_topic"));
+    assertEquals(List.of(
+        Map.of("topic", "sensorgw/gw_1/status", "payload_available", "online", "payload_not_available", "offline"),
+        Map.of("topic", "sensorgw/gw_1/lidar/availability", "payload_available", "online", "payload_not_available", "offline")),
+        config.get("availability"));
+    assertEquals("all", config.get("availability_mode"));
+    assertEquals(2L, config.get("expire_after"));
   }
 }

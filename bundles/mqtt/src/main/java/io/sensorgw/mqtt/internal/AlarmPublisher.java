@@ -1,0 +1,106 @@
+package io.sensorgw.mqtt.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.Alarm;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Alarms to MQTT: {@code <prefix>/alarm/<rule>} retained state and {@code <prefix>/alarm/<rule>/event}
+ * per change, both through the spool (as telemetry: nothing accepted is lost), and a Home
+ * Assistant {@code binary_sensor} per rule when discovery is on. {@link #accept} only queues: the
+ * alarms bundle's thread never waits on a disk.
+ */
+final class AlarmPublisher {
+  private static final Logger LOG = LoggerFactory.getLogger(AlarmPublisher.class);
+  /** Alarm changes queued before the spool takes them; beyond it they are dropped and counted. */
+  static final int QUEUE_CAPACITY = 10_000;
+
+  /** Where a message goes: through the spool, as telemetry. */
+  interface Sink {
+    void append(String topic, byte[] payload, int qos, boolean retain);
+  }
+
+  private final ObjectMapper mapper = new ObjectMapper();
+  private final Topics topics;
+  private final HomeAssistant homeAssistant; // null: discovery off
+  private final Sink sink;
+  private final ThreadPoolExecutor executor;
+  private final Set<String> discovered = ConcurrentHashMap.newKeySet();
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+
+  AlarmPublisher(Topics topics, HomeAssistant homeAssistant, Sink sink) {
+    this.topics = topics;
+    this.homeAssistant = homeAssistant;
+    this.sink = sink;
+    executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY), task -> {
+      Thread thread = new Thread(task, "sensorgw-mqtt-alarms");
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /** Returns at once: the alarm is queued (or, past the queue's bound, counted as dropped). */
+  void accept(Alarm alarm) {
+    try {
+      executor.execute(() -> publish(alarm));
+    } catch (RejectedExecutionException full) {
+      dropped.incrementAndGet();
+    }
+  }
+
+  /** The JSON of an alarm: {@code {"rule", "active", "sensor", "condition", "since", "value", "unit"}}. */
+  static Map<String, Object> json(Alarm alarm) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("rule", alarm.rule());
+    body.put("active", alarm.active());
+    body.put("sensor", alarm.sensorId());
+    body.put("condition", alarm.condition());
+    body.put("since", alarm.since().toString());
+    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null); // NaN is no JSON number
+    body.put("unit", alarm.unit());
+    return body;
+  }
+
+  private void publish(Alarm alarm) {
+    try {
+      if (homeAssistant != null && discovered.add(alarm.rule())) {
+        sink.append(homeAssistant.alarmConfigTopic(alarm.rule()),
+            mapper.writeValueAsBytes(homeAssistant.alarmConfig(alarm.rule(), alarm.sensorId())), 1, true);
+      }
+      byte[] json = mapper.writeValueAsBytes(json(alarm));
+      sink.append(topics.alarm(alarm.rule()), json, 1, true);
+      sink.append(topics.alarmEvent(alarm.rule()), json, 1, false);
+      published.incrementAndGet();
+    } catch (IOException | RuntimeException e) {
+      dropped.incrementAndGet();
+      LOG.warn("MQTT: alarm {} could not be published: {}", Topics.shown(alarm.rule()), e.toString());
+    }
+  }
+
+  Map<String, Number> metrics() {
+    return Map.of("alarmsPublished", published.get(), "alarmsDropped", dropped.get());
+  }
+
+  /** Publishes what is queued (a bounded wait), then stops. */
+  void close() {
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) executor.shutdownNow();
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
