@@ -339,7 +339,7 @@ class MqttIT {
         assertEquals("sensorgw/it/status", config.get("availability").get(0).get("topic").asText());
         assertEquals("sensorgw/it/tfluna-1/availability", config.get("availability").get(1).get("topic").asText());
         assertEquals("all", config.get("availability_mode").asText());
-        assertEquals(1, config.get("expire_after").asInt(), "max.age.ms=100, rounded up to a second");
+        assertEquals(60, config.get("expire_after").asInt(), "max.age.ms=100: the minimum, 60 s");
         assertEquals("sensorgw_it", config.get("device").get("via_device").asText());
         String gatewayDevice = "homeassistant/binary_sensor/it/gateway_status/config";
         await(() -> !subscriber.on(gatewayDevice).isEmpty(), "the gateway's device", () -> subscriber.messages.toString());

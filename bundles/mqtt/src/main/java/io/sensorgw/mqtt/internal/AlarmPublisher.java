@@ -2,6 +2,7 @@ package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Alarm;
+import io.sensorgw.core.ReadingFormat;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,17 +61,9 @@ final class AlarmPublisher {
     }
   }
 
-  /** The JSON of an alarm: {@code {"rule", "active", "sensor", "condition", "since", "value", "unit"}}. */
+  /** The JSON of an alarm, as everywhere else: {@link ReadingFormat#alarm}. */
   static Map<String, Object> json(Alarm alarm) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("rule", alarm.rule());
-    body.put("active", alarm.active());
-    body.put("sensor", alarm.sensorId());
-    body.put("condition", alarm.condition());
-    body.put("since", alarm.since().toString());
-    body.put("value", Double.isFinite(alarm.value()) ? alarm.value() : null); // NaN is no JSON number
-    body.put("unit", alarm.unit());
-    return body;
+    return ReadingFormat.alarm(alarm);
   }
 
   private void publish(Alarm alarm) {

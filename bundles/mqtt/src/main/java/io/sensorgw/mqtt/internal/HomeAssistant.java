@@ -56,10 +56,14 @@ final class HomeAssistant {
     return config;
   }
 
-  /** Seconds of a max age as {@code expire_after} wants them: rounded up, at least 1. */
-  static long expireAfterSeconds(java.time.Duration maxAge) {
+  /**
+   * {@code expire_after}: the sensor's max age in seconds, rounded up, and at least {@code
+   * minimumS}. A max age alone (100 ms for the TF-Luna) would expire a value published once a
+   * second, or thinned by a reporting rule, between two readings.
+   */
+  static long expireAfterSeconds(java.time.Duration maxAge, long minimumS) {
     long millis = Math.max(0, maxAge.toMillis());
-    return Math.max(1, (millis + 999) / 1000);
+    return Math.max(Math.max(1, minimumS), (millis + 999) / 1000);
   }
 
   /** Available while the gateway is online and the sensor's state is OK. */

@@ -93,6 +93,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
       description = "A topic name, as for the topic prefix (no wildcard, no empty level)")
   String homeassistant_prefix() default "homeassistant";
 
+  @AttributeDefinition(name = "Home Assistant: expire after at least (s)",
+      description = "expire_after of each value is the sensor's max age, and at least this (1-86400): "
+          + "longer than the longest silence of a healthy sensor (its publish interval or reporting heartbeat)",
+      min = "1", max = "86400")
+  long homeassistant_expire_after_min_s() default 60;
+
   @AttributeDefinition(name = "Reconnect backoff min (ms)",
       description = "First wait after a failed attempt; doubles up to the max", min = "100", max = "600000")
   long reconnect_min_ms() default 500;

@@ -53,6 +53,8 @@ final class MqttSettings {
   final Topics topics;
   final String homeAssistantPrefix;
   final boolean discovery;
+  /** {@code homeassistant.expire.after.min.s}: the least {@code expire_after} of a value. */
+  final long expireAfterMinS;
   final List<String> brokerUris;
   final String clientId;
   final String username;
@@ -101,6 +103,8 @@ final class MqttSettings {
     String haPrefix = config.homeassistant_prefix().trim();
     check(Part.DISCOVERY, "homeassistant.prefix", haPrefix, Topics.prefixProblem(haPrefix));
     homeAssistantPrefix = haPrefix.endsWith("/") ? haPrefix.substring(0, haPrefix.length() - 1) : haPrefix;
+    expireAfterMinS = range(Part.DISCOVERY, "homeassistant.expire.after.min.s",
+        config.homeassistant_expire_after_min_s(), 1, 86_400);
 
     qos = (int) range(Part.READINGS, "qos", config.qos(), 0, 2);
     qosBySensor = new LinkedHashMap<>();

@@ -487,7 +487,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Set<String> published = discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
     Sensor sensor = sensors.get(reading.sensorId());
     String model = models.getOrDefault(reading.sensorId(), "");
-    long expireAfterS = sensor == null ? 0 : HomeAssistant.expireAfterSeconds(sensor.info().maxAge());
+    long expireAfterS = sensor == null ? 0 : HomeAssistant.expireAfterSeconds(sensor.info().maxAge(), settings.expireAfterMinS);
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       String topic = homeAssistant.configTopic(reading.sensorId(), value.getKey());
       if (!published.add(topic)) continue;

@@ -91,10 +91,12 @@ class HomeAssistantSchemaTest {
     assertEquals(List.of("sensorgw/gw-1/status", "sensorgw/gw-1/tfluna-1/availability"),
         availability.stream().map(a -> ((Map<?, ?>) a).get("topic")).toList());
     assertEquals(3L, config.get("expire_after"));
-    assertEquals(1, HomeAssistant.expireAfterSeconds(Duration.ofMillis(100)), "at least 1");
-    assertEquals(1, HomeAssistant.expireAfterSeconds(Duration.ZERO), "at least 1");
-    assertEquals(2, HomeAssistant.expireAfterSeconds(Duration.ofMillis(1001)), "rounded up");
-    assertEquals(5, HomeAssistant.expireAfterSeconds(Duration.ofSeconds(5)));
+    assertEquals(1, HomeAssistant.expireAfterSeconds(Duration.ofMillis(100), 1), "at least 1");
+    assertEquals(1, HomeAssistant.expireAfterSeconds(Duration.ZERO, 0), "at least 1");
+    assertEquals(2, HomeAssistant.expireAfterSeconds(Duration.ofMillis(1001), 1), "rounded up");
+    assertEquals(5, HomeAssistant.expireAfterSeconds(Duration.ofSeconds(5), 1));
+    assertEquals(60, HomeAssistant.expireAfterSeconds(Duration.ofMillis(100), 60), "the minimum");
+    assertEquals(90, HomeAssistant.expireAfterSeconds(Duration.ofSeconds(90), 60), "a longer max age");
   }
 
   @Test

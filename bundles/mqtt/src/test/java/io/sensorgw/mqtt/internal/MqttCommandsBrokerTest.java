@@ -421,7 +421,8 @@ class MqttCommandsBrokerTest {
   @Test
   void sensorAvailabilityFollowsItsState() throws Exception {
     TestBroker broker = broker();
-    MqttTelemetry telemetry = telemetry(broker, "homeassistant.discovery=true", "commands.enabled=true");
+    MqttTelemetry telemetry = telemetry(broker, "homeassistant.discovery=true", "commands.enabled=true",
+        "homeassistant.expire.after.min.s=1");
     TestSensor imu = sensor(telemetry, "imu-1", true);
     Client client = new Client(broker.uri(), PREFIX + "/#", "homeassistant/#");
     closing.add(client);
