@@ -4,6 +4,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,6 +26,12 @@ import java.util.function.Consumer;
  */
 public final class Reporter {
   private final List<RuleState> rules;
+  /** Rules on one named value, by that name. */
+  private final Map<String, RuleState[]> byValue;
+  /** Rules on every value of the reading. */
+  private final RuleState[] everyValue;
+  /** Rules with a heartbeat. */
+  private final RuleState[] heartbeats;
   /** The smallest minimum interval: a quality change waits for it too. */
   private final long minIntervalNanos;
   /** The latest closed window's aggregate by value name: it stands in for the value when reported. */
@@ -35,6 +42,14 @@ public final class Reporter {
 
   public Reporter(List<ReportingRule> rules) {
     this.rules = rules.stream().map(RuleState::new).toList();
+    Map<String, List<RuleState>> grouped = new HashMap<>();
+    for (RuleState state : this.rules) {
+      if (!state.rule.everyValue()) grouped.computeIfAbsent(state.rule.value(), v -> new ArrayList<>()).add(state);
+    }
+    this.byValue = new HashMap<>();
+    grouped.forEach((value, states) -> byValue.put(value, states.toArray(RuleState[]::new)));
+    this.everyValue = this.rules.stream().filter(state -> state.rule.everyValue()).toArray(RuleState[]::new);
+    this.heartbeats = this.rules.stream().filter(state -> state.maxIntervalNanos > 0).toArray(RuleState[]::new);
     this.minIntervalNanos = this.rules.stream().mapToLong(state -> state.minIntervalNanos).min().orElse(0);
   }
 
@@ -90,26 +105,28 @@ public final class Reporter {
     boolean restart = last == null || sinceLast < 0;
     // A change of quality (a sensor going into error or back) is reported, within the minimum interval.
     boolean due = !restart && reading.quality() != last.quality() && sinceLast >= minIntervalNanos;
-    boolean covered = false;
-    for (RuleState state : rules) {
-      ReportingRule rule = state.rule;
+    if (!restart) {
+      for (RuleState state : heartbeats) due |= sinceLast >= state.maxIntervalNanos;
+    }
+    boolean covered = everyValue.length > 0;
+    for (RuleState state : everyValue) {
+      // The reading as a whole: a reading without values still passes a publish interval.
       boolean open = restart || sinceLast >= state.minIntervalNanos;
-      if (!restart && state.maxIntervalNanos > 0 && sinceLast >= state.maxIntervalNanos) due = true;
-      if (rule.everyValue()) {
-        // The reading as a whole: a reading without values still passes a publish interval.
+      if (open && !state.windowed && (state.always || last == null)) due = true;
+      for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
+        due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last, aggregates, due);
+      }
+    }
+    if (!byValue.isEmpty()) {
+      // Each value looked up once, whatever the number of rules on it.
+      for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
+        RuleState[] group = byValue.get(entry.getKey());
+        if (group == null) continue;
         covered = true;
-        if (open && rule.aggregate() == Aggregate.NONE
-            && (rule.report() == ReportingRule.Report.ALWAYS || last == null)) {
-          due = true;
-        }
-        for (Map.Entry<String, Value> entry : reading.values().entrySet()) {
-          due |= state.due(entry.getKey(), entry.getValue().value(), at, open, last, aggregates, due);
-        }
-      } else {
-        Value value = reading.values().get(rule.value());
-        if (value != null) {
-          covered = true;
-          due |= state.due(rule.value(), value.value(), at, open, last, aggregates, due);
+        double value = entry.getValue().value();
+        for (RuleState state : group) {
+          boolean open = restart || sinceLast >= state.minIntervalNanos;
+          due |= state.due(entry.getKey(), value, at, open, last, aggregates, due);
         }
       }
     }
