@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
@@ -242,6 +243,11 @@ class ExportedRuntimeIT {
     String output = Files.readString(log);
     assertTrue(output.contains("Stopped Jetty"), "the HTTP server was stopped, not killed");
     assertFalse(output.contains("Exception in thread"), "no thread died with an exception");
+    // Nothing in this run is meant to fail: an ERROR line is a fault nobody asked for (e.g. a
+    // service cycle between components, which the framework only logs).
+    List<String> errors = output.lines().filter(line -> line.matches("^[0-9:.]+ ERROR .*")).toList();
+    assertEquals(List.of(), errors, () -> "no ERROR in the log of a run with the default configuration:\n"
+        + output.substring(output.indexOf(errors.get(0)), Math.min(output.length(), output.indexOf(errors.get(0)) + 6000)));
     try (Socket socket = new Socket("127.0.0.1", port)) {
       throw new AssertionError("port " + port + " still accepts connections");
     } catch (ConnectException expected) {

@@ -9,13 +9,17 @@ import io.sensorgw.reporting.ReportingRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -29,10 +33,8 @@ import org.slf4j.LoggerFactory;
  * reading is put through its sensor's reporting rules once; listeners get the reported readings,
  * or every reading when they ask for raw ones.
  */
-@Component(
-    service = {ReadingPublisher.class, MetricsSource.class},
-    property = MetricsSource.NAME + "=reporting")
-public class ReadingFanOut implements ReadingPublisher, MetricsSource {
+@Component(service = ReadingPublisher.class)
+public class ReadingFanOut implements ReadingPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(ReadingFanOut.class);
   static final int DEFAULT_CAPACITY = 1024;
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
@@ -44,6 +46,7 @@ public class ReadingFanOut implements ReadingPublisher, MetricsSource {
   /** What reporters held or passed before they were replaced, so the counters only grow. */
   private final LongAdder reportedBefore = new LongAdder();
   private final LongAdder heldBefore = new LongAdder();
+  private volatile ServiceRegistration<MetricsSource> figures;
 
   @Reference(
       service = ReadingListener.class,
@@ -117,9 +120,20 @@ public class ReadingFanOut implements ReadingPublisher, MetricsSource {
     }
   }
 
+  /**
+   * Registers the reporting figures as a {@link MetricsSource} of its own, not as a service of
+   * this component: a reading listener that also shows every metrics source (the console's
+   * Sensors page) would otherwise make a cycle with the fan-out that binds it.
+   */
+  @Activate
+  void activate(BundleContext context) {
+    Hashtable<String, Object> properties = new Hashtable<>();
+    properties.put(MetricsSource.NAME, "reporting");
+    figures = context.registerService(MetricsSource.class, this::metrics, properties);
+  }
+
   /** Reporting figures: rules applied and in error, readings reported and held by rules. */
-  @Override
-  public Map<String, Number> metrics() {
+  Map<String, Number> metrics() {
     long inError = configuredRules.stream().filter(rule -> rule.rule() == null).count();
     long reported = reportedBefore.sum();
     long held = heldBefore.sum();
@@ -141,6 +155,11 @@ public class ReadingFanOut implements ReadingPublisher, MetricsSource {
 
   @Deactivate
   void deactivate() {
+    ServiceRegistration<MetricsSource> registered = figures;
+    if (registered != null) {
+      figures = null;
+      registered.unregister();
+    }
     for (ListenerQueue queue : queues) queue.close(CLOSE_WAIT);
     queues.clear();
   }
