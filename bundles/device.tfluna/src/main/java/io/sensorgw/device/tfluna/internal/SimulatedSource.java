@@ -11,6 +11,8 @@ import java.util.concurrent.locks.LockSupport;
  * frame sequence depends only on the seed, never on the clock; the clock only paces it.
  */
 final class SimulatedSource implements ByteSource {
+  /** Frames due within this span are handed over together (a frame waits at most this long). */
+  static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** One frame in this many has a weak, unreliable signal. */
   static final int WEAK_SIGNAL_ONE_IN = 50;
 
@@ -35,18 +37,21 @@ final class SimulatedSource implements ByteSource {
   @Override
   public int read(byte[] buffer) throws IOException {
     if (closed) throw new IOException("simulation closed");
-    long wait = nextDueNanos - System.nanoTime();
+    // Frames come in batches of up to BATCH_NANOS, as a serial adapter hands over what arrived
+    // since the last read: at 100 Hz five wake-ups of the reading thread become one.
+    long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, rateHz);
+    long wait = nextDueNanos + Math.max(0, BATCH_NANOS - intervalNanos) - System.nanoTime();
     if (wait > 0) {
       // Pacing, as a real sensor would: wait for the next frame, at most a read's while.
       LockSupport.parkNanos(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(200)));
       if (Thread.interrupted()) throw new IOException("simulation interrupted");
-      if (nextDueNanos - System.nanoTime() > 0) return 0;
+      if (nextDueNanos + Math.max(0, BATCH_NANOS - intervalNanos) - System.nanoTime() > 0) return 0;
     }
     int count = 0;
     while (count + FrameParser.FRAME_LENGTH <= buffer.length && nextDueNanos - System.nanoTime() <= 0) {
       nextFrame(buffer, count);
       count += FrameParser.FRAME_LENGTH;
-      nextDueNanos += TimeUnit.SECONDS.toNanos(1) / Math.max(1, rateHz);
+      nextDueNanos += intervalNanos;
     }
     return count;
   }
