@@ -1,6 +1,7 @@
 package io.sensorgw.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -43,6 +44,13 @@ class DashboardIT {
     gateway.await(() -> gateway.status("/dashboard/dashboard.js", admin) == 200, "the dashboard's routes");
   }
 
+  /** The points a chart holds; the page marks each chart with its count, 0 before its first drawing. */
+  private static int points(WebElement chart) {
+    String points = chart.getDomAttribute("data-points");
+    assertNotNull(points, "every chart carries data-points from the page's template");
+    return Integer.parseInt(points);
+  }
+
   private static Object script(Browser browser, String script, Object... arguments) {
     return browser.driver.executeScript(script, arguments);
   }
@@ -69,14 +77,12 @@ class DashboardIT {
       String first = text(browser, "tfluna-1", "distance");
       browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(first));
       browser.await().until(d -> !text(browser, "mpu6050-1", "accel_z").isEmpty());
-      browser.await().until(d -> Integer.parseInt(d.findElement(card("tfluna-1"))
-          .findElement(By.cssSelector(".chart.live")).getDomAttribute("data-points") + "") > 1);
+      browser.await().until(d -> points(d.findElement(card("tfluna-1")).findElement(By.cssSelector(".chart.live"))) > 1);
       assertEquals("live", browser.driver.findElement(By.id("connection")).getDomAttribute("data-connection"));
 
       // History from the store (the last hour, in buckets).
       browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history summary")).click();
-      browser.await().until(d -> Integer.parseInt(String.valueOf(d.findElement(card("tfluna-1"))
-          .findElement(By.cssSelector(".history-chart")).getDomAttribute("data-points"))) > 0);
+      browser.await().until(d -> points(d.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart"))) > 0);
       assertTrue(browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart canvas"))
           .isDisplayed(), "a drawn chart");
 
