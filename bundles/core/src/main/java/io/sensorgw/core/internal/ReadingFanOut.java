@@ -61,7 +61,7 @@ public class ReadingFanOut implements ReadingPublisher {
     Object filter = properties.get(ReadingListener.SENSOR_FILTER);
     ListenerQueue queue =
         new ListenerQueue(name, listener, filter == null ? null : filter.toString(),
-            !"false".equals(String.valueOf(properties.get(ReadingListener.REPORTED)).trim()),
+            reported(properties),
             capacity(properties));
     queues.add(queue);
     queue.start();
@@ -162,6 +162,19 @@ public class ReadingFanOut implements ReadingPublisher {
     }
     for (ListenerQueue queue : queues) queue.close(CLOSE_WAIT);
     queues.clear();
+  }
+
+  /** The listener's choice of raw or reported readings: reported unless it says false, in any case. */
+  static boolean reported(Map<String, Object> properties) {
+    Object value = properties.get(ReadingListener.REPORTED);
+    if (value == null) return true;
+    String text = value.toString().trim();
+    if (text.equalsIgnoreCase("false")) return false;
+    if (!text.equalsIgnoreCase("true")) {
+      LOG.warn("Ignoring {}={}: not true or false; the listener gets reported readings",
+          ReadingListener.REPORTED, value);
+    }
+    return true;
   }
 
   private static int capacity(Map<String, Object> properties) {

@@ -1,6 +1,7 @@
 package io.sensorgw.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Quality;
@@ -258,5 +259,15 @@ class ReadingFanOutTest {
     assertEquals(1, fanOut.metrics().get("rulesInError").intValue());
     fanOut.removeRule(bad);
     assertEquals(0, fanOut.metrics().get("rulesInError").intValue());
+  }
+
+  @Test
+  void theRawOrReportedChoiceIsReadInAnyCaseAndAnythingElseMeansReported() {
+    assertFalse(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "false")));
+    assertFalse(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, " FALSE ")));
+    assertFalse(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, Boolean.FALSE)));
+    assertTrue(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "True")));
+    assertTrue(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "no")), "not a boolean: warned, reported");
+    assertTrue(ReadingFanOut.reported(Map.of()));
   }
 }
