@@ -156,6 +156,11 @@ final class AlarmEngine implements WatchedRule.Changes {
     if (rules != null) rules.onReading(reading, clock, this);
   }
 
+  /** Whether any applied rule (state or stale) needs {@link #tick()}. */
+  boolean hasTimedRules() {
+    return !timed.isEmpty();
+  }
+
   /** From the timer: state rules look at their sensor's state, stale rules at the time. */
   void tick() {
     Instant now = clock.instant();

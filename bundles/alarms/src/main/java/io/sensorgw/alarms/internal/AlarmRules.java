@@ -27,16 +27,16 @@ public class AlarmRules {
   public AlarmRules(@Reference AlarmsComponent alarms, Map<String, Object> properties) {
     this.alarms = alarms;
     this.pid = String.valueOf(properties.get("service.pid"));
-    alarms.engine().putRule(pid, properties);
+    alarms.putRule(pid, properties);
   }
 
   @Modified
   void modified(Map<String, Object> properties) {
-    alarms.engine().putRule(pid, properties);
+    alarms.putRule(pid, properties);
   }
 
   @Deactivate
   void deactivate() {
-    alarms.engine().removeRule(pid);
+    alarms.removeRule(pid);
   }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -41,7 +42,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
         ReadingListener.REPORTED + ":Boolean=false",
         ReadingListener.QUEUE_CAPACITY + ":Integer=4096"})
 public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, HealthSource {
-  /** How often state and stale rules are looked at. */
+  /** How often state and stale rules are looked at (only while there are any). */
   static final Duration TICK = Duration.ofMillis(100);
   /** Alarms held for one listener that is behind; beyond it the oldest are dropped. */
   static final int LISTENER_QUEUE = 1024;
@@ -53,23 +54,56 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
   private final AlarmDispatcher dispatcher = new AlarmDispatcher(execute(delivery), LISTENER_QUEUE);
   private final AlarmEngine engine = new AlarmEngine(Clock.systemUTC(), this::sensorState, dispatcher::publish);
 
+  private final Object tickingLock = new Object();
+  private ScheduledFuture<?> ticking; // under tickingLock; null while no rule needs the clock
+
   @Activate
   public AlarmsComponent() {
-    // A queue of one: a tick still running makes the next one skip, never pile up.
-    timer.scheduleAtFixedRate(() -> {
-      engine.tick();
-      return null;
-    }, TICK, TICK);
+  }
+
+  /** A rule configuration added or edited, from {@link AlarmRules}. */
+  void putRule(String pid, Map<String, ?> properties) {
+    engine.putRule(pid, properties);
+    followTimedRules();
+  }
+
+  /** A rule configuration deleted, from {@link AlarmRules}. */
+  void removeRule(String pid) {
+    engine.removeRule(pid);
+    followTimedRules();
+  }
+
+  /**
+   * Ticks only while a state or stale rule needs the clock: value rules are evaluated on readings,
+   * so a gateway with none of the others does not wake up ten times a second for nothing.
+   */
+  private void followTimedRules() {
+    synchronized (tickingLock) {
+      boolean needed = engine.hasTimedRules();
+      if (needed && ticking == null) {
+        // A queue of one: a tick still running makes the next one skip, never pile up.
+        ticking = timer.scheduleAtFixedRate(() -> {
+          engine.tick();
+          return null;
+        }, TICK, TICK);
+      } else if (!needed && ticking != null) {
+        ticking.cancel(false);
+        ticking = null;
+      }
+    }
+  }
+
+  /** Whether the timer is ticking for state and stale rules. */
+  boolean ticking() {
+    synchronized (tickingLock) {
+      return ticking != null;
+    }
   }
 
   @Deactivate
   void deactivate() {
     timer.close(Duration.ofSeconds(2));
     delivery.close(Duration.ofSeconds(2));
-  }
-
-  AlarmEngine engine() {
-    return engine;
   }
 
   /** The managed executor as a plain one whose rejection is thrown, as the dispatcher expects. */
