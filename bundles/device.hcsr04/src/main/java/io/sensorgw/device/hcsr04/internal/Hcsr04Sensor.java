@@ -114,10 +114,14 @@ public class Hcsr04Sensor extends DeviceSensor {
       else connectLoop();
       return null;
     });
-    executor.scheduleAtFixedRate(() -> {
-      watchSilence();
-      return null;
-    }, Duration.ofMillis(expectedIntervalMs), Duration.ofMillis(expectedIntervalMs));
+    // A simulation cannot fall silent, so only a real bridge has its silence watched (it would
+    // otherwise wake two threads 14 times a second for nothing).
+    if (!simulated) {
+      executor.scheduleAtFixedRate(() -> {
+        watchSilence();
+        return null;
+      }, Duration.ofMillis(expectedIntervalMs), Duration.ofMillis(expectedIntervalMs));
+    }
   }
 
   private String describeTarget() {
