@@ -2,9 +2,12 @@ package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Alarm;
+import io.sensorgw.api.Alarms;
 import io.sensorgw.core.ReadingFormat;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -66,12 +69,49 @@ final class AlarmPublisher {
     return ReadingFormat.alarm(alarm);
   }
 
+  /**
+   * The alarm rules as the alarms bundle has them now (from the housekeeping tick): a Home
+   * Assistant entity for each new one, and for each rule deleted since, its entity removed (an empty
+   * retained config, as Home Assistant's discovery asks) and its retained state cleared. Queued like
+   * an alarm; never waits.
+   */
+  void followRules(List<Alarms.Rule> rules) {
+    if (homeAssistant == null) return;
+    Map<String, String> sensorByRule = new HashMap<>();
+    for (Alarms.Rule rule : rules) sensorByRule.put(rule.name(), rule.sensorId());
+    if (discovered.equals(sensorByRule.keySet())) return; // nothing new, nothing deleted: no task
+    try {
+      executor.execute(() -> {
+        sensorByRule.forEach(this::discover);
+        for (String gone : List.copyOf(discovered)) {
+          if (!sensorByRule.containsKey(gone) && discovered.remove(gone)) {
+            sink.append(homeAssistant.alarmConfigTopic(gone), new byte[0], 1, true);
+            sink.append(topics.alarm(gone), new byte[0], 1, true);
+            LOG.info("MQTT: alarm rule {} deleted: its Home Assistant entity removed", Topics.shown(gone));
+          }
+        }
+      });
+    } catch (RejectedExecutionException full) {
+      dropped.incrementAndGet(); // the next tick tries again
+    }
+  }
+
+  /** On the executor: the rule's Home Assistant entity, once. */
+  private void discover(String rule, String sensorId) {
+    if (homeAssistant == null || discovered.contains(rule)) return;
+    try {
+      sink.append(homeAssistant.alarmConfigTopic(rule),
+          mapper.writeValueAsBytes(homeAssistant.alarmConfig(rule, sensorId)), 1, true);
+      discovered.add(rule);
+    } catch (IOException | RuntimeException e) {
+      dropped.incrementAndGet();
+      LOG.warn("MQTT: alarm rule {}: its discovery config could not be published: {}", Topics.shown(rule), e.toString());
+    }
+  }
+
   private void publish(Alarm alarm) {
     try {
-      if (homeAssistant != null && discovered.add(alarm.rule())) {
-        sink.append(homeAssistant.alarmConfigTopic(alarm.rule()),
-            mapper.writeValueAsBytes(homeAssistant.alarmConfig(alarm.rule(), alarm.sensorId())), 1, true);
-      }
+      discover(alarm.rule(), alarm.sensorId());
       byte[] json = mapper.writeValueAsBytes(json(alarm));
       sink.append(topics.alarm(alarm.rule()), json, 1, true);
       sink.append(topics.alarmEvent(alarm.rule()), json, 1, false);

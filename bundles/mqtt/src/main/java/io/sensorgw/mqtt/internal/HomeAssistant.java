@@ -43,7 +43,7 @@ final class HomeAssistant {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", valueName);
     config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, valueName));
-    config.put("object_id", objectId(sensorId, valueName));
+    config.put("default_entity_id", "sensor." + objectId(sensorId, valueName));
     config.put("state_topic", topics.reading(sensorId));
     config.put("value_template", "{{ value_json['values']['" + valueName + "']['value'] }}");
     if (!value.unit().isEmpty()) config.put("unit_of_measurement", value.unit());
@@ -103,7 +103,7 @@ final class HomeAssistant {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", "status");
     config.put("unique_id", gatewayDeviceId() + "_status");
-    config.put("object_id", Topics.segment(gatewayId) + "_status");
+    config.put("default_entity_id", "binary_sensor." + Topics.segment(gatewayId) + "_status");
     config.put("state_topic", topics.status());
     config.put("payload_on", "online");
     config.put("payload_off", "offline");
@@ -128,7 +128,7 @@ final class HomeAssistant {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", verb);
     config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, verb) + "_button");
-    config.put("object_id", objectId(sensorId, verb));
+    config.put("default_entity_id", "button." + objectId(sensorId, verb));
     config.put("command_topic", topics.command(sensorId, verb));
     config.put("payload_press", "{\"id\":\"homeassistant\"}"); // a command needs an id; the default PRESS is no JSON
     config.put("qos", 1);
@@ -148,7 +148,7 @@ final class HomeAssistant {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", "alarm " + rule);
     config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
-    config.put("object_id", Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
+    config.put("default_entity_id", "binary_sensor." + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
     config.put("state_topic", topics.alarm(rule));
     config.put("value_template", "{{ 'ON' if value_json.active else 'OFF' }}");
     config.put("payload_on", "ON");

@@ -3,6 +3,7 @@ package io.sensorgw.mqtt.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Alarm;
 import io.sensorgw.api.AlarmListener;
+import io.sensorgw.api.Alarms;
 import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
@@ -103,6 +104,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
   private volatile ConfigurationAdmin configAdmin;
+  /** The alarm rules, for their Home Assistant entities; absent while the alarms bundle is not running. */
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+  private volatile Alarms alarmRules;
   /** Sensor id -> when its first reading came while its model was not known yet. */
   private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
   private static final Duration MODEL_WAIT = Duration.ofSeconds(10);
@@ -309,6 +313,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private void tick() {
     if (!settings.stops(MqttSettings.Part.READINGS)) {
       sensors.changes((id, online) -> spoolAppend(settings.topics.availability(id), online ? ONLINE : OFFLINE, 1, true));
+      Alarms rules = alarmRules;
+      if (rules != null) alarms.followRules(rules.rules());
     }
     Spool current = spool;
     if (current == null) {

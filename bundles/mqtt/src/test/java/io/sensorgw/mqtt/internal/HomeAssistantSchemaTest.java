@@ -22,7 +22,7 @@ class HomeAssistantSchemaTest {
   /** Options every MQTT entity documents. */
   private static final Set<String> COMMON = Set.of("availability", "availability_mode", "availability_template",
       "availability_topic", "device", "enabled_by_default", "encoding", "entity_category", "entity_picture", "icon",
-      "json_attributes_template", "json_attributes_topic", "name", "object_id", "default_entity_id", "origin",
+      "json_attributes_template", "json_attributes_topic", "name", "default_entity_id", "origin",
       "payload_available", "payload_not_available", "platform", "qos", "unique_id");
   private static final Set<String> SENSOR = union(COMMON, Set.of("device_class", "expire_after", "force_update",
       "last_reset_value_template", "options", "suggested_display_precision", "state_class", "state_topic",
@@ -57,6 +57,9 @@ class HomeAssistantSchemaTest {
     for (String key : config.keySet()) assertTrue(allowed.contains(key), topic + ": '" + key + "' is not a " + component + " option");
     for (String key : REQUIRED.get(component)) assertTrue(config.containsKey(key), topic + ": required '" + key + "' missing");
     assertTrue(config.containsKey("unique_id"), topic + ": unique_id, without which there is no device");
+    // object_id stopped working in Home Assistant 2026.4; default_entity_id is "<domain>.<object id>".
+    assertTrue(String.valueOf(config.get("default_entity_id")).startsWith(component + "."),
+        topic + ": default_entity_id in the component's domain, was " + config.get("default_entity_id"));
     assertFalse(config.containsKey("availability") && config.containsKey("availability_topic"),
         topic + ": availability and availability_topic must not be used together");
     @SuppressWarnings("unchecked")

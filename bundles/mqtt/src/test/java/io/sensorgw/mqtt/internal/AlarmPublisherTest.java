@@ -1,0 +1,62 @@
+package io.sensorgw.mqtt.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sensorgw.api.Alarms;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Alarm rules to Home Assistant entities: one per rule while it exists, removed when it is deleted. */
+class AlarmPublisherTest {
+  /** What the publisher hands to the spool. */
+  record Sent(String topic, String payload, boolean retain) {}
+
+  private final List<Sent> sent = new CopyOnWriteArrayList<>();
+  private final Topics topics = new Topics("sensorgw/gw-1");
+  private final AlarmPublisher publisher = new AlarmPublisher(topics, new HomeAssistant("homeassistant", "gw-1", topics),
+      (topic, payload, qos, retain) -> sent.add(new Sent(topic, new String(payload, StandardCharsets.UTF_8), retain)));
+
+  @AfterEach
+  void close() {
+    publisher.close();
+  }
+
+  private static Alarms.Rule rule(String name) {
+    return new Alarms.Rule(name, "tfluna-1", "distance below 30", Alarms.RuleState.OK, "");
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void eachRuleHasAnEntityWhileItExistsAndADeletedRuleLosesItsEntityAndRetainedState() throws Exception {
+    publisher.followRules(List.of(rule("close"), rule("far")));
+    await(() -> sent.size() == 2, "two discovery configs");
+    assertEquals(List.of("homeassistant/binary_sensor/gw-1/alarm_close/config",
+        "homeassistant/binary_sensor/gw-1/alarm_far/config"), sent.stream().map(Sent::topic).sorted().toList());
+    assertTrue(sent.stream().allMatch(m -> m.retain() && m.payload().contains("\"device_class\":\"problem\"")));
+
+    sent.clear();
+    publisher.followRules(List.of(rule("close"), rule("far"))); // unchanged: nothing is sent
+    publisher.followRules(List.of(rule("close")));
+    await(() -> sent.size() == 2, "the deleted rule's entity and state removed");
+    assertEquals(List.of(new Sent("homeassistant/binary_sensor/gw-1/alarm_far/config", "", true),
+        new Sent("sensorgw/gw-1/alarm/far", "", true)), sent, "empty retained payloads: removed, cleared");
+
+    sent.clear();
+    publisher.followRules(List.of(rule("close"), rule("far")));
+    await(() -> sent.size() == 1, "the rule made again");
+    assertEquals("homeassistant/binary_sensor/gw-1/alarm_far/config", sent.get(0).topic());
+    assertTrue(!sent.get(0).payload().isEmpty());
+  }
+}
