@@ -2,7 +2,7 @@ package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Alarm;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
