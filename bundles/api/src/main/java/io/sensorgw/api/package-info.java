@@ -13,10 +13,7 @@
  * sensor becomes OK when it appears; a bad configuration is not retried, it waits for a corrected
  * one. Meanwhile every read fails at once with that reason (HTTP answers 503 with it). Parts that are
  * not sensors (the store, telemetry) report the same way through {@link io.sensorgw.api.HealthSource}.
- *
- * <p>Capabilities only some sensors have are packages of their own, {@code io.sensorgw.api.camera}
- * and {@code io.sensorgw.api.calibration}, versioned apart from this one (2.0: moved there).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("1.8.0")
 package io.sensorgw.api;

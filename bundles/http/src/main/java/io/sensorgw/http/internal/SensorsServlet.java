@@ -1,7 +1,7 @@
 package io.sensorgw.http.internal;
 
-import io.sensorgw.api.calibration.Calibratable;
-import io.sensorgw.api.camera.FrameSource;
+import io.sensorgw.api.Calibratable;
+import io.sensorgw.api.FrameSource;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;

@@ -2,8 +2,8 @@ package io.sensorgw.mqtt.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.Sensor;
-import io.sensorgw.api.calibration.Calibratable;
 import io.sensorgw.format.ReadingFormat;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,11 +1,11 @@
 package io.sensorgw.device.imx477.internal;
 
+import io.sensorgw.api.FrameSource;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
-import io.sensorgw.api.camera.FrameSource;
 import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;

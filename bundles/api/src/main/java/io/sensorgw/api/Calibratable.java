@@ -1,13 +1,12 @@
-package io.sensorgw.api.calibration;
+package io.sensorgw.api;
 
-import io.sensorgw.api.Value;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * A capability some sensors have besides {@link io.sensorgw.api.Sensor}: offset calibration at
- * rest. Consumers find it by checking the sensor service with {@code instanceof}.
+ * A capability some sensors have besides {@link Sensor}: offset calibration at rest. Consumers find
+ * it by checking the sensor service with {@code instanceof}.
  */
 @ProviderType
 public interface Calibratable {

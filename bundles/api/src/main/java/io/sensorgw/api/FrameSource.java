@@ -1,11 +1,11 @@
-package io.sensorgw.api.camera;
+package io.sensorgw.api;
 
 import java.util.concurrent.CompletionStage;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * A capability of camera sensors besides {@link io.sensorgw.api.Sensor}: the latest frame as an
- * image. Consumers find it by checking the sensor service with {@code instanceof}.
+ * A capability of camera sensors besides {@link Sensor}: the latest frame as an image. Consumers
+ * find it by checking the sensor service with {@code instanceof}.
  */
 @ProviderType
 public interface FrameSource {
