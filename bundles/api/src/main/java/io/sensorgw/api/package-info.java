@@ -15,5 +15,5 @@
  * not sensors (the store, telemetry) report the same way through {@link io.sensorgw.api.HealthSource}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.8.0")
+@org.osgi.annotation.versioning.Version("1.8.1")
 package io.sensorgw.api;

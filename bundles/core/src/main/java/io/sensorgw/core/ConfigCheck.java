@@ -19,8 +19,9 @@ import java.util.stream.Collectors;
  * range (finite numbers only), every choice against its options, every text against its length,
  * the sensor id against the id rule. Each problem becomes one line such as {@code sample.rate.hz
  * must be 4..1000, was 0}; a driver hands the check to {@link DeviceSensor#attach(SensorReader,
- * ManagedExecutor, ConfigCheck)}, which registers the sensor in state ERROR with the problems as
- * its reason instead of failing activation (a sensor with a bad configuration stays visible).
+ * io.sensorgw.concurrent.ManagedExecutor, ConfigCheck)}, which registers the sensor in state ERROR
+ * with the problems as its reason instead of failing activation (a sensor with a bad configuration
+ * stays visible).
  *
  * <p>Settings are read through suppliers (e.g. {@code config::sample_rate_hz}) because the typed
  * configuration throws when a value cannot be converted ({@code output.rate.hz=1e9} for an int);

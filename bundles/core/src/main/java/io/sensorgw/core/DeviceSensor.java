@@ -5,6 +5,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -4,6 +4,8 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
+import io.sensorgw.concurrent.ManagedExecutor;
+import io.sensorgw.fanout.ReadingPublisher;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -10,6 +10,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -13,6 +13,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

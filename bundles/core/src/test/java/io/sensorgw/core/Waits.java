@@ -9,10 +9,10 @@ import java.util.function.Supplier;
  * Waits on a condition with a deadline: tests never sleep to synchronise. The deadline is generous
  * (a busy machine is slow, never minutes slow); the normal case returns as soon as it holds.
  */
-final class Waits {
+public final class Waits {
   private Waits() {}
 
-  static <T> T until(Supplier<T> probe, Predicate<T> condition, String what) {
+  public static <T> T until(Supplier<T> probe, Predicate<T> condition, String what) {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     T value = probe.get();
     while (!condition.test(value)) {

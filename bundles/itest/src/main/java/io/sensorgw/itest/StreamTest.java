@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
-import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.fanout.ReadingPublisher;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

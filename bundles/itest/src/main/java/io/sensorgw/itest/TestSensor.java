@@ -2,10 +2,10 @@ package io.sensorgw.itest;
 
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
+import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.core.DeviceSensor;
-import io.sensorgw.core.ManagedExecutor;
-import io.sensorgw.core.ReadingPublisher;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.fanout.ReadingPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

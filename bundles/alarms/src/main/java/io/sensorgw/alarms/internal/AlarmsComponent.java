@@ -9,7 +9,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorState;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;

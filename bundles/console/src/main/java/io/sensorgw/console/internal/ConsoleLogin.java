@@ -2,8 +2,8 @@ package io.sensorgw.console.internal;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import io.sensorgw.core.FailureThrottle;
-import io.sensorgw.core.SameOrigin;
+import io.sensorgw.web.FailureThrottle;
+import io.sensorgw.web.SameOrigin;
 import java.io.IOException;
 import org.apache.felix.webconsole.spi.SecurityProvider;
 import org.osgi.service.component.annotations.Component;

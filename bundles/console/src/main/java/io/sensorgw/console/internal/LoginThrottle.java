@@ -1,6 +1,6 @@
 package io.sensorgw.console.internal;
 
-import io.sensorgw.core.FailureThrottle;
+import io.sensorgw.web.FailureThrottle;
 import java.util.concurrent.TimeUnit;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;

@@ -2,7 +2,7 @@ package io.sensorgw.core.internal;
 
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ReadingPublisher.ListenerStats;
+import io.sensorgw.fanout.ReadingPublisher.ListenerStats;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;

@@ -3,7 +3,7 @@ package io.sensorgw.core.internal;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.fanout.ReadingPublisher;
 import io.sensorgw.reporting.Reporter;
 import io.sensorgw.reporting.ReportingRule;
 import java.time.Duration;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ReadingPublisher.ListenerStats;
+import io.sensorgw.fanout.ReadingPublisher.ListenerStats;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

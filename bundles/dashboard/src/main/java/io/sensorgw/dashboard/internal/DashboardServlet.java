@@ -5,7 +5,7 @@ import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;

@@ -9,7 +9,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.LinkedHashMap;

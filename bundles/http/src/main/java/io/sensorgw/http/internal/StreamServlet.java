@@ -4,7 +4,7 @@ import io.sensorgw.api.Alarm;
 import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;

@@ -3,7 +3,7 @@ package io.sensorgw.mqtt.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Alarm;
 import io.sensorgw.api.Alarms;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.Sensor;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Dictionary;

@@ -11,7 +11,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.Value;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import io.sensorgw.mqtt.internal.TelemetryHealth.Fault;
 import io.sensorgw.reporting.Reporter;
 import java.io.IOException;

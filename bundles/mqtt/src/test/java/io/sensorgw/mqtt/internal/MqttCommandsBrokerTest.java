@@ -258,7 +258,7 @@ class MqttCommandsBrokerTest {
     assertEquals("imu-1", body.get("sensor").asText());
     assertEquals(42, body.get("values").get("distance").get("value").asDouble());
     assertEquals("cm", body.get("values").get("distance").get("unit").asText());
-    assertEquals(JSON.valueToTree(io.sensorgw.core.ReadingFormat.reading(imu.next())).fieldNames().next(),
+    assertEquals(JSON.valueToTree(io.sensorgw.format.ReadingFormat.reading(imu.next())).fieldNames().next(),
         body.fieldNames().next(), "the telemetry shape");
 
     String calibrate = PREFIX + "/imu-1/cmd/calibrate";

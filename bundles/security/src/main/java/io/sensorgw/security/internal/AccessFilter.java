@@ -1,9 +1,9 @@
 package io.sensorgw.security.internal;
 
-import io.sensorgw.core.FailureThrottle;
+import io.sensorgw.web.FailureThrottle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.MetricsSource;
-import io.sensorgw.core.SameOrigin;
+import io.sensorgw.web.SameOrigin;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -1,7 +1,7 @@
 package io.sensorgw.security.internal;
 
-import io.sensorgw.core.FailureThrottle;
-import io.sensorgw.core.SameOrigin;
+import io.sensorgw.web.FailureThrottle;
+import io.sensorgw.web.SameOrigin;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package io.sensorgw.security.internal;
 
-import io.sensorgw.core.FailureThrottle;
+import io.sensorgw.web.FailureThrottle;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

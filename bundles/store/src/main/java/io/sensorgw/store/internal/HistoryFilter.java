@@ -2,7 +2,7 @@ package io.sensorgw.store.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.Sensor;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;

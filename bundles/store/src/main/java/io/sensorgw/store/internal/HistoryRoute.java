@@ -1,6 +1,6 @@
 package io.sensorgw.store.internal;
 
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

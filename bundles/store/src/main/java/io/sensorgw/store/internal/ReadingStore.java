@@ -5,7 +5,7 @@ import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.api.SensorState;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.LinkedHashMap;

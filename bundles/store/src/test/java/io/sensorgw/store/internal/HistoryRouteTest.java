@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
 import java.time.Duration;
 import java.time.Instant;

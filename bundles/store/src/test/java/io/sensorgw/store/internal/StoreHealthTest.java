@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.HealthSource.Health;
 import io.sensorgw.api.SensorState;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.SensorReader;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorState;
-import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.fanout.ReadingPublisher;
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.FrameAnalyzer;
 import io.sensorgw.vision.LaserDot;

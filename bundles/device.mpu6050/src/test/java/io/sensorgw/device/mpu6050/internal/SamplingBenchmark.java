@@ -1,7 +1,7 @@
 package io.sensorgw.device.mpu6050.internal;
 
 import io.sensorgw.api.Reading;
-import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.fanout.ReadingPublisher;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorState;
-import io.sensorgw.core.ReadingPublisher;
+import io.sensorgw.fanout.ReadingPublisher;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,7 +5,7 @@ import io.sensorgw.api.Alarm;
 import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ReadingFormat;
+import io.sensorgw.format.ReadingFormat;
 import java.nio.ByteBuffer;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;

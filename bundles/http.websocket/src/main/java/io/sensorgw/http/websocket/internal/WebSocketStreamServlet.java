@@ -2,7 +2,7 @@ package io.sensorgw.http.websocket.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.ReadingListener;
-import io.sensorgw.core.ManagedExecutor;
+import io.sensorgw.concurrent.ManagedExecutor;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;

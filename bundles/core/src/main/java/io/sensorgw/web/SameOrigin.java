@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.web;
 
 import java.net.URI;
 import java.util.Locale;

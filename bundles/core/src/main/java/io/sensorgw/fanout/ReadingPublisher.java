@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.fanout;
 
 import io.sensorgw.api.Reading;
 import java.util.List;

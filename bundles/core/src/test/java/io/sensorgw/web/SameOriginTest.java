@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.concurrent;
 
 import io.sensorgw.api.ExecutorStats;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.web;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package io.sensorgw.core;
+package io.sensorgw.format;
 
 import io.sensorgw.api.Alarm;
 import io.sensorgw.api.Reading;
