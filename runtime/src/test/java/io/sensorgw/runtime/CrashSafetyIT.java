@@ -106,6 +106,14 @@ class CrashSafetyIT {
               + sequences.first() + ".." + sequences.last() + " (" + sequences.size() + " distinct)");
           received += sequences.size();
         }
+        // Configuration files are only ever replaced whole (FileInstall's own write-back truncated
+        // them in place, and could read one back empty): every seeded file still says what it said.
+        Path defaults = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize()
+            .resolve("runtime/config");
+        for (String seeded : List.of("io.sensorgw.alarm-tfluna-close.cfg", "io.sensorgw.device.hcsr04-sim.cfg")) {
+          assertEquals(Files.readString(defaults.resolve(seeded)), Files.readString(home.resolve("config").resolve(seeded)),
+              seeded + " after " + KILLS + " kills");
+        }
         System.out.printf("crash safety: %d kills, %d distinct readings arrived, %d messages in all%n",
             KILLS, received, subscriber.messages.size());
       }

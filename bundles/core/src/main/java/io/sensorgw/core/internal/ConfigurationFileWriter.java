@@ -2,8 +2,10 @@ package io.sensorgw.core.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
@@ -32,8 +35,15 @@ import org.slf4j.LoggerFactory;
  * last: the framework starts with a clean cache, so only configurations backed by a file in
  * {@code config/} come back after a restart or an upgrade. A configuration that has no file yet
  * gets one ({@code <pid>.config}, or {@code <factory pid>-<sensor.id or name>.config}), which
- * FileInstall then owns like any other: later changes are written back to it, deleting the
- * configuration deletes it, editing it changes the configuration.
+ * FileInstall then reads like any other: editing it changes the configuration.
+ *
+ * <p>It also writes a changed configuration back to the file it came from, and deletes the file
+ * of a deleted configuration, in place of FileInstall's own write-back (switched off:
+ * {@code felix.fileinstall.enableConfigSave=false}). FileInstall rewrites a file in place on every
+ * update, its own included, so its scanner could read the file truncated, apply the empty
+ * configuration and write that back: a configuration lost for good (seen in the crash test under
+ * load). Here a file is written only when its content differs, whole under another name, then
+ * renamed.
  *
  * <p>Active only where the framework property {@code sensorgw.config.dir} names FileInstall's
  * configuration folder (the runtime sets it; in-framework tests do not).
@@ -47,21 +57,51 @@ public class ConfigurationFileWriter implements ConfigurationListener {
 
   private final ConfigurationAdmin configAdmin;
   private final File folder;
-  /** Files this instance wrote, by PID, until FileInstall knows them (at the next start). */
-  private final Map<String, Path> written = new ConcurrentHashMap<>();
+  /** The file of each configuration that has one, by PID: deleting the configuration deletes it. */
+  private final Map<String, Path> files = new ConcurrentHashMap<>();
 
   @Activate
   public ConfigurationFileWriter(BundleContext context, @Reference ConfigurationAdmin configAdmin) {
     this.configAdmin = configAdmin;
     String dir = context.getProperty(CONFIG_DIR_PROPERTY);
     this.folder = dir == null || dir.isBlank() ? null : new File(dir);
+    if (folder != null) knowFiles();
+  }
+
+  /**
+   * The files of the configurations FileInstall made before this component was there (their
+   * events went by): deleting one of those configurations deletes its file too.
+   */
+  private void knowFiles() {
+    try {
+      Configuration[] all = configAdmin.listConfigurations("(" + FILENAME + "=*)");
+      if (all == null) return;
+      for (Configuration configuration : all) {
+        Dictionary<String, Object> properties = configuration.getProperties();
+        Path file = properties == null ? null : fileIn(properties.get(FILENAME));
+        if (file != null) files.put(configuration.getPid(), file);
+      }
+    } catch (IOException | InvalidSyntaxException e) {
+      LOG.warn("Configuration files: could not list the configurations: {}", e.toString());
+    }
+  }
+
+  /** The file a configuration's {@code felix.fileinstall.filename} names, if it is in the folder. */
+  private Path fileIn(Object filename) {
+    if (filename == null) return null;
+    try {
+      Path file = Path.of(URI.create(filename.toString())).toAbsolutePath().normalize();
+      return file.startsWith(folder.toPath().toAbsolutePath().normalize()) ? file : null;
+    } catch (IllegalArgumentException | FileSystemNotFoundException notAFile) {
+      return null;
+    }
   }
 
   @Override
   public void configurationEvent(ConfigurationEvent event) {
     if (folder == null) return;
     if (event.getType() == ConfigurationEvent.CM_DELETED) {
-      Path file = written.remove(event.getPid());
+      Path file = files.remove(event.getPid());
       try {
         if (file != null && Files.deleteIfExists(file)) LOG.info("Configuration {} deleted: removed {}", event.getPid(), file);
       } catch (IOException e) {
@@ -76,8 +116,10 @@ public class ConfigurationFileWriter implements ConfigurationListener {
       if (found == null || found.length == 0) return; // deleted meanwhile
       Configuration configuration = found[0];
       Dictionary<String, Object> properties = configuration.getProperties();
-      if (properties == null || properties.get(FILENAME) != null) return; // has its file already
-      save(configuration, properties);
+      if (properties == null) return;
+      Object filename = properties.get(FILENAME);
+      if (filename == null) save(configuration, properties);
+      else writeBack(configuration.getPid(), filename.toString(), properties);
     } catch (Exception e) {
       // The configuration applies all the same; it is only not kept across a restart.
       LOG.warn("Configuration {} could not be saved in {} and will not last a restart: {}",
@@ -86,13 +128,7 @@ public class ConfigurationFileWriter implements ConfigurationListener {
   }
 
   private void save(Configuration configuration, Dictionary<String, Object> properties) throws IOException {
-    Map<String, Object> values = new TreeMap<>();
-    for (String key : Collections.list(properties.keys())) {
-      if (!key.equals(Constants.SERVICE_PID) && !key.equals(ConfigurationAdmin.SERVICE_FACTORYPID)
-          && !key.equals(ConfigurationAdmin.SERVICE_BUNDLELOCATION)) {
-        values.put(key, properties.get(key));
-      }
-    }
+    Map<String, Object> values = values(properties);
     Path file = fileFor(configuration, values);
     if (file == null) return;
     String text = TypedConfigFormat.format(
@@ -116,9 +152,42 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     // FileInstall deletes the file of a deleted configuration only once it has written that file
     // itself or seen it at start, which may not have happened yet: this writer deletes it then.
     // (FileInstall may also write the file back in its own way, which loses a "${": README.)
-    written.put(configuration.getPid(), file);
+    files.put(configuration.getPid(), file);
     LOG.info("Configuration {} saved as {} (it now lasts across restarts; edit or delete it there or in the console)",
         configuration.getPid(), file);
+  }
+
+  /** The configuration's values to write: its properties but those the framework and FileInstall set. */
+  private static Map<String, Object> values(Dictionary<String, Object> properties) {
+    Map<String, Object> values = new TreeMap<>();
+    for (String key : Collections.list(properties.keys())) {
+      if (!key.equals(Constants.SERVICE_PID) && !key.equals(ConfigurationAdmin.SERVICE_FACTORYPID)
+          && !key.equals(ConfigurationAdmin.SERVICE_BUNDLELOCATION) && !key.equals(FILENAME)) {
+        values.put(key, properties.get(key));
+      }
+    }
+    return values;
+  }
+
+  /** A configuration that came from a file in the folder: the file made to say the same, if it does not. */
+  private void writeBack(String pid, String filename, Dictionary<String, Object> properties) throws IOException {
+    Path file = fileIn(filename);
+    if (file == null) return;
+    files.put(pid, file);
+    if (!Files.isRegularFile(file)) return; // being deleted: FileInstall deletes the configuration next
+    String text = Files.readString(file, StandardCharsets.ISO_8859_1);
+    String changed = ConfigurationFileText.withValues(text, values(properties));
+    if (changed == null) return; // says the same already (FileInstall's own update, or ours read back)
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    Files.deleteIfExists(partial);
+    try {
+      Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException notPosix) {
+      Files.createFile(partial);
+    }
+    Files.writeString(partial, changed, StandardCharsets.ISO_8859_1);
+    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    LOG.info("Configuration {} changed: written back to {}", pid, file);
   }
 
   /** A free file name for the configuration, or null when a file of its PID exists already. */
