@@ -41,6 +41,8 @@ final class AlarmPublisher {
   private final Sink sink;
   private final ThreadPoolExecutor executor;
   private final Set<String> discovered = ConcurrentHashMap.newKeySet();
+  /** The alarms bundle's rules at the last look; written on the executor only. */
+  private volatile Set<String> knownRules = Set.of();
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -79,17 +81,20 @@ final class AlarmPublisher {
     if (homeAssistant == null) return;
     Map<String, String> sensorByRule = new HashMap<>();
     for (Alarms.Rule rule : rules) sensorByRule.put(rule.name(), rule.sensorId());
-    if (discovered.equals(sensorByRule.keySet())) return; // nothing new, nothing deleted: no task
+    if (sensorByRule.keySet().equals(knownRules)) return; // nothing new, nothing deleted: no task
     try {
       executor.execute(() -> {
         sensorByRule.forEach(this::discover);
-        for (String gone : List.copyOf(discovered)) {
+        // Only a rule the alarms bundle had and has no more: an alarm from another source (any
+        // AlarmListener may be told of one) keeps its entity.
+        for (String gone : knownRules) {
           if (!sensorByRule.containsKey(gone) && discovered.remove(gone)) {
             sink.append(homeAssistant.alarmConfigTopic(gone), new byte[0], 1, true);
             sink.append(topics.alarm(gone), new byte[0], 1, true);
             LOG.info("MQTT: alarm rule {} deleted: its Home Assistant entity removed", Topics.shown(gone));
           }
         }
+        knownRules = Set.copyOf(sensorByRule.keySet());
       });
     } catch (RejectedExecutionException full) {
       dropped.incrementAndGet(); // the next tick tries again

@@ -3,8 +3,10 @@ package io.sensorgw.mqtt.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sensorgw.api.Alarm;
 import io.sensorgw.api.Alarms;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
@@ -54,8 +56,13 @@ class AlarmPublisherTest {
         new Sent("sensorgw/gw-1/alarm/far", "", true)), sent, "empty retained payloads: removed, cleared");
 
     sent.clear();
+    publisher.accept(new Alarm("elsewhere", "camera-1", "laser lost", true, Instant.EPOCH, Double.NaN, ""));
+    await(() -> sent.size() == 3, "an alarm of a rule the alarms bundle does not have: entity, state, event");
+    sent.clear();
     publisher.followRules(List.of(rule("close"), rule("far")));
     await(() -> sent.size() == 1, "the rule made again");
+    publisher.close(); // what was queued is done
+    assertEquals(1, sent.size(), "the other source's alarm keeps its entity: " + sent);
     assertEquals("homeassistant/binary_sensor/gw-1/alarm_far/config", sent.get(0).topic());
     assertTrue(!sent.get(0).payload().isEmpty());
   }
