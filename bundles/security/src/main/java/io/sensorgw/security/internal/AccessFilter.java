@@ -194,19 +194,20 @@ public class AccessFilter implements Filter, MetricsSource {
       return;
     }
     String address = request.getRemoteAddr();
-    AccessPolicy.Request asked = new AccessPolicy.Request(request.getMethod(), path, request.getHeader("Host"),
-        request.getHeader("Origin"), address, loopback(address), request.getHeader("Authorization"),
-        request.isSecure()).withSession(sessionCookie(request), request.getHeader(Sessions.CSRF_HEADER));
     String accept = request.getHeader("Accept");
     boolean navigation = accept != null && accept.contains("text/html");
-    AccessPolicy.Decision decision = policy.decide(navigation ? asked.asNavigation(request.getRequestURI()
-        + (request.getQueryString() == null ? "" : "?" + request.getQueryString())) : asked);
+    AccessPolicy.Decision decision = policy.decide(new AccessPolicy.Request(request.getMethod(), path,
+        request.getHeader("Host"), request.getHeader("Origin"), address, loopback(address),
+        request.getHeader("Authorization"), request.isSecure(), sessionCookie(request),
+        request.getHeader(Sessions.CSRF_HEADER), navigation ? request.getRequestURI()
+            + (request.getQueryString() == null ? "" : "?" + request.getQueryString()) : null));
     outcomes.get(decision.outcome()).increment();
     if (request.isSecure() && policy.strictTransport()) {
       response.setHeader("Strict-Transport-Security", "max-age=31536000");
     }
     if (decision.allowed()) {
-      request.setAttribute(LoginServlet.DECISION, decision); // who it is, for the login routes
+      // Who it is, for the login routes; only theirs: setting an attribute costs every request.
+      if (path.startsWith("/login") || path.equals("/logout")) request.setAttribute(LoginServlet.DECISION, decision);
       chain.doFilter(req, res);
       return;
     }

@@ -76,8 +76,14 @@ final class AccessPolicy {
     }
 
     static Decision allow(TokenStore.Token token, Sessions.Session session) {
-      return new Decision(Outcome.ALLOWED, 0, "", Map.of(), (session == null ? "token '" : "session of token '")
-          + token.name() + "'", token, session);
+      return new Decision(Outcome.ALLOWED, 0, "", Map.of(), null, token, session);
+    }
+
+    /** Who it is; for a token or session, made when asked, not for every request let in. */
+    @Override
+    public String who() {
+      if (who != null || token == null) return who;
+      return (session == null ? "token '" : "session of token '") + token.name() + "'";
     }
 
     static Decision deny(Outcome outcome, int status, String error, Map<String, String> headers) {

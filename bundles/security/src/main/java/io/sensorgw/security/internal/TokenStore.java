@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +37,9 @@ final class TokenStore {
   static final int MAX_TOKEN_LENGTH = 100;
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final int MAX_TOKENS = 1000;
-  /** How precisely a token's last use is kept. */
-  static final java.time.Duration LAST_USE_RESOLUTION = java.time.Duration.ofMinutes(1);
+  /** How precisely a token's last use is kept, in seconds. */
+  static final long LAST_USE_RESOLUTION_S = 60;
+  private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** One token as stored: never the token itself. */
@@ -47,11 +49,61 @@ final class TokenStore {
     }
   }
 
+  /**
+   * A token's SHA-256 as a map key: four longs compare and hash without the 64-character hex text
+   * the file and the sessions use, which every request would otherwise format.
+   */
+  static final class Digest {
+    private final long a;
+    private final long b;
+    private final long c;
+    private final long d;
+
+    private Digest(long a, long b, long c, long d) {
+      this.a = a;
+      this.b = b;
+      this.c = c;
+      this.d = d;
+    }
+
+    static Digest of(byte[] sha256) {
+      ByteBuffer bytes = ByteBuffer.wrap(sha256);
+      return new Digest(bytes.getLong(), bytes.getLong(), bytes.getLong(), bytes.getLong());
+    }
+
+    static Digest ofHex(String sha256) {
+      return of(HexFormat.of().parseHex(sha256));
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Digest digest && a == digest.a && b == digest.b && c == digest.c && d == digest.d;
+    }
+
+    @Override
+    public int hashCode() {
+      return (int) a; // bits of a SHA-256: as good as any other
+    }
+  }
+
+  /**
+   * One SHA-256 per thread: looking a digest up for every request (MessageDigest.getInstance walks
+   * the providers and makes one) cost more than the hashing. The threads are Jetty's and outlive
+   * this bundle, so they hold only a JDK object, nothing that would keep this bundle's classes.
+   */
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+  });
+
   private final Path file;
   private final SecureRandom random;
   private final Supplier<Instant> clock;
-  /** By hash: a presented token is found with one lookup of its hash. */
-  private final Map<String, Token> byHash = new ConcurrentHashMap<>();
+  /** By hash: a presented token is found with one lookup of its hash; revoking removes it at once. */
+  private final Map<Digest, Token> byHash = new ConcurrentHashMap<>();
 
   private TokenStore(Path file, SecureRandom random, Supplier<Instant> clock) {
     this.file = file;
@@ -84,10 +136,10 @@ final class TokenStore {
       try {
         String name = text(node, "name");
         String hash = text(node, "sha256");
-        if (!NAME.matcher(name).matches() || !hash.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("bad name or hash");
+        if (!NAME.matcher(name).matches() || !HEX_SHA256.matcher(hash).matches()) throw new IllegalArgumentException("bad name or hash");
         Instant created = Instant.ofEpochMilli(node.path("created").asLong());
         Instant lastUsed = node.hasNonNull("lastUsed") ? Instant.ofEpochMilli(node.get("lastUsed").asLong()) : null;
-        byHash.put(hash, new Token(name, Scope.parse(text(node, "scope")), hash, created, lastUsed));
+        byHash.put(Digest.ofHex(hash), new Token(name, Scope.parse(text(node, "scope")), hash, created, lastUsed));
       } catch (IllegalArgumentException e) {
         throw new IOException(file + ": a token entry is damaged (" + e.getMessage() + ")");
       }
@@ -111,11 +163,12 @@ final class TokenStore {
     random.nextBytes(secret);
     String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     Token entry = new Token(name, scope, sha256(token), clock.get(), null);
-    byHash.put(entry.sha256(), entry);
+    Digest key = Digest.ofHex(entry.sha256());
+    byHash.put(key, entry);
     try {
       save();
     } catch (IOException e) {
-      byHash.remove(entry.sha256());
+      byHash.remove(key);
       throw e;
     }
     return token;
@@ -125,35 +178,41 @@ final class TokenStore {
   synchronized boolean revoke(String name) throws IOException {
     Optional<Token> token = find(name);
     if (token.isEmpty()) return false;
-    byHash.remove(token.get().sha256());
+    Digest key = Digest.ofHex(token.get().sha256());
+    byHash.remove(key);
     try {
       save();
     } catch (IOException e) { // not on disk: it would come back at the next start, so keep it now too
-      byHash.put(token.get().sha256(), token.get());
+      byHash.put(key, token.get());
       throw e;
     }
     return true;
   }
 
-  /** The token presented, if it is one of ours; its last use is noted (saved with the next change). */
+  /**
+   * The token presented, if it is one of ours; its last use is noted (saved with the next change).
+   * Each call hashes the token afresh and finds it in the map that revoking removes it from, so a
+   * revoked token is refused from the next request on.
+   */
   Optional<Token> authenticate(String presented) {
     if (presented == null || presented.length() > MAX_TOKEN_LENGTH || !presented.startsWith(PREFIX)) {
       return Optional.empty();
     }
-    String hash = sha256(presented);
-    Token token = byHash.get(hash);
+    Digest digest = Digest.of(digest(presented));
+    Token token = byHash.get(digest);
     if (token == null) return Optional.empty();
     // Noted at most once a minute: every request writing the same entry made them contend for it.
     Instant now = clock.get();
-    if (token.lastUsed() == null || token.lastUsed().isBefore(now.minus(LAST_USE_RESOLUTION))) {
-      byHash.computeIfPresent(hash, (key, current) -> current.used(now));
+    if (token.lastUsed() == null || now.getEpochSecond() - token.lastUsed().getEpochSecond() >= LAST_USE_RESOLUTION_S) {
+      byHash.computeIfPresent(digest, (key, current) -> current.used(now));
     }
     return Optional.of(token);
   }
 
   /** The token with that hash, as it is now (its scope may have been changed since). */
   Optional<Token> byHash(String sha256) {
-    return Optional.ofNullable(byHash.get(sha256));
+    if (sha256 == null || !HEX_SHA256.matcher(sha256).matches()) return Optional.empty();
+    return Optional.ofNullable(byHash.get(Digest.ofHex(sha256)));
   }
 
   List<Token> list() {
@@ -186,11 +245,12 @@ final class TokenStore {
     PrivateFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
   }
 
+  /** The SHA-256 of a secret in hex, as the token file and the sessions keep it. */
   static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
+    return HexFormat.of().formatHex(digest(text));
+  }
+
+  private static byte[] digest(String text) {
+    return SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8)); // digest() leaves it reset for the next
   }
 }

@@ -85,6 +85,25 @@ class AccessPolicyTest {
   }
 
   @Test
+  void aTokenInUseIsRefusedOnTheRequestAfterItIsRevoked() throws Exception {
+    AccessPolicy policy = policy(false, false);
+    for (int i = 0; i < 1000; i++) { // a keep-alive client's stream of requests, on several threads' digests
+      assertTrue(policy.decide(request("GET", "/api/sensors/tfluna-1/reading", bearer(admin))).allowed());
+    }
+    Thread other = new Thread(() -> policy.decide(request("GET", "/api/sensors", bearer(admin))));
+    other.start();
+    other.join();
+    AccessPolicy.Decision allowed = policy.decide(request("GET", "/api/sensors", bearer(admin)));
+    assertEquals("token 'admin'", allowed.who());
+    assertTrue(store.revoke("admin"));
+    AccessPolicy.Decision revoked = policy.decide(request("GET", "/api/sensors/tfluna-1/reading", bearer(admin)));
+    assertEquals(401, revoked.status());
+    assertTrue(revoked.headers().get("WWW-Authenticate").contains("invalid_token"));
+    assertEquals(1, throttle.failuresOf("10.0.0.9"), "and counted as a bad credential");
+    assertTrue(policy.decide(request("GET", "/api/sensors", bearer(read))).allowed(), "the others still work");
+  }
+
+  @Test
   void anAddressWithTooManyBadCredentialsIsThrottledEvenWithAGoodTokenUntilTheWindowEnds() {
     AccessPolicy policy = policy(false, false);
     for (int i = 0; i < 3; i++) policy.decide(request("GET", "/api/sensors", bearer("sgw_wrong" + i)));

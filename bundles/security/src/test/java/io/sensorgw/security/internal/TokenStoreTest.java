@@ -62,6 +62,39 @@ class TokenStoreTest {
   }
 
   @Test
+  void lastUseIsNotedAtMostOnceAMinute() throws Exception {
+    Instant[] now = {Instant.parse("2026-12-01T10:00:00Z")};
+    TokenStore store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), () -> now[0]);
+    String token = store.create("a", Scope.READ);
+    store.authenticate(token);
+    assertEquals(now[0], store.list().get(0).lastUsed());
+    Instant first = now[0];
+    now[0] = first.plusSeconds(59);
+    store.authenticate(token);
+    assertEquals(first, store.list().get(0).lastUsed(), "within the minute: kept");
+    now[0] = first.plusSeconds(60);
+    store.authenticate(token);
+    assertEquals(now[0], store.list().get(0).lastUsed());
+  }
+
+  @Test
+  void onlyTheTokenItselfIsAccepted() throws Exception {
+    TokenStore store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
+    String token = store.create("a", Scope.READ);
+    char last = token.charAt(token.length() - 1);
+    // A character whose low byte is the token's last one: the same bytes only if cut to 8 bits.
+    String lookalike = token.substring(0, token.length() - 1) + (char) (0x100 | last);
+    assertTrue(store.authenticate(lookalike).isEmpty());
+    assertTrue(store.authenticate(token.substring(0, token.length() - 1)).isEmpty());
+    assertTrue(store.authenticate(token.toUpperCase(java.util.Locale.ROOT)).isEmpty());
+    assertEquals("a", store.authenticate(token).orElseThrow().name());
+    assertEquals("a", store.byHash(TokenStore.sha256(token)).orElseThrow().name(), "as a session finds it");
+    assertTrue(store.byHash("not a hash").isEmpty());
+    assertEquals(TokenStore.sha256(token), TokenStore.sha256(token), "the digest is reset between uses");
+    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TokenStore.sha256("abc"));
+  }
+
+  @Test
   void aDamagedFileIsAnErrorThatNamesIt() throws Exception {
     Path file = dir.resolve("tokens.json");
     Files.writeString(file, "{\"tokens\": [{\"name\": \"a\", \"scope\": \"root\", \"sha256\": \"" + "0".repeat(64) + "\"}]}");
