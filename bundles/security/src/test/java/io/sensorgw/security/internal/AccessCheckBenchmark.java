@@ -1,6 +1,6 @@
 package io.sensorgw.security.internal;
 
-import io.sensorgw.core.FailureThrottle;
+import io.sensorgw.web.FailureThrottle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
