@@ -39,18 +39,29 @@ final class Browser implements AutoCloseable {
     Files.createDirectories(profile);
     ChromeOptions options = new ChromeOptions();
     options.setBinary(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--window-size=1280,900", "--user-data-dir=" + profile);
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        "--user-data-dir=" + profile);
     options.addArguments(flags);
     options.setAcceptInsecureCerts(acceptCertificate);
     LoggingPreferences logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
     options.setCapability("goog:loggingPrefs", logs);
-    service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver")))
-        .usingAnyFreePort()
-        .build();
+    service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(
+                new File(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver")))
+            .usingAnyFreePort()
+            .build();
     driver = new ChromeDriver(service, options);
     driver.manage().timeouts().scriptTimeout(RunningGateway.DEADLINE);
     driver.manage().timeouts().pageLoadTimeout(RunningGateway.DEADLINE);

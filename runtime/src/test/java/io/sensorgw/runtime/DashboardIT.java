@@ -24,7 +24,8 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
  * screenshot is kept in target/dashboard.png.
  */
 class DashboardIT {
-  private static final List<String> SENSORS = List.of("tfluna-1", "mpu6050-1", "imx477-1", "hcsr04-1");
+  private static final List<String> SENSORS =
+      List.of("tfluna-1", "mpu6050-1", "imx477-1", "hcsr04-1");
 
   @TempDir Path temp;
 
@@ -33,18 +34,25 @@ class DashboardIT {
   }
 
   private static String text(Browser browser, String sensor, String value) {
-    List<WebElement> found = browser.driver.findElements(By.cssSelector(
-        "article[data-sensor='" + sensor + "'] [data-value='" + value + "'] .number"));
+    List<WebElement> found =
+        browser.driver.findElements(
+            By.cssSelector(
+                "article[data-sensor='" + sensor + "'] [data-value='" + value + "'] .number"));
     return found.isEmpty() ? "" : found.get(0).getText();
   }
 
-  /** The routes start a moment after /health answers (start level 3): the dashboard's among them. */
+  /**
+   * The routes start a moment after /health answers (start level 3): the dashboard's among them.
+   */
   private static void awaitDashboard(RunningGateway gateway) throws Exception {
     String admin = gateway.bearer();
-    gateway.await(() -> gateway.status("/dashboard/dashboard.js", admin) == 200, "the dashboard's routes");
+    gateway.await(
+        () -> gateway.status("/dashboard/dashboard.js", admin) == 200, "the dashboard's routes");
   }
 
-  /** The points a chart holds; the page marks each chart with its count, 0 before its first drawing. */
+  /**
+   * The points a chart holds; the page marks each chart with its count, 0 before its first drawing.
+   */
   private static int points(WebElement chart) {
     String points = chart.getDomAttribute("data-points");
     assertNotNull(points, "every chart carries data-points from the page's template");
@@ -58,7 +66,8 @@ class DashboardIT {
   @Test
   void everySensorLiveItsHistoryTheCameraWithItsDotAndSwapsWithoutAReload() throws Exception {
     Path home = Files.createDirectories(temp.resolve("home"));
-    try (RunningGateway gateway = new RunningGateway(home); Browser browser = new Browser(home.resolve("chromium"))) {
+    try (RunningGateway gateway = new RunningGateway(home);
+        Browser browser = new Browser(home.resolve("chromium"))) {
       String base = "http://127.0.0.1:" + gateway.port;
       awaitDashboard(gateway);
       browser.driver.get(base + "/");
@@ -68,31 +77,74 @@ class DashboardIT {
       browser.await().until(d -> d.getCurrentUrl().equals(base + "/"));
       script(browser, "window.loadedOnce = true");
 
-      for (String sensor : SENSORS) browser.await().until(ExpectedConditions.presenceOfElementLocated(card(sensor)));
+      for (String sensor : SENSORS)
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(card(sensor)));
       for (String sensor : SENSORS) {
-        WebElement badge = browser.driver.findElement(card(sensor)).findElement(By.cssSelector(".badge.simulated"));
+        WebElement badge =
+            browser
+                .driver
+                .findElement(card(sensor))
+                .findElement(By.cssSelector(".badge.simulated"));
         assertTrue(badge.isDisplayed(), sensor + " says it is simulated");
       }
       browser.await().until(d -> !text(browser, "tfluna-1", "distance").isEmpty());
       String first = text(browser, "tfluna-1", "distance");
       browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(first));
       browser.await().until(d -> !text(browser, "mpu6050-1", "accel_z").isEmpty());
-      browser.await().until(d -> points(d.findElement(card("tfluna-1")).findElement(By.cssSelector(".chart.live"))) > 1);
-      assertEquals("live", browser.driver.findElement(By.id("connection")).getDomAttribute("data-connection"));
+      browser
+          .await()
+          .until(
+              d ->
+                  points(d.findElement(card("tfluna-1")).findElement(By.cssSelector(".chart.live")))
+                      > 1);
+      assertEquals(
+          "live",
+          browser.driver.findElement(By.id("connection")).getDomAttribute("data-connection"));
 
       // History from the store (the last hour, in buckets).
-      browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history summary")).click();
-      browser.await().until(d -> points(d.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart"))) > 0);
-      assertTrue(browser.driver.findElement(card("tfluna-1")).findElement(By.cssSelector(".history-chart canvas"))
-          .isDisplayed(), "a drawn chart");
+      browser
+          .driver
+          .findElement(card("tfluna-1"))
+          .findElement(By.cssSelector(".history summary"))
+          .click();
+      browser
+          .await()
+          .until(
+              d ->
+                  points(
+                          d.findElement(card("tfluna-1"))
+                              .findElement(By.cssSelector(".history-chart")))
+                      > 0);
+      assertTrue(
+          browser
+              .driver
+              .findElement(card("tfluna-1"))
+              .findElement(By.cssSelector(".history-chart canvas"))
+              .isDisplayed(),
+          "a drawn chart");
 
       // The camera: frames arrive while its card is on screen, the dot is marked where the latest
       // reading puts it.
-      script(browser, "arguments[0].scrollIntoView()", browser.driver.findElement(card("imx477-1")));
-      browser.await().until(d -> Boolean.TRUE.equals(script(browser, """
+      script(
+          browser, "arguments[0].scrollIntoView()", browser.driver.findElement(card("imx477-1")));
+      browser
+          .await()
+          .until(
+              d ->
+                  Boolean.TRUE.equals(
+                      script(
+                          browser,
+                          """
           const img = document.querySelector("article[data-sensor='imx477-1'] .frame img");
           return img.naturalWidth > 0 && Number(img.dataset.frames || 0) >= 2;""")));
-      browser.await().until(d -> Boolean.TRUE.equals(script(browser, """
+      browser
+          .await()
+          .until(
+              d ->
+                  Boolean.TRUE.equals(
+                      script(
+                          browser,
+                          """
           const card = document.querySelector("article[data-sensor='imx477-1']");
           const dot = card.querySelector('.dot');
           const number = n => Number(card.querySelector("[data-value='" + n + "'] .number")?.textContent);
@@ -103,24 +155,36 @@ class DashboardIT {
 
       browser.screenshot(Path.of("target", "dashboard.png"));
 
-      // A driver updated in place: its card says updating, then is live again, the page not reloaded.
+      // A driver updated in place: its card says updating, then is live again, the page not
+      // reloaded.
       Path jar = home.resolve("deploy/io.sensorgw.device.tfluna.jar");
       Path staged = jar.resolveSibling("dashboard-swap.tmp");
       Files.write(staged, HotSwapIT.withQualifier(Files.readAllBytes(jar), "dashboardswap"));
       Files.move(staged, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      browser.await().until(d -> "updating".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
-      browser.await().until(d -> "live".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
+      browser
+          .await()
+          .until(
+              d ->
+                  "updating".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
+      browser
+          .await()
+          .until(d -> "live".equals(d.findElement(card("tfluna-1")).getDomAttribute("data-phase")));
       String afterSwap = text(browser, "tfluna-1", "distance");
       browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(afterSwap));
-      assertEquals(Boolean.TRUE, script(browser, "return window.loadedOnce === true"), "the page was not reloaded");
+      assertEquals(
+          Boolean.TRUE,
+          script(browser, "return window.loadedOnce === true"),
+          "the page was not reloaded");
 
       // A sensor removed (its configuration deleted): its card goes.
       Files.delete(home.resolve("config/io.sensorgw.device.hcsr04-sim.cfg"));
       browser.await().until(ExpectedConditions.numberOfElementsToBe(card("hcsr04-1"), 0));
       browser.await().until(ExpectedConditions.presenceOfElementLocated(card("tfluna-1")));
 
-      List<LogEntry> errors = browser.console().stream()
-          .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+      List<LogEntry> errors =
+          browser.console().stream()
+              .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+              .toList();
       assertEquals(List.of(), errors, "no errors in the browser's console");
     }
   }
@@ -134,7 +198,8 @@ class DashboardIT {
     Path home = Files.createDirectories(temp.resolve("restart-home"));
     int port;
     try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-      port = free.getLocalPort(); // free now; the gateway binds it a moment later (a test-only race)
+      port =
+          free.getLocalPort(); // free now; the gateway binds it a moment later (a test-only race)
     }
     try (Browser browser = new Browser(home.resolve("chromium"))) {
       RunningGateway gateway = new RunningGateway(home, false, port);
@@ -146,22 +211,49 @@ class DashboardIT {
         browser.driver.findElement(By.id("submit")).click();
         browser.await().until(d -> d.getCurrentUrl().equals(base + "/"));
         script(browser, "window.loadedOnce = true");
-        browser.await().until(d -> "live".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+        browser
+            .await()
+            .until(
+                d ->
+                    "live"
+                        .equals(
+                            d.findElement(By.id("connection")).getDomAttribute("data-connection")));
         browser.await().until(d -> !text(browser, "tfluna-1", "distance").isEmpty());
       } finally {
         gateway.close(); // SIGTERM: the framework stops, the session file is written
       }
-      browser.await().until(d -> "reconnecting".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
-      assertTrue(browser.driver.findElement(By.id("connection")).getText().contains("reconnecting"));
+      browser
+          .await()
+          .until(
+              d ->
+                  "reconnecting"
+                      .equals(
+                          d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+      assertTrue(
+          browser.driver.findElement(By.id("connection")).getText().contains("reconnecting"));
 
       try (RunningGateway again = new RunningGateway(home, false, port)) {
-        browser.await().until(d -> "live".equals(d.findElement(By.id("connection")).getDomAttribute("data-connection")));
+        browser
+            .await()
+            .until(
+                d ->
+                    "live"
+                        .equals(
+                            d.findElement(By.id("connection")).getDomAttribute("data-connection")));
         String before = text(browser, "tfluna-1", "distance");
         browser.await().until(d -> !text(browser, "tfluna-1", "distance").equals(before));
-        assertEquals("http://127.0.0.1:" + port + "/", browser.driver.getCurrentUrl(), "still the dashboard, not the login page");
-        assertEquals(Boolean.TRUE, script(browser, "return window.loadedOnce === true"), "the page was not reloaded");
-        assertTrue(Files.readString(again.log).contains("browser sessions carried over")
-            || Files.readString(home.resolve("data/sensorgw.log")).contains("browser sessions carried over"),
+        assertEquals(
+            "http://127.0.0.1:" + port + "/",
+            browser.driver.getCurrentUrl(),
+            "still the dashboard, not the login page");
+        assertEquals(
+            Boolean.TRUE,
+            script(browser, "return window.loadedOnce === true"),
+            "the page was not reloaded");
+        assertTrue(
+            Files.readString(again.log).contains("browser sessions carried over")
+                || Files.readString(home.resolve("data/sensorgw.log"))
+                    .contains("browser sessions carried over"),
             "the session came back from the file");
       }
     }

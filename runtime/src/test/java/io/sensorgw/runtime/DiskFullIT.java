@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A full disk, as users meet it: the store's H2 database and the MQTT spool live on a small
  * filesystem (a 16 MB tmpfs the test mounts, as root or through sudo), which the test then fills.
- * Both report the fault in /health while the rest of the gateway keeps answering, and both catch
- * up by themselves once space is freed.
+ * Both report the fault in /health while the rest of the gateway keeps answering, and both catch up
+ * by themselves once space is freed.
  */
 class DiskFullIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,8 +40,10 @@ class DiskFullIT {
 
   private static long storedCount(RunningGateway gateway) {
     try {
-      // Everything stored of tfluna-1 in the last hour, counted in day buckets (one, or two at midnight).
-      JsonNode answer = JSON.readTree(gateway.get("/api/sensors/tfluna-1/readings?every=1d", null).body());
+      // Everything stored of tfluna-1 in the last hour, counted in day buckets (one, or two at
+      // midnight).
+      JsonNode answer =
+          JSON.readTree(gateway.get("/api/sensors/tfluna-1/readings?every=1d", null).body());
       long count = 0;
       for (JsonNode bucket : answer.path("buckets")) {
         count += bucket.path("values").path("distance").path("count").asLong();
@@ -69,38 +71,74 @@ class DiskFullIT {
     try (Mosquitto broker = Mosquitto.plain(temp.resolve("broker"))) {
       Path home = Files.createDirectories(temp.resolve("home"));
       Path config = Files.createDirectories(home.resolve("config"));
-      Files.writeString(config.resolve("io.sensorgw.device.tfluna-sim.cfg"), String.join("\n",
-          "sensor.id=tfluna-1", "mode=simulated", "output.rate.hz=100", "max.age.ms=100", "publish.interval.ms=0", ""));
-      Files.writeString(config.resolve("io.sensorgw.store.cfg"), String.join("\n",
-          "jdbc.url=jdbc:h2:file:" + small.resolve("readings") + ";DB_CLOSE_ON_EXIT=FALSE", ""));
-      Files.writeString(config.resolve("io.sensorgw.mqtt.cfg"), String.join("\n",
-          "broker.uris=" + broker.uri(), "gateway.id=it", "qos=1", "spool.dir=" + small.resolve("spool"),
-          "reconnect.min.ms=200", "reconnect.max.ms=1000", ""));
+      Files.writeString(
+          config.resolve("io.sensorgw.device.tfluna-sim.cfg"),
+          String.join(
+              "\n",
+              "sensor.id=tfluna-1",
+              "mode=simulated",
+              "output.rate.hz=100",
+              "max.age.ms=100",
+              "publish.interval.ms=0",
+              ""));
+      Files.writeString(
+          config.resolve("io.sensorgw.store.cfg"),
+          String.join(
+              "\n",
+              "jdbc.url=jdbc:h2:file:" + small.resolve("readings") + ";DB_CLOSE_ON_EXIT=FALSE",
+              ""));
+      Files.writeString(
+          config.resolve("io.sensorgw.mqtt.cfg"),
+          String.join(
+              "\n",
+              "broker.uris=" + broker.uri(),
+              "gateway.id=it",
+              "qos=1",
+              "spool.dir=" + small.resolve("spool"),
+              "reconnect.min.ms=200",
+              "reconnect.max.ms=1000",
+              ""));
       try (RunningGateway gateway = new RunningGateway(home)) {
-        gateway.await(() -> gateway.partState("store").equals("ok") && gateway.partState("mqtt").equals("ok")
-                && storedCount(gateway) > 0,
-            "the store and MQTT up", () -> gateway.health().toString());
+        gateway.await(
+            () ->
+                gateway.partState("store").equals("ok")
+                    && gateway.partState("mqtt").equals("ok")
+                    && storedCount(gateway) > 0,
+            "the store and MQTT up",
+            () -> gateway.health().toString());
 
         Path filler = small.resolve("filler");
         fill(filler);
-        gateway.await(() -> !gateway.partState("store").equals("ok") && !gateway.partState("mqtt").equals("ok"),
-            "the store and the spool report the full disk", () -> gateway.health().toString());
+        gateway.await(
+            () ->
+                !gateway.partState("store").equals("ok") && !gateway.partState("mqtt").equals("ok"),
+            "the store and the spool report the full disk",
+            () -> gateway.health().toString());
         JsonNode degraded = gateway.health();
         assertEquals("degraded", degraded.path("status").asText(), degraded.toString());
-        assertTrue(degraded.path("degraded").has("store") && degraded.path("degraded").has("mqtt"), degraded.toString());
+        assertTrue(
+            degraded.path("degraded").has("store") && degraded.path("degraded").has("mqtt"),
+            degraded.toString());
         // The rest of the gateway keeps answering.
         assertEquals(200, gateway.get("/api/sensors/tfluna-1/reading", null).statusCode());
         assertEquals(200, gateway.get("/api/sensors", null).statusCode());
         long storedWhileFull = storedCount(gateway);
 
         Files.delete(filler);
-        gateway.await(() -> gateway.partState("store").equals("ok") && gateway.partState("mqtt").equals("ok"),
-            "the store and the spool back once space is freed", () -> gateway.health().toString());
+        gateway.await(
+            () -> gateway.partState("store").equals("ok") && gateway.partState("mqtt").equals("ok"),
+            "the store and the spool back once space is freed",
+            () -> gateway.health().toString());
         // Both catch up: new readings are stored and published again.
-        gateway.await(() -> storedCount(gateway) > storedWhileFull + 100, "the store writing again",
+        gateway.await(
+            () -> storedCount(gateway) > storedWhileFull + 100,
+            "the store writing again",
             () -> "stored " + storedCount(gateway) + " (while full: " + storedWhileFull + ")");
-        try (MqttIT.Subscriber subscriber = new MqttIT.Subscriber(broker.uri(), "sensorgw/it/tfluna-1/reading")) {
-          gateway.await(() -> subscriber.messages.size() >= 50, "readings published again",
+        try (MqttIT.Subscriber subscriber =
+            new MqttIT.Subscriber(broker.uri(), "sensorgw/it/tfluna-1/reading")) {
+          gateway.await(
+              () -> subscriber.messages.size() >= 50,
+              "readings published again",
               () -> subscriber.messages.size() + " received; " + gateway.health());
         }
       }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hot swap under load, as an operator does it: steady HTTP load on the MPU-6050 while the TF-Luna
- * driver bundle is updated through deploy/ (20 times, or sensorgw.swap.cycles) and once through
- * the Web Console's upload. Nothing else may notice, and nothing may leak.
+ * driver bundle is updated through deploy/ (20 times, or sensorgw.swap.cycles) and once through the
+ * Web Console's upload. Nothing else may notice, and nothing may leak.
  */
 class HotSwapIT {
   private static final String DRIVER = "io.sensorgw.device.tfluna";
@@ -44,8 +42,10 @@ class HotSwapIT {
     int cycles = Integer.getInteger("sensorgw.swap.cycles", 20);
     generousReadTimeouts(home);
     try (RunningGateway gateway = new RunningGateway(home)) {
-      gateway.awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200, "TF-Luna up");
-      gateway.awaitResponse("/api/sensors/mpu6050-1/reading", r -> r.statusCode() == 200, "MPU-6050 up");
+      gateway.awaitResponse(
+          "/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200, "TF-Luna up");
+      gateway.awaitResponse(
+          "/api/sensors/mpu6050-1/reading", r -> r.statusCode() == 200, "MPU-6050 up");
       String auth = gateway.consoleAuth();
       Path deployed = home.resolve("deploy/" + DRIVER + ".jar");
       byte[] original = Files.readAllBytes(deployed);
@@ -57,18 +57,25 @@ class HotSwapIT {
       List<Long> swapMillis = new ArrayList<>();
       try {
         for (int cycle = 1; cycle <= cycles; cycle++) {
-          swapMillis.add(swapThroughDeploy(gateway, deployed, original, String.format("swap%03d", cycle)));
+          swapMillis.add(
+              swapThroughDeploy(gateway, deployed, original, String.format("swap%03d", cycle)));
         }
         swapMillis.add(swapThroughConsole(gateway, auth, original, "console"));
       } finally {
         load.stop();
       }
       Collections.sort(swapMillis);
-      System.out.printf("hot swap: %d swaps, jar replaced -> first reading: median %d ms, max %d ms; "
-              + "load on mpu6050-1: %d requests, %d failed, %.0f req/s%n", swapMillis.size(),
-          swapMillis.get(swapMillis.size() / 2), swapMillis.get(swapMillis.size() - 1), load.requests.get(),
-          load.failures.get(), load.rate());
-      assertEquals(0, load.failures.get(), "requests to the other sensor failed: " + load.firstFailure);
+      System.out.printf(
+          "hot swap: %d swaps, jar replaced -> first reading: median %d ms, max %d ms; "
+              + "load on mpu6050-1: %d requests, %d failed, %.0f req/s%n",
+          swapMillis.size(),
+          swapMillis.get(swapMillis.size() / 2),
+          swapMillis.get(swapMillis.size() - 1),
+          load.requests.get(),
+          load.failures.get(),
+          load.rate());
+      assertEquals(
+          0, load.failures.get(), "requests to the other sensor failed: " + load.firstFailure);
       assertTrue(load.requests.get() > 0, "load ran");
 
       Baseline after = Baseline.of(gateway, auth);
@@ -76,13 +83,20 @@ class HotSwapIT {
       gateway.await(() -> driverThreads(gateway) == 1, "exactly one TF-Luna thread left");
       assertEquals(before.bundles, after.bundles, "no bundle added or lost");
       assertEquals(before.services, after.services, "no service added or lost");
-      assertTrue(after.fileDescriptors <= before.fileDescriptors + 20,
-          "file descriptors back near the baseline: " + before.fileDescriptors + " -> " + after.fileDescriptors);
+      assertTrue(
+          after.fileDescriptors <= before.fileDescriptors + 20,
+          "file descriptors back near the baseline: "
+              + before.fileDescriptors
+              + " -> "
+              + after.fileDescriptors);
 
       // A configuration file edited in config/ changes the running sensor, no restart.
       Path config = home.resolve("config/io.sensorgw.device.tfluna-sim.cfg");
-      Files.writeString(config, Files.readString(config).replace("max.age.ms=100", "max.age.ms=250"));
-      gateway.awaitResponse("/api/sensors/tfluna-1", r -> r.body().contains("\"maxAgeMs\":250"),
+      Files.writeString(
+          config, Files.readString(config).replace("max.age.ms=100", "max.age.ms=250"));
+      gateway.awaitResponse(
+          "/api/sensors/tfluna-1",
+          r -> r.body().contains("\"maxAgeMs\":250"),
           "max age from the edited file");
     }
   }
@@ -96,55 +110,82 @@ class HotSwapIT {
     Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
     Path config = Files.createDirectories(home.resolve("config"));
     String timeout = "read.timeout.ms=" + RunningGateway.DEADLINE.toMillis();
-    for (String name : List.of("io.sensorgw.device.tfluna-sim.cfg", "io.sensorgw.device.mpu6050-sim.cfg")) {
-      String text = Files.readString(repo.resolve("runtime/config").resolve(name)).replaceAll("(?m)^read\\.timeout\\.ms=.*\n", "");
-      Files.writeString(config.resolve(name), text + (text.endsWith("\n") ? "" : "\n") + timeout + "\n");
+    for (String name :
+        List.of("io.sensorgw.device.tfluna-sim.cfg", "io.sensorgw.device.mpu6050-sim.cfg")) {
+      String text =
+          Files.readString(repo.resolve("runtime/config").resolve(name))
+              .replaceAll("(?m)^read\\.timeout\\.ms=.*\n", "");
+      Files.writeString(
+          config.resolve(name), text + (text.endsWith("\n") ? "" : "\n") + timeout + "\n");
     }
   }
 
   /** Replaces the driver jar in deploy/ with a new build of it; ms until it serves a reading. */
-  private static long swapThroughDeploy(RunningGateway gateway, Path deployed, byte[] original, String qualifier)
-      throws Exception {
+  private static long swapThroughDeploy(
+      RunningGateway gateway, Path deployed, byte[] original, String qualifier) throws Exception {
     Path staged = deployed.resolveSibling(qualifier + ".tmp");
     Files.write(staged, withQualifier(original, qualifier));
     long start = System.nanoTime();
-    Files.move(staged, deployed, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        staged, deployed, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     awaitNewDriver(gateway, qualifier);
     return (System.nanoTime() - start) / 1_000_000;
   }
 
   /** Updates the driver through the Web Console's install/update form. */
-  private static long swapThroughConsole(RunningGateway gateway, String auth, byte[] original, String qualifier)
-      throws Exception {
+  private static long swapThroughConsole(
+      RunningGateway gateway, String auth, byte[] original, String qualifier) throws Exception {
     String boundary = UUID.randomUUID().toString();
     byte[] jar = withQualifier(original, qualifier);
     var body = new java.io.ByteArrayOutputStream();
     for (String[] field : new String[][] {{"action", "install"}, {"bundlestart", "start"}}) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + field[0] + "\"\r\n\r\n"
-          + field[1] + "\r\n").getBytes(StandardCharsets.UTF_8));
+      body.writeBytes(
+          ("--"
+                  + boundary
+                  + "\r\nContent-Disposition: form-data; name=\""
+                  + field[0]
+                  + "\"\r\n\r\n"
+                  + field[1]
+                  + "\r\n")
+              .getBytes(StandardCharsets.UTF_8));
     }
-    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"bundlefile\"; filename=\""
-        + DRIVER + ".jar\"\r\nContent-Type: application/java-archive\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"bundlefile\"; filename=\""
+                + DRIVER
+                + ".jar\"\r\nContent-Type: application/java-archive\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
     body.writeBytes(jar);
     body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     long start = System.nanoTime();
-    HttpResponse<String> response = gateway.send(HttpRequest.newBuilder(gateway.uri("/system/console/bundles"))
-        .header("Authorization", auth)
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+    HttpResponse<String> response =
+        gateway.send(
+            HttpRequest.newBuilder(gateway.uri("/system/console/bundles"))
+                .header("Authorization", auth)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
     assertTrue(response.statusCode() < 400, "upload accepted: " + response.statusCode());
     awaitNewDriver(gateway, qualifier);
     return (System.nanoTime() - start) / 1_000_000;
   }
 
   private static void awaitNewDriver(RunningGateway gateway, String qualifier) throws IOException {
-    // Meanwhile the swapped sensor answers at once: 200 from the old or new driver, or 503 in between.
+    // Meanwhile the swapped sensor answers at once: 200 from the old or new driver, or 503 in
+    // between.
     HttpResponse<String> during = gateway.get("/api/sensors/tfluna-1/reading", null);
-    assertTrue(during.statusCode() == 200 || during.statusCode() == 503, "during a swap: " + during.statusCode()
-        + " " + during.body());
-    gateway.awaitResponse("/api/sensors/tfluna-1", r -> r.statusCode() == 200
-        && r.body().contains("\"bundle\":\"" + DRIVER + " 0.1.0." + qualifier + "\""), "driver " + qualifier);
-    gateway.awaitResponse("/api/sensors/tfluna-1/reading", r -> r.statusCode() == 200,
+    assertTrue(
+        during.statusCode() == 200 || during.statusCode() == 503,
+        "during a swap: " + during.statusCode() + " " + during.body());
+    gateway.awaitResponse(
+        "/api/sensors/tfluna-1",
+        r ->
+            r.statusCode() == 200
+                && r.body().contains("\"bundle\":\"" + DRIVER + " 0.1.0." + qualifier + "\""),
+        "driver " + qualifier);
+    gateway.awaitResponse(
+        "/api/sensors/tfluna-1/reading",
+        r -> r.statusCode() == 200,
         "a reading from driver " + qualifier);
   }
 
@@ -155,7 +196,9 @@ class HotSwapIT {
       Manifest manifest = new Manifest(in.getManifest());
       String version = manifest.getMainAttributes().getValue("Bundle-Version");
       String[] parts = version.split("\\.");
-      manifest.getMainAttributes().putValue("Bundle-Version", parts[0] + "." + parts[1] + "." + parts[2] + "." + qualifier);
+      manifest
+          .getMainAttributes()
+          .putValue("Bundle-Version", parts[0] + "." + parts[1] + "." + parts[2] + "." + qualifier);
       try (JarOutputStream jarOut = new JarOutputStream(out, manifest)) {
         JarEntry entry;
         while ((entry = in.getNextJarEntry()) != null) {
@@ -171,13 +214,18 @@ class HotSwapIT {
   /** Threads of the TF-Luna driver in the gateway JVM (Linux truncates names to 15 characters). */
   static long driverThreads(RunningGateway gateway) {
     try (Stream<Path> tasks = Files.list(Path.of("/proc/" + gateway.pid() + "/task"))) {
-      return tasks.filter(task -> {
-        try {
-          return Files.readString(task.resolve("comm")).trim().startsWith("sensorgw-tfluna");
-        } catch (IOException e) {
-          return false; // the thread ended while we looked
-        }
-      }).count();
+      return tasks
+          .filter(
+              task -> {
+                try {
+                  return Files.readString(task.resolve("comm"))
+                      .trim()
+                      .startsWith("sensorgw-tfluna");
+                } catch (IOException e) {
+                  return false; // the thread ended while we looked
+                }
+              })
+          .count();
     } catch (IOException e) {
       return -1;
     }
@@ -190,19 +238,29 @@ class HotSwapIT {
 
     static Baseline of(RunningGateway gateway, String auth) throws IOException {
       Matcher bundles = TOTAL.matcher(gateway.get("/system/console/bundles.json", auth).body());
-      Matcher services = SERVICES.matcher(gateway.get("/system/console/services.json", auth).body());
+      Matcher services =
+          SERVICES.matcher(gateway.get("/system/console/services.json", auth).body());
       assertTrue(bundles.find() && services.find(), "console answers with counts");
       Path proc = Path.of("/proc/" + gateway.pid());
       long files;
       long threads;
-      try (Stream<Path> fds = Files.list(proc.resolve("fd")); Stream<Path> tasks = Files.list(proc.resolve("task"))) {
+      try (Stream<Path> fds = Files.list(proc.resolve("fd"));
+          Stream<Path> tasks = Files.list(proc.resolve("task"))) {
         files = fds.count();
         threads = tasks.count();
       }
-      long rss = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("VmRSS:"))
-          .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
-      return new Baseline(Integer.parseInt(bundles.group(1)), Integer.parseInt(services.group(1)), files,
-          threads, rss);
+      long rss =
+          Files.readAllLines(proc.resolve("status")).stream()
+              .filter(l -> l.startsWith("VmRSS:"))
+              .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+              .findFirst()
+              .orElse(-1L);
+      return new Baseline(
+          Integer.parseInt(bundles.group(1)),
+          Integer.parseInt(services.group(1)),
+          files,
+          threads,
+          rss);
     }
   }
 
@@ -219,21 +277,22 @@ class HotSwapIT {
     LoadOnOtherSensor(RunningGateway gateway, int threads) {
       clients = Executors.newFixedThreadPool(threads);
       for (int i = 0; i < threads; i++) {
-        clients.submit(() -> {
-          while (running.get()) {
-            int status;
-            try {
-              status = gateway.get("/api/sensors/mpu6050-1/reading", null).statusCode();
-            } catch (IOException e) {
-              status = -1;
-            }
-            requests.incrementAndGet();
-            if (status != 200) {
-              failures.incrementAndGet();
-              if (firstFailure == null) firstFailure = "status " + status;
-            }
-          }
-        });
+        clients.submit(
+            () -> {
+              while (running.get()) {
+                int status;
+                try {
+                  status = gateway.get("/api/sensors/mpu6050-1/reading", null).statusCode();
+                } catch (IOException e) {
+                  status = -1;
+                }
+                requests.incrementAndGet();
+                if (status != 200) {
+                  failures.incrementAndGet();
+                  if (firstFailure == null) firstFailure = "status " + status;
+                }
+              }
+            });
       }
     }
 
@@ -248,5 +307,4 @@ class HotSwapIT {
       return requests.get() / ((stopNanos - startNanos) / 1e9);
     }
   }
-
 }

@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Who may import what (DESIGN.md), checked on the Import-Package headers of the bundles the
- * runtime ships: those inside target/sensorgw.jar and the hot-deployed ones in target/deploy.
+ * Who may import what (DESIGN.md), checked on the Import-Package headers of the bundles the runtime
+ * ships: those inside target/sensorgw.jar and the hot-deployed ones in target/deploy.
  *
  * <ul>
  *   <li>the api imports nothing of ours;
@@ -39,23 +39,38 @@ class LayeringIT {
   private static final String API = "io.sensorgw.api";
 
   /** Exported by core for any bundle: wire format, executors, fan-out, reporting, web checks. */
-  private static final Set<String> SHARED = Set.of(
-      "io.sensorgw.format", "io.sensorgw.concurrent", "io.sensorgw.fanout", "io.sensorgw.reporting",
-      "io.sensorgw.web");
+  private static final Set<String> SHARED =
+      Set.of(
+          "io.sensorgw.format",
+          "io.sensorgw.concurrent",
+          "io.sensorgw.fanout",
+          "io.sensorgw.reporting",
+          "io.sensorgw.web");
 
   private static final String DRIVER_TOOLKIT = "io.sensorgw.core";
 
   /** Libraries for drivers only, not drivers themselves: a camera driver's frame analysis. */
   private static final Set<String> DRIVER_LIBRARIES = Set.of("io.sensorgw.vision");
 
-  private static final Set<String> CONSUMERS = Set.of(
-      "io.sensorgw.http", "io.sensorgw.http.websocket", "io.sensorgw.mqtt", "io.sensorgw.store",
-      "io.sensorgw.alarms", "io.sensorgw.dashboard", "io.sensorgw.console", "io.sensorgw.security",
-      "io.sensorgw.backpressure", "io.sensorgw.shell");
+  private static final Set<String> CONSUMERS =
+      Set.of(
+          "io.sensorgw.http",
+          "io.sensorgw.http.websocket",
+          "io.sensorgw.mqtt",
+          "io.sensorgw.store",
+          "io.sensorgw.alarms",
+          "io.sensorgw.dashboard",
+          "io.sensorgw.console",
+          "io.sensorgw.security",
+          "io.sensorgw.backpressure",
+          "io.sensorgw.shell");
 
-  private static final Set<String> DRIVERS = Set.of(
-      "io.sensorgw.device.tfluna", "io.sensorgw.device.mpu6050", "io.sensorgw.device.imx477",
-      "io.sensorgw.device.hcsr04");
+  private static final Set<String> DRIVERS =
+      Set.of(
+          "io.sensorgw.device.tfluna",
+          "io.sensorgw.device.mpu6050",
+          "io.sensorgw.device.imx477",
+          "io.sensorgw.device.hcsr04");
 
   @Test
   void everyShippedBundleImportsOnlyWhatItsRoleMay() throws IOException {
@@ -74,16 +89,16 @@ class LayeringIT {
         if (rule != null) forbidden.add(name + " imports " + imported + ": " + rule);
       }
     }
-    assertTrue(forbidden.isEmpty(),
-        () -> "forbidden imports:\n  " + String.join("\n  ", forbidden));
+    assertTrue(
+        forbidden.isEmpty(), () -> "forbidden imports:\n  " + String.join("\n  ", forbidden));
 
     // Not vacuous: every bundle with a role was found, and every bundle of ours has one.
     Set<String> expected = new TreeSet<>(CONSUMERS);
     expected.addAll(DRIVERS);
     expected.addAll(DRIVER_LIBRARIES);
     expected.addAll(Set.of(API, DRIVER_TOOLKIT));
-    assertEquals(expected, bundles.keySet(),
-        "the io.sensorgw bundles shipped (give a new one a role here)");
+    assertEquals(
+        expected, bundles.keySet(), "the io.sensorgw bundles shipped (give a new one a role here)");
   }
 
   /** Why {@code bundle} may not import {@code pkg}, or null when it may. */
@@ -93,17 +108,20 @@ class LayeringIT {
     if (bundle.equals(API)) return "the api imports nothing of ours";
     if (bundle.equals(DRIVER_TOOLKIT)) return api ? null : "core imports only the api";
     if (CONSUMERS.contains(bundle)) {
-      return api || shared ? null
-          : "a consumer imports only the api and the shared packages " + new TreeSet<>(SHARED)
-              + (pkg.equals(DRIVER_TOOLKIT) ? ", never the driver toolkit"
+      return api || shared
+          ? null
+          : "a consumer imports only the api and the shared packages "
+              + new TreeSet<>(SHARED)
+              + (pkg.equals(DRIVER_TOOLKIT)
+                  ? ", never the driver toolkit"
                   : pkg.startsWith("io.sensorgw.device.") ? ", never a driver" : "");
     }
     if (DRIVER_LIBRARIES.contains(bundle)) {
-      return api || shared ? null
-          : "a driver library imports only the api and the shared packages";
+      return api || shared ? null : "a driver library imports only the api and the shared packages";
     }
     if (DRIVERS.contains(bundle)) {
-      return api || shared || pkg.equals(DRIVER_TOOLKIT) || DRIVER_LIBRARIES.contains(pkg) ? null
+      return api || shared || pkg.equals(DRIVER_TOOLKIT) || DRIVER_LIBRARIES.contains(pkg)
+          ? null
           : "a driver imports the api, the shared packages, the driver toolkit and driver"
               + " libraries, never a consumer nor another driver";
     }

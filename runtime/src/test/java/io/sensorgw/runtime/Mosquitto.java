@@ -11,13 +11,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A real Mosquitto broker on a free port, in a folder of its own: plain or TLS, anonymous or with
- * a password file, persisting its state so a stop and start keep subscribers' sessions.
+ * A real Mosquitto broker on a free port, in a folder of its own: plain or TLS, anonymous or with a
+ * password file, persisting its state so a stop and start keep subscribers' sessions.
  *
- * <p>Mosquitto cannot be told to take any free port (port 0), so a port is picked here, outside
- * the kernel's ephemeral range (the kernel gives those to outgoing connections and to port 0
- * binds, so one of them may be taken by the time the broker binds it), and another is picked
- * when the broker finds its port taken at the first start.
+ * <p>Mosquitto cannot be told to take any free port (port 0), so a port is picked here, outside the
+ * kernel's ephemeral range (the kernel gives those to outgoing connections and to port 0 binds, so
+ * one of them may be taken by the time the broker binds it), and another is picked when the broker
+ * finds its port taken at the first start.
  */
 final class Mosquitto implements AutoCloseable {
   private static final int PORT_ATTEMPTS = 20;
@@ -37,7 +37,8 @@ final class Mosquitto implements AutoCloseable {
         start(candidate);
         chosen = candidate;
       } catch (PortTaken e) {
-        if (attempt == PORT_ATTEMPTS) throw new IllegalStateException("no free port for mosquitto", e);
+        if (attempt == PORT_ATTEMPTS)
+          throw new IllegalStateException("no free port for mosquitto", e);
       }
     }
     port = chosen;
@@ -54,7 +55,11 @@ final class Mosquitto implements AutoCloseable {
   private static int candidatePort() throws IOException {
     int low = 32768;
     try {
-      low = Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+      low =
+          Integer.parseInt(
+              Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                  .trim()
+                  .split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       // the usual default
     }
@@ -93,27 +98,34 @@ final class Mosquitto implements AutoCloseable {
     try {
       start(port);
     } catch (PortTaken e) {
-      throw new IllegalStateException("mosquitto's port " + port + " was taken while it was stopped: " + e.getMessage());
+      throw new IllegalStateException(
+          "mosquitto's port " + port + " was taken while it was stopped: " + e.getMessage());
     }
   }
 
   private void start(int port) throws Exception {
-    List<String> lines = new ArrayList<>(List.of(
-        "listener " + port + " 127.0.0.1",
-        "persistence true",
-        "persistence_location " + dir + "/",
-        "autosave_interval 1",
-        "log_dest file " + dir.resolve("mosquitto.log"),
-        // Started as root (CI), mosquitto would switch to its own user, which cannot write here.
-        "user " + System.getProperty("user.name")));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "listener " + port + " 127.0.0.1",
+                "persistence true",
+                "persistence_location " + dir + "/",
+                "autosave_interval 1",
+                "log_dest file " + dir.resolve("mosquitto.log"),
+                // Started as root (CI), mosquitto would switch to its own user, which cannot write
+                // here.
+                "user " + System.getProperty("user.name")));
     lines.addAll(extraConfig);
     Path conf = dir.resolve("mosquitto.conf");
     Files.write(conf, lines);
     Path logFile = dir.resolve("mosquitto.log");
-    long logBefore = Files.exists(logFile) ? Files.size(logFile) : 0; // it appends: this start's part
-    process = Processes.start(new ProcessBuilder("mosquitto", "-c", conf.toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("mosquitto.out").toFile()));
+    long logBefore =
+        Files.exists(logFile) ? Files.size(logFile) : 0; // it appends: this start's part
+    process =
+        Processes.start(
+            new ProcessBuilder("mosquitto", "-c", conf.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("mosquitto.out").toFile()));
     long deadline = System.nanoTime() + RunningGateway.DEADLINE.toNanos();
     while (true) {
       try (Socket ignored = new Socket("127.0.0.1", port)) {
@@ -122,8 +134,9 @@ final class Mosquitto implements AutoCloseable {
         if (!process.isAlive()) {
           String log = log();
           process = null;
-          String thisStart = (Files.exists(logFile) ? Files.readString(logFile).substring((int) logBefore) : "")
-              + Files.readString(dir.resolve("mosquitto.out"));
+          String thisStart =
+              (Files.exists(logFile) ? Files.readString(logFile).substring((int) logBefore) : "")
+                  + Files.readString(dir.resolve("mosquitto.out"));
           if (thisStart.contains("Address already in use")) throw new PortTaken(log);
           throw new IllegalStateException("mosquitto exited: " + log);
         }
@@ -161,11 +174,16 @@ final class Mosquitto implements AutoCloseable {
 
   static void run(List<String> command, Path dir) throws Exception {
     Path out = Files.createTempFile(dir, "run", ".out");
-    Process p = Processes.start(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-        .redirectOutput(out.toFile()));
+    Process p =
+        Processes.start(
+            new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile()));
     try {
       if (!p.waitFor(RunningGateway.DEADLINE.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed: " + Files.readString(out));
+        throw new IllegalStateException(
+            String.join(" ", command) + " failed: " + Files.readString(out));
       }
     } finally {
       Processes.stop(p);
@@ -177,5 +195,4 @@ final class Mosquitto implements AutoCloseable {
   public void close() {
     stop();
   }
-
 }

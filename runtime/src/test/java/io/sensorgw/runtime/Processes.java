@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The processes the end-to-end tests start (the gateway, Mosquitto brokers, Chromium), and
- * how they end: with the whole tree, whether the test passed or failed. A test stops what it
- * started in a finally block; a JVM shutdown hook stops whatever is still running as a last line.
+ * The processes the end-to-end tests start (the gateway, Mosquitto brokers, Chromium), and how they
+ * end: with the whole tree, whether the test passed or failed. A test stops what it started in a
+ * finally block; a JVM shutdown hook stops whatever is still running as a last line.
  */
 final class Processes {
   /** How long a process may take to end after SIGTERM before it is killed. */
@@ -23,8 +23,11 @@ final class Processes {
   private static final Map<Process, Set<ProcessHandle>> RUNNING = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(
-        () -> List.copyOf(RUNNING.keySet()).forEach(Processes::stop), "e2e-process-reaper"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> List.copyOf(RUNNING.keySet()).forEach(Processes::stop),
+                "e2e-process-reaper"));
   }
 
   private Processes() {}

@@ -29,7 +29,10 @@ final class RawHttp {
     return exchange(new Socket("127.0.0.1", port), request, wholeBody);
   }
 
-  /** As {@link #exchange(int, String, boolean)}, on a socket already open (e.g. a TLS one); closes it. */
+  /**
+   * As {@link #exchange(int, String, boolean)}, on a socket already open (e.g. a TLS one); closes
+   * it.
+   */
   static Answer exchange(Socket opened, String request, boolean wholeBody) throws IOException {
     try (Socket socket = opened) {
       socket.setSoTimeout((int) RunningGateway.DEADLINE.toMillis());
@@ -48,7 +51,8 @@ final class RawHttp {
       if (!wholeBody && status < 400) return new Answer(status, text);
       Matcher length = LENGTH.matcher(text);
       if (length.find()) {
-        text += new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
+        text +=
+            new String(in.readNBytes(Integer.parseInt(length.group(1))), StandardCharsets.UTF_8);
       } else if (text.toLowerCase(Locale.ROOT).contains("transfer-encoding: chunked")) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (!body.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n0\r\n\r\n")) {
@@ -56,7 +60,8 @@ final class RawHttp {
           if (b < 0) break;
           body.write(b);
         }
-        text += body.toString(StandardCharsets.UTF_8); // chunk sizes stay in: the tests look for text
+        text +=
+            body.toString(StandardCharsets.UTF_8); // chunk sizes stay in: the tests look for text
       }
       return new Answer(status, text);
     }

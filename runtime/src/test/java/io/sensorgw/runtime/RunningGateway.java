@@ -25,17 +25,21 @@ import java.util.stream.Stream;
 
 /**
  * The exported gateway started with runtime/bin/start in a home folder, as a user runs it. It is
- * stopped with its process tree when closed, and by a JVM shutdown hook should a test not get there.
+ * stopped with its process tree when closed, and by a JVM shutdown hook should a test not get
+ * there.
  */
 final class RunningGateway implements AutoCloseable {
   /** The bound of every wait: generous, since a busy machine is slow (the normal case is fast). */
   static final Duration DEADLINE = Duration.ofMinutes(2);
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final Path home;
   final int port;
+
   /** The HTTPS port (0 when the gateway listens on one port only). */
   final int httpsPort;
+
   final Path log;
   final Process process;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
@@ -57,16 +61,19 @@ final class RunningGateway implements AutoCloseable {
     this.home = home;
     Path repo = Path.of(System.getProperty("sensorgw.repo", "..")).toAbsolutePath().normalize();
     log = home.resolve("gateway.out");
-    List<String> command = new java.util.ArrayList<>(List.of(repo.resolve("runtime/bin/start").toString()));
+    List<String> command =
+        new java.util.ArrayList<>(List.of(repo.resolve("runtime/bin/start").toString()));
     if (shell) command.add("--shell");
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("SENSORGW_HOME", home.toString());
     // Port 0: Jetty binds a free port itself, found below. A port picked here and bound later by
     // the gateway could be taken by another process in between.
-    builder.environment().put("JAVA_OPTS", "-Dorg.osgi.service.http.port=" + httpPort
-        + " -Dorg.osgi.service.http.port.secure=0");
+    builder
+        .environment()
+        .put(
+            "JAVA_OPTS",
+            "-Dorg.osgi.service.http.port=" + httpPort + " -Dorg.osgi.service.http.port.secure=0");
     process = Processes.start(builder);
     try {
       port = awaitHttpPort();
@@ -81,15 +88,18 @@ final class RunningGateway implements AutoCloseable {
   /** The port of the gateway's HTTP server: the one of its listening sockets that answers HTTP. */
   private int awaitHttpPort() throws IOException {
     AtomicReference<Integer> found = new AtomicReference<>();
-    await(() -> {
-      for (int candidate : listeningPorts()) {
-        if (status(candidate, "/health", null) == 200) { // the HTTPS port may answer plain text with 400
-          found.set(candidate);
-          return true;
-        }
-      }
-      return false;
-    }, "the gateway answering /health over HTTP");
+    await(
+        () -> {
+          for (int candidate : listeningPorts()) {
+            if (status(candidate, "/health", null)
+                == 200) { // the HTTPS port may answer plain text with 400
+              found.set(candidate);
+              return true;
+            }
+          }
+          return false;
+        },
+        "the gateway answering /health over HTTP");
     return found.get();
   }
 
@@ -98,14 +108,16 @@ final class RunningGateway implements AutoCloseable {
     Path proc = Path.of("/proc", String.valueOf(process.pid()));
     Set<String> inodes = new HashSet<>();
     try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
-      fds.forEach(fd -> {
-        try {
-          String target = Files.readSymbolicLink(fd).toString();
-          if (target.startsWith("socket:[")) inodes.add(target.substring(8, target.length() - 1));
-        } catch (IOException closedMeanwhile) {
-          // not a socket of interest
-        }
-      });
+      fds.forEach(
+          fd -> {
+            try {
+              String target = Files.readSymbolicLink(fd).toString();
+              if (target.startsWith("socket:["))
+                inodes.add(target.substring(8, target.length() - 1));
+            } catch (IOException closedMeanwhile) {
+              // not a socket of interest
+            }
+          });
     } catch (IOException notYet) {
       return Set.of();
     }
@@ -132,9 +144,13 @@ final class RunningGateway implements AutoCloseable {
   }
 
   String consoleAuth() throws IOException {
-    await(() -> Files.isRegularFile(home.resolve("data/console-password")), "the console password file");
+    await(
+        () -> Files.isRegularFile(home.resolve("data/console-password")),
+        "the console password file");
     String password = Files.readString(home.resolve("data/console-password")).trim();
-    return "Basic " + Base64.getEncoder().encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -145,22 +161,25 @@ final class RunningGateway implements AutoCloseable {
     AtomicReference<String> printed = new AtomicReference<>("");
     long from = type(command);
     int[] typed = {1};
-    await(() -> {
-      try {
-        byte[] all = Files.readAllBytes(log);
-        int start = (int) Math.min(from, all.length);
-        printed.set(new String(all, start, all.length - start, StandardCharsets.UTF_8));
-        if (printed.get().contains(expected)) return true;
-        // Its bundle was not started yet: once every typing has been refused, type it again.
-        if (printed.get().split("CommandNotFoundException", -1).length - 1 >= typed[0]) {
-          type(command);
-          typed[0]++;
-        }
-        return false;
-      } catch (IOException e) {
-        return false;
-      }
-    }, "'" + expected + "' after the shell command " + command, printed::get);
+    await(
+        () -> {
+          try {
+            byte[] all = Files.readAllBytes(log);
+            int start = (int) Math.min(from, all.length);
+            printed.set(new String(all, start, all.length - start, StandardCharsets.UTF_8));
+            if (printed.get().contains(expected)) return true;
+            // Its bundle was not started yet: once every typing has been refused, type it again.
+            if (printed.get().split("CommandNotFoundException", -1).length - 1 >= typed[0]) {
+              type(command);
+              typed[0]++;
+            }
+            return false;
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        "'" + expected + "' after the shell command " + command,
+        printed::get);
     return printed.get();
   }
 
@@ -195,12 +214,15 @@ final class RunningGateway implements AutoCloseable {
   }
 
   private HttpResponse<String> get(int port, String path, String authorization) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(DEADLINE);
-    if (authorization == null && !path.startsWith("/health") && !path.startsWith("/system/console")) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(DEADLINE);
+    if (authorization == null
+        && !path.startsWith("/health")
+        && !path.startsWith("/system/console")) {
       authorization = bearer();
     }
-    if (authorization != null && !authorization.isEmpty()) request.header("Authorization", authorization);
+    if (authorization != null && !authorization.isEmpty())
+      request.header("Authorization", authorization);
     return send(request);
   }
 
@@ -229,17 +251,19 @@ final class RunningGateway implements AutoCloseable {
     }
   }
 
-  HttpResponse<String> awaitResponse(String path, Predicate<HttpResponse<String>> condition, String what)
-      throws IOException {
+  HttpResponse<String> awaitResponse(
+      String path, Predicate<HttpResponse<String>> condition, String what) throws IOException {
     AtomicReference<HttpResponse<String>> last = new AtomicReference<>();
-    await(() -> {
-      try {
-        last.set(get(path, null));
-        return condition.test(last.get());
-      } catch (IOException e) {
-        return false;
-      }
-    }, what);
+    await(
+        () -> {
+          try {
+            last.set(get(path, null));
+            return condition.test(last.get());
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        what);
     return last.get();
   }
 
@@ -247,17 +271,29 @@ final class RunningGateway implements AutoCloseable {
     await(condition, what, () -> "");
   }
 
-  /** Waits for {@code condition}; a failure says what was awaited, {@code details} and the output. */
+  /**
+   * Waits for {@code condition}; a failure says what was awaited, {@code details} and the output.
+   */
   void await(BooleanSupplier condition, String what, Supplier<String> details) throws IOException {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       if (!process.isAlive()) {
-        throw new AssertionError("gateway exited while waiting for " + what + " " + details.get() + ":\n"
-            + Files.readString(log));
+        throw new AssertionError(
+            "gateway exited while waiting for "
+                + what
+                + " "
+                + details.get()
+                + ":\n"
+                + Files.readString(log));
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + " " + details.get() + "; gateway output:\n"
-            + Files.readString(log));
+        throw new AssertionError(
+            "timed out waiting for "
+                + what
+                + " "
+                + details.get()
+                + "; gateway output:\n"
+                + Files.readString(log));
       }
       LockSupport.parkNanos(20_000_000); // poll interval
     }
@@ -281,7 +317,8 @@ final class RunningGateway implements AutoCloseable {
   double sourceMetric(String source, String name) {
     try {
       for (String line : get("/metrics", null).body().split("\n")) {
-        if (line.startsWith("sensorgw_source_metric{") && line.contains("source=\"" + source + "\"")
+        if (line.startsWith("sensorgw_source_metric{")
+            && line.contains("source=\"" + source + "\"")
             && line.contains("name=\"" + name + "\"")) {
           return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }

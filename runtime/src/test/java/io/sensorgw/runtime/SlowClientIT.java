@@ -23,7 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SlowClientIT {
   private static final int HEADER_TIMEOUT_S = 2;
-  /** One byte this often: far inside the idle timeout (60 s), so only the header timeout can close. */
+
+  /**
+   * One byte this often: far inside the idle timeout (60 s), so only the header timeout can close.
+   */
   private static final int TRICKLE_MS = 500;
 
   @TempDir Path temp;
@@ -31,16 +34,24 @@ class SlowClientIT {
   @Test
   void aTricklingClientIsClosedWhileOthersAreServed() throws Exception {
     Path home = Files.createDirectories(temp.resolve("home/config"));
-    Files.writeString(home.resolve("io.sensorgw.security.cfg"), "header.timeout.s=" + HEADER_TIMEOUT_S + "\n");
+    Files.writeString(
+        home.resolve("io.sensorgw.security.cfg"), "header.timeout.s=" + HEADER_TIMEOUT_S + "\n");
     try (RunningGateway gateway = new RunningGateway(home.getParent())) {
       String bearer = gateway.bearer();
-      gateway.await(() -> gateway.status("/api/sensors/tfluna-1", null) == 200, "the simulated TF-Luna");
+      gateway.await(
+          () -> gateway.status("/api/sensors/tfluna-1", null) == 200, "the simulated TF-Luna");
       // Each connection sends its request as soon as it is open: its headers are due from then.
       try (Socket stream = connect(gateway)) {
-        send(stream, "GET /api/stream?sensor=tfluna-1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + bearer + "\r\n\r\n");
+        send(
+            stream,
+            "GET /api/stream?sensor=tfluna-1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: "
+                + bearer
+                + "\r\n\r\n");
         String streamHead = readUntil(stream.getInputStream(), "\r\n\r\n");
         assertTrue(streamHead.startsWith("HTTP/1.1 200"), streamHead);
-        assertTrue(readUntil(stream.getInputStream(), "event: reading").endsWith("event: reading"), "a first reading");
+        assertTrue(
+            readUntil(stream.getInputStream(), "event: reading").endsWith("event: reading"),
+            "a first reading");
         try (Socket keepAlive = connect(gateway)) {
           assertEquals(200, healthOver(keepAlive), "a first request on a reused connection");
 
@@ -48,16 +59,25 @@ class SlowClientIT {
           Duration open;
           try (Socket trickle = new Socket("127.0.0.1", gateway.port)) {
             // Meanwhile a normal request on another connection is answered at once.
-            open = trickleUntilClosed(trickle, opened, () -> assertEquals(200, gateway.status("/api/sensors", null)),
-                () -> logOf(gateway));
+            open =
+                trickleUntilClosed(
+                    trickle,
+                    opened,
+                    () -> assertEquals(200, gateway.status("/api/sensors", null)),
+                    () -> logOf(gateway));
           }
-          assertTrue(open.compareTo(Duration.ofSeconds(HEADER_TIMEOUT_S)) >= 0, "closed no earlier than the timeout: " + open);
+          assertTrue(
+              open.compareTo(Duration.ofSeconds(HEADER_TIMEOUT_S)) >= 0,
+              "closed no earlier than the timeout: " + open);
 
           // Both quiet connections outlived the header timeout: the stream still delivers, the
           // kept-alive connection takes its next request.
-          assertTrue(readUntil(stream.getInputStream(), "event: reading").contains("tfluna-1"), "the stream goes on");
+          assertTrue(
+              readUntil(stream.getInputStream(), "event: reading").contains("tfluna-1"),
+              "the stream goes on");
           assertEquals(200, healthOver(keepAlive), "the reused connection takes another request");
-          assertTrue(gateway.sourceMetric("connections", "headerTimeouts") >= 1, "counted in /metrics");
+          assertTrue(
+              gateway.sourceMetric("connections", "headerTimeouts") >= 1, "counted in /metrics");
         }
       }
     }
@@ -70,21 +90,30 @@ class SlowClientIT {
   }
 
   /**
-   * Sends a request's headers a byte at a time until the server closes the connection; how long
-   * it was open. Fails when the server answers, or keeps it open past the bound.
+   * Sends a request's headers a byte at a time until the server closes the connection; how long it
+   * was open. Fails when the server answers, or keeps it open past the bound.
    */
-  private static Duration trickleUntilClosed(Socket trickle, long openedNanos, Runnable meanwhile,
-      java.util.function.Supplier<String> log) throws IOException {
-    trickle.setSoTimeout(TRICKLE_MS); // the read below waits this long for the close: the trickle's pace
+  private static Duration trickleUntilClosed(
+      Socket trickle, long openedNanos, Runnable meanwhile, java.util.function.Supplier<String> log)
+      throws IOException {
+    trickle.setSoTimeout(
+        TRICKLE_MS); // the read below waits this long for the close: the trickle's pace
     OutputStream out = trickle.getOutputStream();
     InputStream in = trickle.getInputStream();
-    byte[] request = ("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(200))
-        .getBytes(StandardCharsets.ISO_8859_1);
-    Duration bound = Duration.ofSeconds(HEADER_TIMEOUT_S + 30); // the timeout, a sample period, a busy machine
+    byte[] request =
+        ("GET /health HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + "a".repeat(200))
+            .getBytes(StandardCharsets.ISO_8859_1);
+    Duration bound =
+        Duration.ofSeconds(HEADER_TIMEOUT_S + 30); // the timeout, a sample period, a busy machine
     for (int sent = 0; ; ) {
-      assertTrue(sent < request.length && System.nanoTime() - openedNanos < bound.toNanos(),
-          "the trickling client is still connected after " + Duration.ofNanos(System.nanoTime() - openedNanos)
-              + " and " + sent + " bytes; gateway log:\n" + log.get());
+      assertTrue(
+          sent < request.length && System.nanoTime() - openedNanos < bound.toNanos(),
+          "the trickling client is still connected after "
+              + Duration.ofNanos(System.nanoTime() - openedNanos)
+              + " and "
+              + sent
+              + " bytes; gateway log:\n"
+              + log.get());
       try {
         out.write(request[sent++]);
         out.flush();
@@ -123,7 +152,8 @@ class SlowClientIT {
   private static int healthOver(Socket socket) throws IOException {
     send(socket, "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n");
     String head = readUntil(socket.getInputStream(), "\r\n\r\n");
-    java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+    java.util.regex.Matcher length =
+        java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
     assertTrue(length.find(), "a /health answer with a length: " + head);
     socket.getInputStream().readNBytes(Integer.parseInt(length.group(1)));
     return Integer.parseInt(head.substring(9, 12));

@@ -11,9 +11,9 @@ import java.util.Map;
 /**
  * A systemd unit file's [Service] section, read the way systemd reads what the tests need: the
  * command line of ExecStart, the user and group, Environment= (several per line, double quotes
- * around one with spaces) and EnvironmentFile= ('-' prefix: optional), UMask, NoNewPrivileges. Where
- * no systemd runs, the test starts the service from this, as systemd would, instead of repeating
- * the unit's settings.
+ * around one with spaces) and EnvironmentFile= ('-' prefix: optional), UMask, NoNewPrivileges.
+ * Where no systemd runs, the test starts the service from this, as systemd would, instead of
+ * repeating the unit's settings.
  */
 final class SystemdUnit {
   /** Every setting of [Service] in order of appearance (a key may repeat). */
@@ -36,7 +36,8 @@ final class SystemdUnit {
       }
       int equals = line.indexOf('=');
       if (section.equals("[Service]") && equals > 0) {
-        settings.add(Map.entry(line.substring(0, equals).strip(), line.substring(equals + 1).strip()));
+        settings.add(
+            Map.entry(line.substring(0, equals).strip(), line.substring(equals + 1).strip()));
       }
     }
   }
@@ -48,11 +49,15 @@ final class SystemdUnit {
   /** The last value of {@code key} (later settings override earlier ones), or {@code otherwise}. */
   String value(String key, String otherwise) {
     String found = otherwise;
-    for (Map.Entry<String, String> setting : settings) if (setting.getKey().equals(key)) found = setting.getValue();
+    for (Map.Entry<String, String> setting : settings)
+      if (setting.getKey().equals(key)) found = setting.getValue();
     return found;
   }
 
-  /** ExecStart split into words (double-quoted words kept whole); its '-', '@', '+' prefixes dropped. */
+  /**
+   * ExecStart split into words (double-quoted words kept whole); its '-', '@', '+' prefixes
+   * dropped.
+   */
   List<String> execStart() {
     String line = value("ExecStart", null);
     if (line == null) throw new IllegalStateException("the unit has no ExecStart");
@@ -83,10 +88,13 @@ final class SystemdUnit {
       }
       for (String line : Files.readAllLines(file)) {
         String assignment = line.strip();
-        if (assignment.isEmpty() || assignment.startsWith("#") || assignment.startsWith(";")) continue;
+        if (assignment.isEmpty() || assignment.startsWith("#") || assignment.startsWith(";"))
+          continue;
         int equals = assignment.indexOf('=');
         String value = assignment.substring(equals + 1).strip();
-        if (value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"") || value.startsWith("'") && value.endsWith("'"))) {
+        if (value.length() >= 2
+            && (value.startsWith("\"") && value.endsWith("\"")
+                || value.startsWith("'") && value.endsWith("'"))) {
           value = value.substring(1, value.length() - 1);
         }
         environment.put(assignment.substring(0, equals).strip(), value);
@@ -97,7 +105,8 @@ final class SystemdUnit {
 
   private static void put(Map<String, String> environment, String assignment) {
     int equals = assignment.indexOf('=');
-    if (equals > 0) environment.put(assignment.substring(0, equals), assignment.substring(equals + 1));
+    if (equals > 0)
+      environment.put(assignment.substring(0, equals), assignment.substring(equals + 1));
   }
 
   /** Words separated by blanks; a double-quoted stretch is one word without its quotes. */

@@ -31,7 +31,8 @@ public interface Alarms {
    *
    * @param name the rule's name, or its configuration's PID when the name is missing or invalid
    * @param sensorId the sensor it watches, empty when not configured
-   * @param condition the rule in words, e.g. {@code distance below 30 cm for 500 ms}; empty in error
+   * @param condition the rule in words, e.g. {@code distance below 30 cm for 500 ms}; empty in
+   *     error
    * @param state its state
    * @param reason why it is in {@link RuleState#ERROR}, empty otherwise
    */

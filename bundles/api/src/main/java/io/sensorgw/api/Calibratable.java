@@ -14,8 +14,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface Calibratable {
   /**
-   * Averages {@code samples} readings taken with the device at rest, stores the resulting offsets in
-   * the sensor's configuration and completes with them. Runs on the sensor's executor.
+   * Averages {@code samples} readings taken with the device at rest, stores the resulting offsets
+   * in the sensor's configuration and completes with them. Runs on the sensor's executor.
    */
   CompletionStage<Map<String, Value>> calibrate(int samples);
 }

@@ -13,8 +13,8 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface FrameSource {
   /**
-   * The latest frame as JPEG bytes, captured first if there is none yet; with {@code overlay}
-   * the detected laser dot is marked. Runs on the sensor's executor; never blocks the caller.
+   * The latest frame as JPEG bytes, captured first if there is none yet; with {@code overlay} the
+   * detected laser dot is marked. Runs on the sensor's executor; never blocks the caller.
    */
   CompletionStage<byte[]> frameJpeg(boolean overlay);
 }

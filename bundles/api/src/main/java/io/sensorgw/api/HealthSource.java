@@ -8,10 +8,10 @@ import org.osgi.annotation.versioning.ConsumerType;
  * these so that {@code /health} reports its state, without the HTTP bundle knowing it. Register it
  * with the service property {@link #NAME}, e.g. {@code store}.
  *
- * <p>The rule every part follows: activation never blocks on, or fails for, a device, a database
- * or a broker. A fault is a state with a one-line reason, retried where a retry can help, and
- * {@code /health} says {@code up} only when every part is {@link SensorState#OK} (or still
- * {@link SensorState#STARTING}).
+ * <p>The rule every part follows: activation never blocks on, or fails for, a device, a database or
+ * a broker. A fault is a state with a one-line reason, retried where a retry can help, and {@code
+ * /health} says {@code up} only when every part is {@link SensorState#OK} (or still {@link
+ * SensorState#STARTING}).
  */
 @ConsumerType
 public interface HealthSource {

@@ -38,7 +38,8 @@ public record Reading(
 
   /** The same reading with another quality and message, e.g. marked stale when served late. */
   public Reading withQuality(Quality newQuality, String newMessage) {
-    return new Reading(sensorId, sequence, acquiredAt, values, newQuality, acquisitionTime, newMessage);
+    return new Reading(
+        sensorId, sequence, acquiredAt, values, newQuality, acquisitionTime, newMessage);
   }
 
   /** Age of this reading at {@code now}. */

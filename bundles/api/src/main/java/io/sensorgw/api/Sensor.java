@@ -13,8 +13,8 @@ import org.osgi.annotation.versioning.ProviderType;
  * one-line {@link #stateReason()}; its reads fail at once with that reason. An absent device is
  * retried with backoff (the sensor becomes OK when it appears, without reconfiguration); a bad
  * configuration waits for a corrected one. A sensor id is 1 to 64 characters of {@code A-Z a-z 0-9
- * . _ -}; a driver given another id registers the sensor, in ERROR, under a placeholder id
- * {@code invalid-...} (its {@link SensorInfo#id()}).
+ * . _ -}; a driver given another id registers the sensor, in ERROR, under a placeholder id {@code
+ * invalid-...} (its {@link SensorInfo#id()}).
  */
 @ProviderType
 public interface Sensor {
@@ -23,9 +23,13 @@ public interface Sensor {
    * sensors by {@link SensorInfo#id()}, which differs only for a bad configured id (a placeholder).
    */
   String SENSOR_ID = "sensor.id";
+
   /** Service property: the device model in lower case, e.g. {@code tfluna}. */
   String SENSOR_MODEL = "sensor.model";
-  /** Service property: what the sensor measures, e.g. {@code distance}, {@code imu}, {@code camera}. */
+
+  /**
+   * Service property: what the sensor measures, e.g. {@code distance}, {@code imu}, {@code camera}.
+   */
   String SENSOR_KIND = "sensor.kind";
 
   /** What this sensor is; constant for the life of the service. */

@@ -11,8 +11,9 @@
  * 4..1000, was 0}), so that {@code /health}, {@code /api/sensors/{id}}, the console and the shell
  * show it. It retries where a retry can help: an absent device is opened again with backoff and the
  * sensor becomes OK when it appears; a bad configuration is not retried, it waits for a corrected
- * one. Meanwhile every read fails at once with that reason (HTTP answers 503 with it). Parts that are
- * not sensors (the store, telemetry) report the same way through {@link io.sensorgw.api.HealthSource}.
+ * one. Meanwhile every read fails at once with that reason (HTTP answers 503 with it). Parts that
+ * are not sensors (the store, telemetry) report the same way through {@link
+ * io.sensorgw.api.HealthSource}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.8.1")

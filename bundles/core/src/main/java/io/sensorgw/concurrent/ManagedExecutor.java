@@ -97,8 +97,15 @@ public final class ManagedExecutor implements AutoCloseable {
       rejected.increment();
       result.completeExceptionally(
           new RejectedExecutionException(
-              "executor " + name + " is " + (pool.isShutdown() ? "closed" : "saturated")
-                  + " (" + pool.getQueue().size() + "/" + queueCapacity + " queued)"));
+              "executor "
+                  + name
+                  + " is "
+                  + (pool.isShutdown() ? "closed" : "saturated")
+                  + " ("
+                  + pool.getQueue().size()
+                  + "/"
+                  + queueCapacity
+                  + " queued)"));
       return result;
     }
     result.whenComplete(
@@ -115,13 +122,14 @@ public final class ManagedExecutor implements AutoCloseable {
    */
   public ScheduledFuture<?> scheduleAtFixedRate(
       Callable<?> task, Duration initialDelay, Duration period) {
-    return timer().scheduleAtFixedRate(
-        () -> submit(task), initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
+    return timer()
+        .scheduleAtFixedRate(
+            () -> submit(task), initialDelay.toNanos(), period.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /**
-   * Submits {@code task} once, after {@code delay} (a retry with backoff). As with
-   * {@link #scheduleAtFixedRate}, only the submission happens on the schedule's thread.
+   * Submits {@code task} once, after {@code delay} (a retry with backoff). As with {@link
+   * #scheduleAtFixedRate}, only the submission happens on the schedule's thread.
    *
    * @throws RejectedExecutionException when the executor is closed
    */
@@ -131,9 +139,11 @@ public final class ManagedExecutor implements AutoCloseable {
 
   private ScheduledExecutorService timer() {
     synchronized (schedulerLock) {
-      if (pool.isShutdown()) throw new RejectedExecutionException("executor " + name + " is closed");
+      if (pool.isShutdown())
+        throw new RejectedExecutionException("executor " + name + " is closed");
       if (scheduler == null) {
-        scheduler = new ScheduledThreadPoolExecutor(1, threadFactory("sensorgw-" + name + "-timer-"));
+        scheduler =
+            new ScheduledThreadPoolExecutor(1, threadFactory("sensorgw-" + name + "-timer-"));
         scheduler.setRemoveOnCancelPolicy(true);
       }
       return scheduler;
@@ -205,7 +215,8 @@ public final class ManagedExecutor implements AutoCloseable {
       // Tasks fail their stage; anything that still escapes is logged through the gateway's log,
       // not printed on stdout, and the pool replaces the thread.
       thread.setUncaughtExceptionHandler(
-          (t, e) -> LOG.error("Unexpected failure on {}; the pool replaces the thread", t.getName(), e));
+          (t, e) ->
+              LOG.error("Unexpected failure on {}; the pool replaces the thread", t.getName(), e));
       return thread;
     };
   }

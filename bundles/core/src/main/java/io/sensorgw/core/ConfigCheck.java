@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Checks a component's configuration once, at activation: every number against its documented
- * range (finite numbers only), every choice against its options, every text against its length,
- * the sensor id against the id rule. Each problem becomes one line such as {@code sample.rate.hz
- * must be 4..1000, was 0}; a driver hands the check to {@link DeviceSensor#attach(SensorReader,
+ * Checks a component's configuration once, at activation: every number against its documented range
+ * (finite numbers only), every choice against its options, every text against its length, the
+ * sensor id against the id rule. Each problem becomes one line such as {@code sample.rate.hz must
+ * be 4..1000, was 0}; a driver hands the check to {@link DeviceSensor#attach(SensorReader,
  * io.sensorgw.concurrent.ManagedExecutor, ConfigCheck)}, which registers the sensor in state ERROR
  * with the problems as its reason instead of failing activation (a sensor with a bad configuration
  * stays visible).
@@ -28,23 +28,29 @@ import java.util.stream.Collectors;
  * the raw value from the component properties is what a problem line shows.
  *
  * <p>Every check returns a well-formed value even for a bad setting (the nearest bound, the first
- * option), so that the sensor can be built and registered. The sensor never runs with it: a
- * problem keeps it in ERROR until a corrected configuration replaces the component.
+ * option), so that the sensor can be built and registered. The sensor never runs with it: a problem
+ * keeps it in ERROR until a corrected configuration replaces the component.
  */
 public final class ConfigCheck {
   /** Sensor ids: at most this long. */
   public static final int MAX_ID_LENGTH = 64;
+
   /** Free text settings (ports, paths, commands): at most this long. */
   public static final int MAX_TEXT_LENGTH = 1024;
+
   /** {@code max.age.ms}: 0 (every read is fresh) to one hour. */
   public static final long MAX_AGE_MS_MAX = 3_600_000;
+
   /** {@code read.timeout.ms}: 1 ms to five minutes. */
   public static final long READ_TIMEOUT_MS_MAX = 300_000;
+
   /** {@code publish.interval.ms}: 0 (publish every reading) to one day. */
   public static final long PUBLISH_INTERVAL_MS_MAX = 86_400_000;
 
-  private static final Pattern SENSOR_ID = Pattern.compile("[A-Za-z0-9._-]{1," + MAX_ID_LENGTH + "}");
+  private static final Pattern SENSOR_ID =
+      Pattern.compile("[A-Za-z0-9._-]{1," + MAX_ID_LENGTH + "}");
   private static final Pattern NOT_ID_CHARACTER = Pattern.compile("[^A-Za-z0-9._-]");
+
   /** A problem line shows at most this much of a bad value. */
   private static final int MAX_SHOWN = 80;
 
@@ -60,20 +66,26 @@ public final class ConfigCheck {
   }
 
   /**
-   * The sensor id: 1 to {@value #MAX_ID_LENGTH} characters of {@code A-Z a-z 0-9 . _ -}, not
-   * {@code .} or {@code ..} (it is a path segment in routes and a topic level in MQTT). A bad id
-   * is a problem, and the sensor gets a placeholder, {@code invalid-} followed by the id with
-   * every other character replaced by {@code _} (cut to length), so that it can be registered and
-   * found, in ERROR, under a name that says what happened.
+   * The sensor id: 1 to {@value #MAX_ID_LENGTH} characters of {@code A-Z a-z 0-9 . _ -}, not {@code
+   * .} or {@code ..} (it is a path segment in routes and a topic level in MQTT). A bad id is a
+   * problem, and the sensor gets a placeholder, {@code invalid-} followed by the id with every
+   * other character replaced by {@code _} (cut to length), so that it can be registered and found,
+   * in ERROR, under a name that says what happened.
    */
   public String sensorId(Supplier<String> setting) {
     String id = read(setting);
-    if (id != null && SENSOR_ID.matcher(id).matches() && !id.equals(".") && !id.equals("..")) return id;
-    problems.add("sensor.id must be 1.." + MAX_ID_LENGTH + " characters of A-Z a-z 0-9 . _ -, was "
-        + quoted(id == null ? raw("sensor.id") : id));
+    if (id != null && SENSOR_ID.matcher(id).matches() && !id.equals(".") && !id.equals(".."))
+      return id;
+    problems.add(
+        "sensor.id must be 1.."
+            + MAX_ID_LENGTH
+            + " characters of A-Z a-z 0-9 . _ -, was "
+            + quoted(id == null ? raw("sensor.id") : id));
     String safe = id == null ? "" : NOT_ID_CHARACTER.matcher(id).replaceAll("_");
     String placeholder = "invalid-" + (safe.isEmpty() ? "id" : safe);
-    return placeholder.length() <= MAX_ID_LENGTH ? placeholder : placeholder.substring(0, MAX_ID_LENGTH);
+    return placeholder.length() <= MAX_ID_LENGTH
+        ? placeholder
+        : placeholder.substring(0, MAX_ID_LENGTH);
   }
 
   /** A whole number in {@code min..max}; otherwise a problem, and the nearest bound. */
@@ -102,26 +114,41 @@ public final class ConfigCheck {
     }
   }
 
-  /** A finite number in {@code min..max}; otherwise (NaN and infinities too) a problem, and a bound. */
+  /**
+   * A finite number in {@code min..max}; otherwise (NaN and infinities too) a problem, and a bound.
+   */
   public double numberIn(String key, DoubleSupplier setting, double min, double max) {
     try {
       double value = setting.getAsDouble();
       if (value >= min && value <= max) return value; // false for NaN
-      problems.add(key + " must be a finite number in " + number(min) + ".." + number(max)
-          + ", was " + number(value));
+      problems.add(
+          key
+              + " must be a finite number in "
+              + number(min)
+              + ".."
+              + number(max)
+              + ", was "
+              + number(value));
       return value > max ? max : min;
     } catch (RuntimeException unconvertible) {
-      problems.add(key + " must be a finite number in " + number(min) + ".." + number(max)
-          + ", was " + shown(key));
+      problems.add(
+          key
+              + " must be a finite number in "
+              + number(min)
+              + ".."
+              + number(max)
+              + ", was "
+              + shown(key));
       return min;
     }
   }
 
   /**
-   * Exactly {@code count} finite numbers, each in {@code min..max} (e.g. X, Y, Z offsets); empty
-   * or absent means {@code count} zeros. Otherwise a problem, and zeros.
+   * Exactly {@code count} finite numbers, each in {@code min..max} (e.g. X, Y, Z offsets); empty or
+   * absent means {@code count} zeros. Otherwise a problem, and zeros.
    */
-  public double[] numbersIn(String key, Supplier<double[]> setting, int count, double min, double max) {
+  public double[] numbersIn(
+      String key, Supplier<double[]> setting, int count, double min, double max) {
     double[] values = null;
     boolean convertible = true;
     try {
@@ -133,9 +160,20 @@ public final class ConfigCheck {
     boolean fine = convertible && values.length == count;
     for (int i = 0; fine && i < count; i++) fine = values[i] >= min && values[i] <= max;
     if (fine) return values.clone();
-    problems.add(key + " must be " + count + " finite numbers in " + number(min) + ".." + number(max)
-        + ", was " + (convertible ? Arrays.stream(values).mapToObj(ConfigCheck::number)
-            .collect(Collectors.joining(",")) : shown(key)));
+    problems.add(
+        key
+            + " must be "
+            + count
+            + " finite numbers in "
+            + number(min)
+            + ".."
+            + number(max)
+            + ", was "
+            + (convertible
+                ? Arrays.stream(values)
+                    .mapToObj(ConfigCheck::number)
+                    .collect(Collectors.joining(","))
+                : shown(key)));
     return new double[count];
   }
 
@@ -161,14 +199,15 @@ public final class ConfigCheck {
   }
 
   /**
-   * Free text of at most {@value #MAX_TEXT_LENGTH} characters, trimmed; when {@code required},
-   * not empty. Otherwise a problem, and the empty string.
+   * Free text of at most {@value #MAX_TEXT_LENGTH} characters, trimmed; when {@code required}, not
+   * empty. Otherwise a problem, and the empty string.
    */
   public String text(String key, Supplier<String> setting, boolean required) {
     String value = read(setting);
     String trimmed = value == null ? "" : value.trim();
     if (trimmed.length() > MAX_TEXT_LENGTH) {
-      problems.add(key + " must be at most " + MAX_TEXT_LENGTH + " characters, was " + trimmed.length());
+      problems.add(
+          key + " must be at most " + MAX_TEXT_LENGTH + " characters, was " + trimmed.length());
       return "";
     }
     if (required && trimmed.isEmpty()) problems.add(key + " must not be empty");
@@ -179,7 +218,8 @@ public final class ConfigCheck {
    * Text that must match {@code pattern} (described as {@code what} in the problem line) or be
    * empty when not {@code required}. Otherwise a problem, and the empty string.
    */
-  public String matching(String key, Supplier<String> setting, Pattern pattern, String what, boolean required) {
+  public String matching(
+      String key, Supplier<String> setting, Pattern pattern, String what, boolean required) {
     String value = text(key, setting, required);
     if (value.isEmpty() || pattern.matcher(value).matches()) return value;
     problems.add(key + " must be " + what + ", was " + quoted(value));
@@ -191,7 +231,10 @@ public final class ConfigCheck {
     return Duration.ofMillis(longIn("max.age.ms", setting, 0, MAX_AGE_MS_MAX));
   }
 
-  /** {@code read.timeout.ms}: how long a read may wait for the device, 1..{@value #READ_TIMEOUT_MS_MAX}. */
+  /**
+   * {@code read.timeout.ms}: how long a read may wait for the device, 1..{@value
+   * #READ_TIMEOUT_MS_MAX}.
+   */
   public Duration readTimeout(LongSupplier setting) {
     return Duration.ofMillis(longIn("read.timeout.ms", setting, 1, READ_TIMEOUT_MS_MAX));
   }
@@ -224,7 +267,9 @@ public final class ConfigCheck {
   /** "a, b or c". */
   private static String choices(List<String> options) {
     if (options.size() == 1) return options.get(0);
-    return String.join(", ", options.subList(0, options.size() - 1)) + " or " + options.get(options.size() - 1);
+    return String.join(", ", options.subList(0, options.size() - 1))
+        + " or "
+        + options.get(options.size() - 1);
   }
 
   private static String read(Supplier<String> setting) {
@@ -248,7 +293,8 @@ public final class ConfigCheck {
     if (value.getClass().isArray()) {
       int length = java.lang.reflect.Array.getLength(value);
       List<String> items = new ArrayList<>();
-      for (int i = 0; i < length; i++) items.add(String.valueOf(java.lang.reflect.Array.get(value, i)));
+      for (int i = 0; i < length; i++)
+        items.add(String.valueOf(java.lang.reflect.Array.get(value, i)));
       text = String.join(",", items);
     } else if (value instanceof Collection<?> items) {
       text = items.stream().map(String::valueOf).collect(Collectors.joining(","));

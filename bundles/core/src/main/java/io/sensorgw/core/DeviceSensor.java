@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Sensor} side every driver shares: reads, state and statistics come from its
- * {@link SensorReader} and {@link ManagedExecutor}, which the driver builds from its configuration
- * and hands over with {@link #attach}. A driver adds its own counters with {@link #deviceStatistics}
+ * The {@link Sensor} side every driver shares: reads, state and statistics come from its {@link
+ * SensorReader} and {@link ManagedExecutor}, which the driver builds from its configuration and
+ * hands over with {@link #attach}. A driver adds its own counters with {@link #deviceStatistics}
  * and releases both with {@link #detach}.
  *
  * <p>Activation never blocks on, or fails for, a device: a configuration that {@link ConfigCheck}
@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
 public abstract class DeviceSensor implements Sensor {
   /** The first retry of a failed opening waits this long; each next one twice as long. */
   static final Duration FIRST_RETRY = Duration.ofMillis(250);
+
   /** Retries of a failed opening wait at most this long. */
   static final Duration LONGEST_RETRY = Duration.ofSeconds(10);
 
@@ -54,13 +55,15 @@ public abstract class DeviceSensor implements Sensor {
    *
    * @return true when the configuration is fine and the driver may start its device
    */
-  protected final boolean attach(SensorReader sensorReader, ManagedExecutor sensorExecutor,
-      ConfigCheck check) {
+  protected final boolean attach(
+      SensorReader sensorReader, ManagedExecutor sensorExecutor, ConfigCheck check) {
     attach(sensorReader, sensorExecutor);
     if (check.ok()) return true;
     sensorReader.unavailable(new IllegalArgumentException(check.reason()));
-    log.warn("Sensor {}: configuration refused: {}; waiting for a corrected configuration",
-        sensorReader.info().id(), check.reason());
+    log.warn(
+        "Sensor {}: configuration refused: {}; waiting for a corrected configuration",
+        sensorReader.info().id(),
+        check.reason());
     return false;
   }
 
@@ -72,8 +75,8 @@ public abstract class DeviceSensor implements Sensor {
   }
 
   /**
-   * Opens the device on the sensor's own executor and returns at once: activation never waits on
-   * a device. Until {@code opening} succeeds the sensor is in ERROR with the failure as its reason
+   * Opens the device on the sensor's own executor and returns at once: activation never waits on a
+   * device. Until {@code opening} succeeds the sensor is in ERROR with the failure as its reason
    * and reads fail at once (the opening runs first on the executor, so a read that came earlier
    * waits for it); it is retried with backoff, from 250 ms doubling up to 10 s, so that a device
    * that appears later is picked up without reconfiguration. Once it has succeeded, {@code
@@ -82,10 +85,11 @@ public abstract class DeviceSensor implements Sensor {
    */
   protected final void openInBackground(DeviceOpening opening, Runnable whenOpen) {
     opensInBackground = true;
-    executor.submit(() -> {
-      attemptOpening(opening, whenOpen, FIRST_RETRY);
-      return null;
-    });
+    executor.submit(
+        () -> {
+          attemptOpening(opening, whenOpen, FIRST_RETRY);
+          return null;
+        });
   }
 
   private void attemptOpening(DeviceOpening opening, Runnable whenOpen, Duration retryIn) {
@@ -101,10 +105,12 @@ public abstract class DeviceSensor implements Sensor {
       Duration doubled = retryIn.multipliedBy(2);
       Duration next = doubled.compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : doubled;
       try {
-        executor.schedule(() -> {
-          attemptOpening(opening, whenOpen, next);
-          return null;
-        }, retryIn);
+        executor.schedule(
+            () -> {
+              attemptOpening(opening, whenOpen, next);
+              return null;
+            },
+            retryIn);
       } catch (RejectedExecutionException closed) {
         // detached meanwhile: nothing left to open
       }
@@ -112,7 +118,10 @@ public abstract class DeviceSensor implements Sensor {
     }
     reader.available();
     if (openFailures.get() > 0) {
-      log.info("Sensor {}: device open after {} failed attempts", reader.info().id(), openFailures.get());
+      log.info(
+          "Sensor {}: device open after {} failed attempts",
+          reader.info().id(),
+          openFailures.get());
     }
     try {
       whenOpen.run();
@@ -121,7 +130,9 @@ public abstract class DeviceSensor implements Sensor {
     }
   }
 
-  /** Closes the reader, then the executor with a bounded wait; returns whether its threads ended. */
+  /**
+   * Closes the reader, then the executor with a bounded wait; returns whether its threads ended.
+   */
   protected final boolean detach(Duration wait) {
     reader.close();
     return executor.close(wait);

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What a driver's acquisition returns; {@link SensorReader} adds the sensor id, sequence,
- * timestamp and acquisition time to make it a {@code Reading}.
+ * What a driver's acquisition returns; {@link SensorReader} adds the sensor id, sequence, timestamp
+ * and acquisition time to make it a {@code Reading}.
  *
  * @param values named quantities in a stable order
  * @param quality OK for hardware, SIMULATED for a simulation, ERROR for an unreliable value

@@ -158,10 +158,18 @@ public final class SensorReader implements AutoCloseable {
   }
 
   private static Reading stale(Reading reading, Duration age) {
-    String note = String.format(java.util.Locale.ROOT, "stale: %.1f s old; a fresh acquisition is running",
-        age.toMillis() / 1000.0);
-    return new Reading(reading.sensorId(), reading.sequence(), reading.acquiredAt(), reading.values(),
-        Quality.STALE, reading.acquisitionTime(),
+    String note =
+        String.format(
+            java.util.Locale.ROOT,
+            "stale: %.1f s old; a fresh acquisition is running",
+            age.toMillis() / 1000.0);
+    return new Reading(
+        reading.sensorId(),
+        reading.sequence(),
+        reading.acquiredAt(),
+        reading.values(),
+        Quality.STALE,
+        reading.acquisitionTime(),
         reading.message().isEmpty() ? note : reading.message() + "; " + note);
   }
 
@@ -201,14 +209,16 @@ public final class SensorReader implements AutoCloseable {
       acquisitions.increment();
       CompletableFuture<Reading> next = new CompletableFuture<>();
       next.orTimeout(readTimeout.toNanos(), TimeUnit.NANOSECONDS)
-          .whenComplete((reading, error) -> {
-            if (error == null) return;
-            errors.increment();
-            if (error instanceof TimeoutException) {
-              timeouts.increment();
-              markError(new TimeoutException("no reading within " + readTimeout.toMillis() + " ms"));
-            }
-          });
+          .whenComplete(
+              (reading, error) -> {
+                if (error == null) return;
+                errors.increment();
+                if (error instanceof TimeoutException) {
+                  timeouts.increment();
+                  markError(
+                      new TimeoutException("no reading within " + readTimeout.toMillis() + " ms"));
+                }
+              });
       nextOffered = next;
     }
     return nextOffered.thenApply(reading -> reading);
@@ -239,7 +249,8 @@ public final class SensorReader implements AutoCloseable {
   private Reading acquireReading() throws Exception {
     // A read queued behind a device's opening that failed meanwhile must not reach the device.
     Throwable heldBefore = unavailable;
-    if (heldBefore != null) throw heldBefore instanceof Exception e ? e : new IllegalStateException(heldBefore);
+    if (heldBefore != null)
+      throw heldBefore instanceof Exception e ? e : new IllegalStateException(heldBefore);
     Instant start = clock.instant();
     long startNanos = System.nanoTime();
     Measurement measurement = acquisition.acquire();
@@ -282,9 +293,9 @@ public final class SensorReader implements AutoCloseable {
   }
 
   /**
-   * Accepts a reading the device produced on its own (a streaming device), so that it is cached
-   * and published like an acquired one. Sequence numbers are assigned here. After {@link #close},
-   * and while {@link #unavailable}, it is ignored: nothing is cached or published, and null is
+   * Accepts a reading the device produced on its own (a streaming device), so that it is cached and
+   * published like an acquired one. Sequence numbers are assigned here. After {@link #close}, and
+   * while {@link #unavailable}, it is ignored: nothing is cached or published, and null is
    * returned.
    */
   public Reading offer(Measurement measurement, Instant acquiredAt, Duration acquisitionTime) {
@@ -324,9 +335,9 @@ public final class SensorReader implements AutoCloseable {
 
   /**
    * Marks the device failed, e.g. when its port disappeared: the cached value is dropped, so no
-   * stale value passes for fresh, and reads of a streaming device, waiting or new, fail with
-   * {@code cause} at once until the device offers a reading again. While {@link #unavailable} it
-   * changes nothing: that reason stands until {@link #available}.
+   * stale value passes for fresh, and reads of a streaming device, waiting or new, fail with {@code
+   * cause} at once until the device offers a reading again. While {@link #unavailable} it changes
+   * nothing: that reason stands until {@link #available}.
    */
   public void fail(Throwable cause) {
     CompletableFuture<Reading> waiting;
@@ -425,7 +436,8 @@ public final class SensorReader implements AutoCloseable {
       nextOffered = null;
     }
     if (waiting != null) {
-      waiting.completeExceptionally(new IllegalStateException("sensor " + info.id() + " is closed"));
+      waiting.completeExceptionally(
+          new IllegalStateException("sensor " + info.id() + " is closed"));
     }
   }
 }

@@ -10,8 +10,8 @@
  *
  * <p>What consumers share lives in packages of its own: {@code io.sensorgw.format} (the wire
  * format), {@code io.sensorgw.concurrent} (managed executors), {@code io.sensorgw.fanout} (the
- * reading publisher), {@code io.sensorgw.web} (request checks), {@code io.sensorgw.reporting}.
- * 2.0: those classes moved out of this package.
+ * reading publisher), {@code io.sensorgw.web} (request checks), {@code io.sensorgw.reporting}. 2.0:
+ * those classes moved out of this package.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("2.0.0")

@@ -14,7 +14,9 @@ import java.util.Map;
 public final class ReadingFormat {
   private ReadingFormat() {}
 
-  /** {@code {"sensor", "sequence", "timestamp", "quality", "acquisitionMs", "values", "message"?}}. */
+  /**
+   * {@code {"sensor", "sequence", "timestamp", "quality", "acquisitionMs", "values", "message"?}}.
+   */
   public static Map<String, Object> reading(Reading reading) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("sensor", reading.sensorId());

@@ -20,22 +20,30 @@ import java.util.function.Consumer;
  * readings of one sensor are expected in order.
  *
  * <p>Decisions use each reading's {@code acquiredAt}: the same readings give the same reports. A
- * reading acquired before the last reported one (a clock set back) restarts the intervals, so
- * that a clock step never silences a sensor. A window's aggregate is reported when its window
- * closes, not before.
+ * reading acquired before the last reported one (a clock set back) restarts the intervals, so that
+ * a clock step never silences a sensor. A window's aggregate is reported when its window closes,
+ * not before.
  */
 public final class Reporter {
   private final List<RuleState> rules;
+
   /** Rules on one named value, by that name. */
   private final Map<String, RuleState[]> byValue;
+
   /** Rules on every value of the reading. */
   private final RuleState[] everyValue;
+
   /** Rules with a heartbeat. */
   private final RuleState[] heartbeats;
+
   /** The smallest minimum interval: a quality change waits for it too. */
   private final long minIntervalNanos;
-  /** The latest closed window's aggregate by value name: it stands in for the value when reported. */
+
+  /**
+   * The latest closed window's aggregate by value name: it stands in for the value when reported.
+   */
   private final Map<String, Double> aggregates = new HashMap<>(); // guarded by this
+
   private final LongAdder reported = new LongAdder();
   private final LongAdder held = new LongAdder();
   private Reading last; // guarded by this
@@ -44,18 +52,23 @@ public final class Reporter {
     this.rules = rules.stream().map(RuleState::new).toList();
     Map<String, List<RuleState>> grouped = new HashMap<>();
     for (RuleState state : this.rules) {
-      if (!state.rule.everyValue()) grouped.computeIfAbsent(state.rule.value(), v -> new ArrayList<>()).add(state);
+      if (!state.rule.everyValue())
+        grouped.computeIfAbsent(state.rule.value(), v -> new ArrayList<>()).add(state);
     }
     this.byValue = new HashMap<>();
     grouped.forEach((value, states) -> byValue.put(value, states.toArray(RuleState[]::new)));
-    this.everyValue = this.rules.stream().filter(state -> state.rule.everyValue()).toArray(RuleState[]::new);
-    this.heartbeats = this.rules.stream().filter(state -> state.maxIntervalNanos > 0).toArray(RuleState[]::new);
-    this.minIntervalNanos = this.rules.stream().mapToLong(state -> state.minIntervalNanos).min().orElse(0);
+    this.everyValue =
+        this.rules.stream().filter(state -> state.rule.everyValue()).toArray(RuleState[]::new);
+    this.heartbeats =
+        this.rules.stream().filter(state -> state.maxIntervalNanos > 0).toArray(RuleState[]::new);
+    this.minIntervalNanos =
+        this.rules.stream().mapToLong(state -> state.minIntervalNanos).min().orElse(0);
   }
 
   /** At most one reading per {@code interval} ({@code publish.interval.ms}); ZERO passes all. */
   public static Reporter atMostEvery(Duration interval) {
-    return new Reporter(interval.isZero() ? List.of() : List.of(ReportingRule.atMostEvery(interval)));
+    return new Reporter(
+        interval.isZero() ? List.of() : List.of(ReportingRule.atMostEvery(interval)));
   }
 
   /** The rules, as given. */
@@ -103,7 +116,8 @@ public final class Reporter {
     Instant at = reading.acquiredAt();
     long sinceLast = last == null ? 0 : nanosBetween(last.acquiredAt(), at);
     boolean restart = last == null || sinceLast < 0;
-    // A change of quality (a sensor going into error or back) is reported, within the minimum interval.
+    // A change of quality (a sensor going into error or back) is reported, within the minimum
+    // interval.
     boolean due = !restart && reading.quality() != last.quality() && sinceLast >= minIntervalNanos;
     if (!restart) {
       for (RuleState state : heartbeats) due |= sinceLast >= state.maxIntervalNanos;
@@ -138,15 +152,23 @@ public final class Reporter {
 
   private Reading withAggregates(Reading reading) {
     Map<String, Value> values = new LinkedHashMap<>(reading.values());
-    aggregates.forEach((name, aggregate) -> values.computeIfPresent(name, (n, v) -> Value.of(aggregate, v.unit())));
+    aggregates.forEach(
+        (name, aggregate) ->
+            values.computeIfPresent(name, (n, v) -> Value.of(aggregate, v.unit())));
     return new Reading(
-        reading.sensorId(), reading.sequence(), reading.acquiredAt(), values, reading.quality(),
-        reading.acquisitionTime(), reading.message());
+        reading.sensorId(),
+        reading.sequence(),
+        reading.acquiredAt(),
+        values,
+        reading.quality(),
+        reading.acquisitionTime(),
+        reading.message());
   }
 
   /** Nanoseconds from {@code from} to {@code to}, saturated instead of overflowing. */
   static long nanosBetween(Instant from, Instant to) {
-    long seconds = to.getEpochSecond() - from.getEpochSecond(); // no overflow within Instant's range
+    long seconds =
+        to.getEpochSecond() - from.getEpochSecond(); // no overflow within Instant's range
     if (seconds > 9_000_000_000L) return Long.MAX_VALUE;
     if (seconds < -9_000_000_000L) return Long.MIN_VALUE;
     return seconds * 1_000_000_000L + (to.getNano() - from.getNano());
@@ -160,8 +182,10 @@ public final class Reporter {
     final long windowNanos;
     final boolean windowed;
     final boolean always;
+
     /** The window of a rule on one named value; rules on every value keep one per name. */
     final Window window;
+
     final Map<String, Window> windows = new HashMap<>();
 
     RuleState(ReportingRule rule) {
@@ -178,8 +202,14 @@ public final class Reporter {
      * Feeds the value to its window, then says whether it makes the reading due; {@code due}: the
      * reading is due already (the window is still fed, the comparison skipped).
      */
-    boolean due(String name, double value, Instant at, boolean open, Reading last,
-        Map<String, Double> aggregates, boolean due) {
+    boolean due(
+        String name,
+        double value,
+        Instant at,
+        boolean open,
+        Reading last,
+        Map<String, Double> aggregates,
+        boolean due) {
       double candidate = value;
       if (windowed) {
         Window w = window != null ? window : windows.computeIfAbsent(name, n -> new Window());
@@ -193,7 +223,6 @@ public final class Reporter {
       return lastValue == null || rule.changed(lastValue.value(), candidate);
     }
   }
-
 
   /** A tumbling window: it closes with the value that fills it by count, time or capacity. */
   private static final class Window {

@@ -14,7 +14,8 @@ import java.util.Objects;
  * is). A heartbeat is due when {@link #maxInterval} has passed since the last report, whatever the
  * value. A reading is reported, whole, when one of its rules is due or its quality changed.
  *
- * @param value the value's name, e.g. {@code distance}; empty for every numeric value of the reading
+ * @param value the value's name, e.g. {@code distance}; empty for every numeric value of the
+ *     reading
  * @param report always (subject to the minimum interval) or on change
  * @param deadband the absolute change that counts, 0 or more, in the value's unit
  * @param deadbandPercent the change that counts in percent of the last reported value, 0 or more
@@ -52,7 +53,9 @@ public record ReportingRule(
     Objects.requireNonNull(maxInterval, "maxInterval");
     Objects.requireNonNull(aggregate, "aggregate");
     Objects.requireNonNull(windowTime, "windowTime");
-    if (!(deadband >= 0) || !(deadbandPercent >= 0) || Double.isInfinite(deadband)
+    if (!(deadband >= 0)
+        || !(deadbandPercent >= 0)
+        || Double.isInfinite(deadband)
         || Double.isInfinite(deadbandPercent)) {
       throw new IllegalArgumentException("deadbands must be finite and 0 or more");
     }
@@ -66,11 +69,15 @@ public record ReportingRule(
       throw new IllegalArgumentException("an aggregate needs a window count or a window time");
     }
     if (!maxInterval.isZero() && maxInterval.compareTo(minInterval) < 0) {
-      throw new IllegalArgumentException("the heartbeat interval must be at least the minimum interval");
+      throw new IllegalArgumentException(
+          "the heartbeat interval must be at least the minimum interval");
     }
   }
 
-  /** At most one reading per {@code interval}, each as it is: what {@code publish.interval.ms} means. */
+  /**
+   * At most one reading per {@code interval}, each as it is: what {@code publish.interval.ms}
+   * means.
+   */
   public static ReportingRule atMostEvery(Duration interval) {
     return new ReportingRule(
         "", Report.ALWAYS, 0, 0, interval, Duration.ZERO, Aggregate.NONE, 0, Duration.ZERO);

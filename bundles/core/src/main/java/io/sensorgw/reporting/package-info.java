@@ -5,8 +5,8 @@
  * <p>A {@link io.sensorgw.reporting.Reporter} holds one sensor's rules and state; the core bundle
  * applies the configured rules (factory PID {@code io.sensorgw.reporting}) once per reading for the
  * listeners that want reported readings, and drivers and MQTT use the same class for their {@code
- * publish.interval.ms}. Decisions use the readings' {@code acquiredAt}, never the wall clock, so the
- * same readings always give the same reports.
+ * publish.interval.ms}. Decisions use the readings' {@code acquiredAt}, never the wall clock, so
+ * the same readings always give the same reports.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

@@ -5,9 +5,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 /**
- * Bad credentials per client address (the API's tokens, the console's password): after {@code maxFailures} within a window, that address is
- * refused (429) until the window ends, without its credentials being looked at. Bounded: past
- * {@link #MAX_ADDRESSES} addresses, expired windows are dropped, then the oldest.
+ * Bad credentials per client address (the API's tokens, the console's password): after {@code
+ * maxFailures} within a window, that address is refused (429) until the window ends, without its
+ * credentials being looked at. Bounded: past {@link #MAX_ADDRESSES} addresses, expired windows are
+ * dropped, then the oldest.
  */
 public final class FailureThrottle {
   public static final int MAX_ADDRESSES = 10_000;
@@ -39,9 +40,13 @@ public final class FailureThrottle {
   public int failed(String address) {
     long now = nanoClock.getAsLong();
     if (windows.size() >= MAX_ADDRESSES && !windows.containsKey(address)) prune(now);
-    Window window = windows.compute(address, (key, current) ->
-        current == null || now - current.startNanos() >= windowNanos
-            ? new Window(now, 1) : new Window(current.startNanos(), current.failures() + 1));
+    Window window =
+        windows.compute(
+            address,
+            (key, current) ->
+                current == null || now - current.startNanos() >= windowNanos
+                    ? new Window(now, 1)
+                    : new Window(current.startNanos(), current.failures() + 1));
     return window.failures();
   }
 
@@ -59,7 +64,8 @@ public final class FailureThrottle {
   private void prune(long now) {
     windows.values().removeIf(w -> now - w.startNanos() >= windowNanos);
     if (windows.size() < MAX_ADDRESSES) return;
-    windows.entrySet().stream().min((a, b) -> Long.compare(a.getValue().startNanos(), b.getValue().startNanos()))
+    windows.entrySet().stream()
+        .min((a, b) -> Long.compare(a.getValue().startNanos(), b.getValue().startNanos()))
         .ifPresent(oldest -> windows.remove(oldest.getKey()));
   }
 }

@@ -18,7 +18,8 @@ public final class SameOrigin {
       return end < 0 ? host : host.substring(1, end);
     }
     int colon = host.indexOf(':');
-    if (colon >= 0 && host.indexOf(':', colon + 1) < 0) host = host.substring(0, colon); // name:port
+    if (colon >= 0 && host.indexOf(':', colon + 1) < 0)
+      host = host.substring(0, colon); // name:port
     return host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
   }
 
@@ -30,7 +31,8 @@ public final class SameOrigin {
       if (uri.getHost() == null) return false; // "null" (a sandboxed or file page) and the like
       String host = uri.getHost().toLowerCase(Locale.ROOT);
       if (host.startsWith("[")) host = host.substring(1, host.length() - 1);
-      int port = uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      int port =
+          uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
       return host.equals(hostName(hostHeader)) && port == hostPort(hostHeader, port);
     } catch (IllegalArgumentException e) {
       return false;

@@ -22,13 +22,20 @@ class ManagedExecutorTest {
   @Test
   void runsOnNamedThreadsAndCountsCompletions() throws Exception {
     try (ManagedExecutor executor = new ManagedExecutor("unit", 2, 4)) {
-      String threadName = executor.submit(() -> Thread.currentThread().getName()).get(BOUND_S, TimeUnit.SECONDS);
+      String threadName =
+          executor.submit(() -> Thread.currentThread().getName()).get(BOUND_S, TimeUnit.SECONDS);
       assertTrue(threadName.startsWith("sensorgw-unit-"), threadName);
-      CompletableFuture<Object> failing = executor.submit(() -> { throw new IllegalStateException("boom"); });
-      ExecutionException error = org.junit.jupiter.api.Assertions.assertThrows(
-          ExecutionException.class, () -> failing.get(BOUND_S, TimeUnit.SECONDS));
+      CompletableFuture<Object> failing =
+          executor.submit(
+              () -> {
+                throw new IllegalStateException("boom");
+              });
+      ExecutionException error =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              ExecutionException.class, () -> failing.get(BOUND_S, TimeUnit.SECONDS));
       assertInstanceOf(IllegalStateException.class, error.getCause());
-      ExecutorStats stats = Waits.until(executor::stats, s -> s.completed() == 2, "two completions");
+      ExecutorStats stats =
+          Waits.until(executor::stats, s -> s.completed() == 2, "two completions");
       assertEquals(1, stats.failed());
       assertEquals(0, stats.rejected());
       assertTrue(stats.maxLatencyMillis() >= stats.meanLatencyMillis());
@@ -39,15 +46,16 @@ class ManagedExecutorTest {
   void fullQueueFailsTheStageInsteadOfBlocking() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     try (ManagedExecutor executor = new ManagedExecutor("full", 1, 2)) {
-      CompletableFuture<Boolean> running = executor.submit(() -> release.await(BOUND_S, TimeUnit.SECONDS));
+      CompletableFuture<Boolean> running =
+          executor.submit(() -> release.await(BOUND_S, TimeUnit.SECONDS));
       Waits.until(executor::stats, s -> s.active() == 1, "one active task");
       CompletableFuture<Boolean> queued1 = executor.submit(() -> true);
       CompletableFuture<Boolean> queued2 = executor.submit(() -> true);
       CompletableFuture<Boolean> rejected = executor.submit(() -> true);
 
       assertTrue(rejected.isCompletedExceptionally(), "rejected at once");
-      ExecutionException error = org.junit.jupiter.api.Assertions.assertThrows(
-          ExecutionException.class, rejected::get);
+      ExecutionException error =
+          org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, rejected::get);
       assertInstanceOf(RejectedExecutionException.class, error.getCause());
       ExecutorStats stats = executor.stats();
       assertEquals(1, stats.rejected());
@@ -66,12 +74,14 @@ class ManagedExecutorTest {
     ManagedExecutor executor = new ManagedExecutor("stuck", 2, 4);
     AtomicReference<Thread> worker = new AtomicReference<>();
     CountDownLatch started = new CountDownLatch(1);
-    CompletableFuture<Object> stuck = executor.submit(() -> {
-      worker.set(Thread.currentThread());
-      started.countDown();
-      new CountDownLatch(1).await(); // only an interrupt ends this
-      return null;
-    });
+    CompletableFuture<Object> stuck =
+        executor.submit(
+            () -> {
+              worker.set(Thread.currentThread());
+              started.countDown();
+              new CountDownLatch(1).await(); // only an interrupt ends this
+              return null;
+            });
     assertTrue(started.await(BOUND_S, TimeUnit.SECONDS));
 
     // The short grace period makes close() interrupt the stuck task; whether the interrupted thread
@@ -82,8 +92,11 @@ class ManagedExecutorTest {
     assertTrue(executor.close(Duration.ofSeconds(BOUND_S)), "every thread ended");
     assertTrue(stuck.isCompletedExceptionally());
     assertTrue(executor.submit(() -> 1).isCompletedExceptionally(), "closed executor rejects");
-    Waits.until(() -> Thread.getAllStackTraces().keySet().stream()
-            .noneMatch(t -> t.getName().startsWith("sensorgw-stuck-")), none -> none,
+    Waits.until(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("sensorgw-stuck-")),
+        none -> none,
         "no thread named sensorgw-stuck-* left");
   }
 
@@ -91,16 +104,19 @@ class ManagedExecutorTest {
   void externalTimeoutInterruptsTheRunningTask() throws Exception {
     try (ManagedExecutor executor = new ManagedExecutor("timeout", 1, 1)) {
       CountDownLatch interrupted = new CountDownLatch(1);
-      CompletableFuture<Object> task = executor.submit(() -> {
-        try {
-          new CountDownLatch(1).await();
-        } catch (InterruptedException e) {
-          interrupted.countDown();
-        }
-        return null;
-      });
+      CompletableFuture<Object> task =
+          executor.submit(
+              () -> {
+                try {
+                  new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                  interrupted.countDown();
+                }
+                return null;
+              });
       task.orTimeout(50, TimeUnit.MILLISECONDS);
-      assertTrue(interrupted.await(BOUND_S, TimeUnit.SECONDS), "worker interrupted after the timeout");
+      assertTrue(
+          interrupted.await(BOUND_S, TimeUnit.SECONDS), "worker interrupted after the timeout");
       // The single thread is free again.
       assertEquals(7, executor.submit(() -> 7).get(BOUND_S, TimeUnit.SECONDS));
     }
@@ -110,11 +126,20 @@ class ManagedExecutorTest {
   void scheduleSubmitsRepeatedlyUntilClosed() throws Exception {
     ManagedExecutor executor = new ManagedExecutor("sched", 1, 4);
     CountDownLatch ticks = new CountDownLatch(3);
-    executor.scheduleAtFixedRate(() -> { ticks.countDown(); return null; }, Duration.ZERO, Duration.ofMillis(5));
+    executor.scheduleAtFixedRate(
+        () -> {
+          ticks.countDown();
+          return null;
+        },
+        Duration.ZERO,
+        Duration.ofMillis(5));
     assertTrue(ticks.await(BOUND_S, TimeUnit.SECONDS));
     assertTrue(executor.close(Duration.ofSeconds(BOUND_S))); // returns as soon as the threads ended
-    Waits.until(() -> Thread.getAllStackTraces().keySet().stream()
-            .noneMatch(t -> t.getName().startsWith("sensorgw-sched-")), none -> none,
+    Waits.until(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("sensorgw-sched-")),
+        none -> none,
         "no worker or timer thread left");
   }
 }

@@ -36,15 +36,27 @@ class DeviceSensorTest {
     final boolean configured;
 
     Sensor(ConfigCheck check, boolean streaming) {
-      SensorInfo info = new SensorInfo(check.sensorId(() -> "dev-1"), "testdev", "distance", true,
-          check.maxAge(() -> 0), "unit test");
+      SensorInfo info =
+          new SensorInfo(
+              check.sensorId(() -> "dev-1"),
+              "testdev",
+              "distance",
+              true,
+              check.maxAge(() -> 0),
+              "unit test");
       ManagedExecutor executor = new ManagedExecutor(info.id(), 1, 8);
-      SensorReader reader = streaming
-          ? SensorReader.streaming(info, executor, Duration.ofMinutes(2), published::add)
-          : new SensorReader(info, executor, Duration.ofMinutes(2), () -> {
-            deviceAccesses.incrementAndGet();
-            return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(1, "cm")));
-          }, published::add);
+      SensorReader reader =
+          streaming
+              ? SensorReader.streaming(info, executor, Duration.ofMinutes(2), published::add)
+              : new SensorReader(
+                  info,
+                  executor,
+                  Duration.ofMinutes(2),
+                  () -> {
+                    deviceAccesses.incrementAndGet();
+                    return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(1, "cm")));
+                  },
+                  published::add);
       configured = attach(reader, executor, check);
       sensors.add(this);
     }
@@ -65,7 +77,8 @@ class DeviceSensorTest {
 
   private static Throwable failureOf(CompletableFuture<Reading> read) {
     assertTrue(read.isDone(), "failed at once, without waiting for the device");
-    ExecutionException failed = assertThrows(ExecutionException.class, () -> read.get(0, TimeUnit.SECONDS));
+    ExecutionException failed =
+        assertThrows(ExecutionException.class, () -> read.get(0, TimeUnit.SECONDS));
     return failed.getCause();
   }
 
@@ -78,16 +91,21 @@ class DeviceSensorTest {
       Sensor sensor = new Sensor(check, streaming);
       assertEquals(false, sensor.configured);
       assertEquals(SensorState.ERROR, sensor.state());
-      assertEquals("sample.rate.hz must be 4..1000, was 0; read.timeout.ms must be 1..300000, was -1",
+      assertEquals(
+          "sample.rate.hz must be 4..1000, was 0; read.timeout.ms must be 1..300000, was -1",
           sensor.stateReason());
       Throwable cause = failureOf(sensor.readerForTest().read());
       assertEquals(sensor.stateReason(), cause.getMessage());
       // Nothing reaches the device or its executor, and a streaming device's offers change nothing.
-      assertEquals(null, sensor.readerForTest().offer(
-          Measurement.of(Quality.SIMULATED, Map.of()), Instant.now(), Duration.ZERO));
+      assertEquals(
+          null,
+          sensor
+              .readerForTest()
+              .offer(Measurement.of(Quality.SIMULATED, Map.of()), Instant.now(), Duration.ZERO));
       sensor.readerForTest().fail(new IOException("port gone"));
       assertEquals(SensorState.ERROR, sensor.state());
-      assertEquals("sample.rate.hz must be 4..1000, was 0; read.timeout.ms must be 1..300000, was -1",
+      assertEquals(
+          "sample.rate.hz must be 4..1000, was 0; read.timeout.ms must be 1..300000, was -1",
           sensor.stateReason());
       assertEquals(0, sensor.executorStats().completed());
     }
@@ -102,7 +120,9 @@ class DeviceSensorTest {
     Sensor sensor = new Sensor(check, false);
     assertEquals("invalid-front_door", id);
     assertEquals(SensorState.ERROR, sensor.state());
-    assertTrue(sensor.stateReason().startsWith("sensor.id must be 1..64 characters"), sensor.stateReason());
+    assertTrue(
+        sensor.stateReason().startsWith("sensor.id must be 1..64 characters"),
+        sensor.stateReason());
   }
 
   @Test
@@ -122,11 +142,13 @@ class DeviceSensorTest {
     AtomicInteger attempts = new AtomicInteger();
     AtomicInteger opened = new AtomicInteger();
     Thread activation = Thread.currentThread();
-    sensor.open(() -> {
-      assertTrue(Thread.currentThread() != activation, "opened off the activating thread");
-      attempts.incrementAndGet();
-      if (!present.get()) throw new IOException("no device at I2C bus 1 address 0x68");
-    }, opened::incrementAndGet);
+    sensor.open(
+        () -> {
+          assertTrue(Thread.currentThread() != activation, "opened off the activating thread");
+          attempts.incrementAndGet();
+          if (!present.get()) throw new IOException("no device at I2C bus 1 address 0x68");
+        },
+        opened::incrementAndGet);
 
     Waits.until(sensor::state, s -> s == SensorState.ERROR, "error while absent");
     assertEquals("no device at I2C bus 1 address 0x68", sensor.stateReason());
@@ -143,32 +165,41 @@ class DeviceSensorTest {
     Reading reading = sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES);
     assertSame(reading, published.get(0));
     assertEquals(SensorState.OK, sensor.state());
-    assertTrue(sensor.statistics().get("openFailures").longValue() >= 2, sensor.statistics().toString());
+    assertTrue(
+        sensor.statistics().get("openFailures").longValue() >= 2, sensor.statistics().toString());
   }
 
   @Test
   void aReadBeforeTheFirstOpeningWaitsForItAndFailsWithItsReason() throws Exception {
     Sensor sensor = new Sensor(new ConfigCheck(Map.of()), false);
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-    sensor.open(() -> {
-      release.await(2, TimeUnit.MINUTES);
-      throw new IOException("WHO_AM_I is 0x70, expected 0x68");
-    }, () -> { });
+    sensor.open(
+        () -> {
+          release.await(2, TimeUnit.MINUTES);
+          throw new IOException("WHO_AM_I is 0x70, expected 0x68");
+        },
+        () -> {});
     CompletableFuture<Reading> early = sensor.readerForTest().read(); // queued behind the opening
     release.countDown();
-    ExecutionException failed = assertThrows(ExecutionException.class, () -> early.get(2, TimeUnit.MINUTES));
+    ExecutionException failed =
+        assertThrows(ExecutionException.class, () -> early.get(2, TimeUnit.MINUTES));
     assertEquals(0, deviceAccesses.get(), "the device was never read: " + failed.getCause());
-    Waits.until(sensor::stateReason, r -> r.equals("WHO_AM_I is 0x70, expected 0x68"), "the opening's reason");
+    Waits.until(
+        sensor::stateReason,
+        r -> r.equals("WHO_AM_I is 0x70, expected 0x68"),
+        "the opening's reason");
   }
 
   @Test
   void detachingEndsTheRetries() throws Exception {
     Sensor sensor = new Sensor(new ConfigCheck(Map.of()), false);
     AtomicInteger attempts = new AtomicInteger();
-    sensor.open(() -> {
-      attempts.incrementAndGet();
-      throw new IOException("absent");
-    }, () -> { });
+    sensor.open(
+        () -> {
+          attempts.incrementAndGet();
+          throw new IOException("absent");
+        },
+        () -> {});
     Waits.until(attempts::get, n -> n >= 1, "a first attempt");
     sensors.remove(sensor);
     assertTrue(sensor.detach(Duration.ofMinutes(1)), "threads ended");

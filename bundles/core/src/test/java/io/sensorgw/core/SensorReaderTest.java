@@ -53,8 +53,16 @@ class SensorReaderTest {
   @Test
   void concurrentReadsShareOneDeviceAccess() throws Exception {
     CountDownLatch allReading = new CountDownLatch(1);
-    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMinutes(5),
-        () -> { allReading.await(2, TimeUnit.MINUTES); return measure(); }, published::add);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ZERO),
+            executor,
+            Duration.ofMinutes(5),
+            () -> {
+              allReading.await(2, TimeUnit.MINUTES);
+              return measure();
+            },
+            published::add);
 
     List<CompletableFuture<Reading>> reads = new ArrayList<>();
     for (int i = 0; i < 50; i++) reads.add(reader.read());
@@ -74,8 +82,14 @@ class SensorReaderTest {
   @Test
   void readingYoungerThanMaxAgeComesFromCache() throws Exception {
     MutableClock clock = new MutableClock();
-    SensorReader reader = new SensorReader(info(Duration.ofMillis(500)), executor,
-        Duration.ofMinutes(5), this::measure, published::add, clock);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ofMillis(500)),
+            executor,
+            Duration.ofMinutes(5),
+            this::measure,
+            published::add,
+            clock);
 
     Reading first = reader.read().get(2, TimeUnit.MINUTES);
     clock.advance(Duration.ofMillis(500));
@@ -92,8 +106,18 @@ class SensorReaderTest {
   void inServeStaleModeAnOldReadingComesAtOnceMarkedStaleWhileOneRefreshRuns() throws Exception {
     MutableClock clock = new MutableClock();
     java.util.concurrent.Semaphore capture = new java.util.concurrent.Semaphore(0);
-    SensorReader reader = new SensorReader(info(Duration.ofMillis(500)), executor, Duration.ofMinutes(5),
-        () -> { capture.acquire(); return measure(); }, published::add, clock).servingStaleWhileRefreshing();
+    SensorReader reader =
+        new SensorReader(
+                info(Duration.ofMillis(500)),
+                executor,
+                Duration.ofMinutes(5),
+                () -> {
+                  capture.acquire();
+                  return measure();
+                },
+                published::add,
+                clock)
+            .servingStaleWhileRefreshing();
 
     CompletableFuture<Reading> firstRead = reader.read();
     assertFalse(firstRead.isDone(), "nothing cached: the first read waits for the device");
@@ -113,13 +137,18 @@ class SensorReaderTest {
     assertEquals(2, reader.stats().acquisitions(), "one refresh for all twenty");
     assertEquals(20, reader.staleServed());
     capture.release();
-    Waits.until(() -> reader.read().getNow(null), r -> r != null && r.sequence() == 2, "the refreshed reading");
+    Waits.until(
+        () -> reader.read().getNow(null),
+        r -> r != null && r.sequence() == 2,
+        "the refreshed reading");
     assertEquals(Quality.SIMULATED, reader.read().get().quality(), "fresh again");
   }
 
   @Test
   void aFailedStreamingDeviceFailsReadsAtOnceUntilItOffersAgain() throws Exception {
-    SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor, Duration.ofMinutes(5), published::add);
+    SensorReader reader =
+        SensorReader.streaming(
+            info(Duration.ofHours(1)), executor, Duration.ofMinutes(5), published::add);
     reader.fail(new java.io.IOException("stale: no notification for 700 ms"));
     CompletableFuture<Reading> read = reader.read();
     assertTrue(read.isDone(), "no waiting for a device known to be failed");
@@ -135,21 +164,26 @@ class SensorReaderTest {
   void slowDeviceTimesOutAndTheNextReadTriesAgain() throws Exception {
     CountDownLatch interrupted = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
-    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMillis(100),
-        () -> {
-          if (calls.incrementAndGet() == 1) {
-            try {
-              new CountDownLatch(1).await();
-            } catch (InterruptedException e) {
-              interrupted.countDown();
-              throw e;
-            }
-          }
-          return measure();
-        }, published::add);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ZERO),
+            executor,
+            Duration.ofMillis(100),
+            () -> {
+              if (calls.incrementAndGet() == 1) {
+                try {
+                  new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                  interrupted.countDown();
+                  throw e;
+                }
+              }
+              return measure();
+            },
+            published::add);
 
-    ExecutionException error = assertThrows(ExecutionException.class,
-        () -> reader.read().get(2, TimeUnit.MINUTES));
+    ExecutionException error =
+        assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertInstanceOf(TimeoutException.class, error.getCause());
     assertTrue(interrupted.await(2, TimeUnit.MINUTES), "hung device access interrupted");
     Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
@@ -157,19 +191,30 @@ class SensorReaderTest {
 
     // The next read tries the device again. Its own 100 ms may run out on a busy machine, so
     // read until one succeeds: what matters is that the reader is not wedged.
-    Reading recovered = Waits.until(() -> reader.read().handle((r, e) -> r).join(), r -> r != null,
-        "a read after the timeout succeeds");
+    Reading recovered =
+        Waits.until(
+            () -> reader.read().handle((r, e) -> r).join(),
+            r -> r != null,
+            "a read after the timeout succeeds");
     assertEquals(SensorState.OK, reader.state());
     assertTrue(published.contains(recovered), "the recovered reading was published");
-    assertFalse(published.stream().anyMatch(r -> r.sequence() < 1), "the hung access published nothing");
+    assertFalse(
+        published.stream().anyMatch(r -> r.sequence() < 1), "the hung access published nothing");
   }
 
   @Test
   void deviceFailureFailsTheStageAndMarksError() {
-    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMinutes(5),
-        () -> { throw new java.io.IOException("port gone"); }, published::add);
-    ExecutionException error = assertThrows(ExecutionException.class,
-        () -> reader.read().get(2, TimeUnit.MINUTES));
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ZERO),
+            executor,
+            Duration.ofMinutes(5),
+            () -> {
+              throw new java.io.IOException("port gone");
+            },
+            published::add);
+    ExecutionException error =
+        assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertEquals("port gone", error.getCause().getMessage());
     Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
     assertTrue(published.isEmpty());
@@ -183,8 +228,9 @@ class SensorReaderTest {
       tiny.submit(() -> release.await(2, TimeUnit.MINUTES));
       Waits.until(tiny::stats, s -> s.active() == 1, "blocker running");
       tiny.submit(() -> true); // fills the queue
-      SensorReader reader = new SensorReader(info(Duration.ZERO), tiny, Duration.ofMinutes(5),
-          this::measure, published::add);
+      SensorReader reader =
+          new SensorReader(
+              info(Duration.ZERO), tiny, Duration.ofMinutes(5), this::measure, published::add);
       CompletableFuture<Reading> rejected = reader.read();
       assertTrue(rejected.isCompletedExceptionally());
       release.countDown();
@@ -197,8 +243,13 @@ class SensorReaderTest {
 
   @Test
   void samplingPublishesFreshReadingsUntilClosed() throws Exception {
-    SensorReader reader = new SensorReader(info(Duration.ofHours(1)), executor,
-        Duration.ofMinutes(5), this::measure, published::add);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ofHours(1)),
+            executor,
+            Duration.ofMinutes(5),
+            this::measure,
+            published::add);
     reader.sampleEvery(Duration.ofMillis(5));
     Waits.until(published::size, n -> n >= 3, "three sampled readings");
     reader.close();
@@ -213,20 +264,25 @@ class SensorReaderTest {
   void anAcquisitionThatEndsAfterCloseChangesNothingAndPublishesNothing() throws Exception {
     CountDownLatch inDevice = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMinutes(5),
-        () -> {
-          inDevice.countDown();
-          release.await(); // the device call is still running when the sensor closes
-          return measure();
-        }, published::add);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ZERO),
+            executor,
+            Duration.ofMinutes(5),
+            () -> {
+              inDevice.countDown();
+              release.await(); // the device call is still running when the sensor closes
+              return measure();
+            },
+            published::add);
     CompletableFuture<Reading> read = reader.read();
     assertTrue(inDevice.await(2, TimeUnit.MINUTES), "acquisition entered the device call");
 
     reader.close();
     release.countDown();
 
-    ExecutionException error = assertThrows(ExecutionException.class,
-        () -> read.get(2, TimeUnit.MINUTES));
+    ExecutionException error =
+        assertThrows(ExecutionException.class, () -> read.get(2, TimeUnit.MINUTES));
     assertInstanceOf(IllegalStateException.class, error.getCause());
     assertEquals(1, deviceAccesses.get(), "the device call did finish");
     assertEquals(SensorState.STOPPED, reader.state());
@@ -237,8 +293,9 @@ class SensorReaderTest {
 
   @Test
   void aClosedStreamingReaderIgnoresOffersAndFailures() {
-    SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor,
-        Duration.ofMinutes(5), published::add);
+    SensorReader reader =
+        SensorReader.streaming(
+            info(Duration.ofHours(1)), executor, Duration.ofMinutes(5), published::add);
     CompletableFuture<Reading> waiting = reader.read();
     reader.close();
     assertTrue(waiting.isCompletedExceptionally(), "a waiting read ends at close");
@@ -255,11 +312,17 @@ class SensorReaderTest {
   @Test
   void anErrorStateSaysWhyAndOkClearsTheReason() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    SensorReader reader = new SensorReader(info(Duration.ZERO), executor, Duration.ofMinutes(5),
-        () -> {
-          if (calls.incrementAndGet() == 1) throw new java.io.IOException("no ACK at 0x68\ndetail");
-          return measure();
-        }, published::add);
+    SensorReader reader =
+        new SensorReader(
+            info(Duration.ZERO),
+            executor,
+            Duration.ofMinutes(5),
+            () -> {
+              if (calls.incrementAndGet() == 1)
+                throw new java.io.IOException("no ACK at 0x68\ndetail");
+              return measure();
+            },
+            published::add);
     assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
     assertEquals("no ACK at 0x68", reader.stateReason());
@@ -271,8 +334,9 @@ class SensorReaderTest {
   @Test
   void streamingReadWaitsForTheNextOfferedReading() throws Exception {
     // max age of an hour: "from cache" must not depend on how fast this machine is
-    SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor,
-        Duration.ofMinutes(5), published::add);
+    SensorReader reader =
+        SensorReader.streaming(
+            info(Duration.ofHours(1)), executor, Duration.ofMinutes(5), published::add);
     CompletableFuture<Reading> waiting = reader.read();
     CompletableFuture<Reading> second = reader.read();
     assertTrue(!waiting.isDone(), "no reading yet: the read waits");
@@ -287,12 +351,14 @@ class SensorReaderTest {
 
   @Test
   void streamingFailEndsWaitingReadsAtOnceAndDropsTheCache() throws Exception {
-    SensorReader reader = SensorReader.streaming(info(Duration.ofHours(1)), executor,
-        Duration.ofSeconds(30), published::add);
+    SensorReader reader =
+        SensorReader.streaming(
+            info(Duration.ofHours(1)), executor, Duration.ofSeconds(30), published::add);
     CompletableFuture<Reading> waiting = reader.read();
     assertTrue(!waiting.isDone(), "nothing offered yet: the read waits");
     reader.fail(new java.io.IOException("still gone"));
-    ExecutionException error = assertThrows(ExecutionException.class, () -> waiting.get(2, TimeUnit.MINUTES));
+    ExecutionException error =
+        assertThrows(ExecutionException.class, () -> waiting.get(2, TimeUnit.MINUTES));
     assertEquals("still gone", error.getCause().getMessage());
 
     reader.offer(measure(), Instant.now(), Duration.ZERO);
@@ -304,10 +370,11 @@ class SensorReaderTest {
 
   @Test
   void streamingReadTimesOutWhenTheDeviceIsSilent() {
-    SensorReader reader = SensorReader.streaming(info(Duration.ZERO), executor,
-        Duration.ofMillis(50), published::add);
-    ExecutionException error = assertThrows(ExecutionException.class,
-        () -> reader.read().get(2, TimeUnit.MINUTES));
+    SensorReader reader =
+        SensorReader.streaming(
+            info(Duration.ZERO), executor, Duration.ofMillis(50), published::add);
+    ExecutionException error =
+        assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertInstanceOf(TimeoutException.class, error.getCause());
     Waits.until(reader::state, s -> s == SensorState.ERROR, "silent device in error");
   }

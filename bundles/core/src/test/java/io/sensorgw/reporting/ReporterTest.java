@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
 class ReporterTest {
   private static final Instant T0 = Instant.parse("2026-12-02T00:00:00Z");
 
-  /** The next reading (sequence 1, 2, ...), at {@code ms} after T0 with distance {@code cm} and strength 100. */
+  /**
+   * The next reading (sequence 1, 2, ...), at {@code ms} after T0 with distance {@code cm} and
+   * strength 100.
+   */
   private long sequence;
 
   private Reading at(long ms, double cm) {
@@ -30,17 +33,34 @@ class ReporterTest {
     Map<String, Value> values = new LinkedHashMap<>();
     values.put("distance", Value.of(cm, "cm"));
     values.put("strength", Value.of(100, ""));
-    return new Reading("tfluna-1", ++sequence, T0.plusMillis(ms), values, quality, Duration.ZERO, "");
+    return new Reading(
+        "tfluna-1", ++sequence, T0.plusMillis(ms), values, quality, Duration.ZERO, "");
   }
 
   private static ReportingRule onChange(double deadband, double percent, long minMs, long maxMs) {
-    return new ReportingRule("distance", Report.ON_CHANGE, deadband, percent,
-        Duration.ofMillis(minMs), Duration.ofMillis(maxMs), Aggregate.NONE, 0, Duration.ZERO);
+    return new ReportingRule(
+        "distance",
+        Report.ON_CHANGE,
+        deadband,
+        percent,
+        Duration.ofMillis(minMs),
+        Duration.ofMillis(maxMs),
+        Aggregate.NONE,
+        0,
+        Duration.ZERO);
   }
 
   private static ReportingRule window(Aggregate aggregate, int count, long ms) {
-    return new ReportingRule("distance", Report.ALWAYS, 0, 0, Duration.ZERO, Duration.ZERO,
-        aggregate, count, Duration.ofMillis(ms));
+    return new ReportingRule(
+        "distance",
+        Report.ALWAYS,
+        0,
+        0,
+        Duration.ZERO,
+        Duration.ZERO,
+        aggregate,
+        count,
+        Duration.ofMillis(ms));
   }
 
   /** Offers every reading; returns the sequence numbers reported. */
@@ -75,7 +95,8 @@ class ReporterTest {
   @Test
   void percentDeadbandIsRelativeToTheLastReportedValue() {
     Reporter reporter = new Reporter(List.of(onChange(0, 10, 0, 0)));
-    List<Reading> readings = List.of(at(0, 100), at(10, 109), at(20, 110), at(30, 120), at(40, 121));
+    List<Reading> readings =
+        List.of(at(0, 100), at(10, 109), at(20, 110), at(30, 120), at(40, 121));
     assertEquals(List.of(1L, 3L, 5L), reported(reporter, readings));
   }
 
@@ -116,14 +137,16 @@ class ReporterTest {
   @Test
   void qualityChangeWaitsForTheMinimumInterval() {
     Reporter reporter = Reporter.atMostEvery(Duration.ofMillis(100));
-    List<Reading> readings = List.of(at(0, 50), at(10, 50, Quality.ERROR), at(20, 50), at(100, 50, Quality.ERROR));
+    List<Reading> readings =
+        List.of(at(0, 50), at(10, 50, Quality.ERROR), at(20, 50), at(100, 50, Quality.ERROR));
     assertEquals(List.of(1L, 4L), reported(reporter, readings));
   }
 
   @Test
   void aClockSetBackRestartsTheIntervals() {
     Reporter reporter = Reporter.atMostEvery(Duration.ofHours(1));
-    assertEquals(List.of(1L, 3L), reported(reporter, List.of(at(5000, 1), at(6000, 1), at(-5000, 1))));
+    assertEquals(
+        List.of(1L, 3L), reported(reporter, List.of(at(5000, 1), at(6000, 1), at(-5000, 1))));
   }
 
   @Test
@@ -138,7 +161,8 @@ class ReporterTest {
     assertEquals(2, out.size());
     assertEquals(20, out.get(0).values().get("distance").value());
     assertEquals("cm", out.get(0).values().get("distance").unit());
-    assertEquals(100, out.get(0).values().get("strength").value(), "unruled values are carried as they are");
+    assertEquals(
+        100, out.get(0).values().get("strength").value(), "unruled values are carried as they are");
     assertEquals(6, out.get(1).values().get("distance").value());
     assertEquals(List.of(3L, 6L), out.stream().map(Reading::sequence).toList());
   }
@@ -162,25 +186,52 @@ class ReporterTest {
       if (result != null) out.add(result);
     }
     // windows [0..100] (6 values, mean 50) and [120..220] (6 values, mean 170)
-    assertEquals(List.of(50.0, 170.0),
-        out.stream().map(r -> r.values().get("distance").value()).toList());
+    assertEquals(
+        List.of(50.0, 170.0), out.stream().map(r -> r.values().get("distance").value()).toList());
   }
 
   @Test
   void anEmptyValueNameWatchesEveryValue() {
-    ReportingRule anyValue = new ReportingRule("", Report.ON_CHANGE, 1, 0, Duration.ZERO,
-        Duration.ZERO, Aggregate.NONE, 0, Duration.ZERO);
+    ReportingRule anyValue =
+        new ReportingRule(
+            "",
+            Report.ON_CHANGE,
+            1,
+            0,
+            Duration.ZERO,
+            Duration.ZERO,
+            Aggregate.NONE,
+            0,
+            Duration.ZERO);
     Reporter reporter = new Reporter(List.of(anyValue));
-    Reading strengthChanged = new Reading("tfluna-1", 3, T0.plusMillis(20),
-        Map.of("distance", Value.of(50, "cm"), "strength", Value.of(300, "")),
-        Quality.SIMULATED, Duration.ZERO, "");
-    assertEquals(List.of(1L, 3L), reported(reporter, List.of(at(0, 50), at(10, 50.5), strengthChanged)));
+    Reading strengthChanged =
+        new Reading(
+            "tfluna-1",
+            3,
+            T0.plusMillis(20),
+            Map.of("distance", Value.of(50, "cm"), "strength", Value.of(300, "")),
+            Quality.SIMULATED,
+            Duration.ZERO,
+            "");
+    assertEquals(
+        List.of(1L, 3L), reported(reporter, List.of(at(0, 50), at(10, 50.5), strengthChanged)));
   }
 
   @Test
   void aReadingThatNoRuleCoversPassesAsItIs() {
-    Reporter reporter = new Reporter(List.of(new ReportingRule("speed", Report.ALWAYS, 0, 0,
-        Duration.ZERO, Duration.ZERO, Aggregate.NONE, 0, Duration.ZERO)));
+    Reporter reporter =
+        new Reporter(
+            List.of(
+                new ReportingRule(
+                    "speed",
+                    Report.ALWAYS,
+                    0,
+                    0,
+                    Duration.ZERO,
+                    Duration.ZERO,
+                    Aggregate.NONE,
+                    0,
+                    Duration.ZERO)));
     assertEquals(List.of(1L, 2L), reported(reporter, List.of(at(0, 1), at(10, 2))));
   }
 

@@ -25,8 +25,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Cost of the reporting decision per reading, as the fan-out makes it: the sensor's reporter looked
- * up by id, then its rules. 100 rules in all: {@code fleet} spreads them over 20 sensors (5 each:
- * a deadband, a percent deadband with a heartbeat, a mean window, a median window, a minimum
+ * up by id, then its rules. 100 rules in all: {@code fleet} spreads them over 20 sensors (5 each: a
+ * deadband, a percent deadband with a heartbeat, a mean window, a median window, a minimum
  * interval); {@code oneSensor} puts all 100 on one sensor, the worst case. Readings have three
  * values and arrive 10 ms apart per sensor. One operation is one reading. Run with
  * runtime/bench/reporting.
@@ -45,10 +45,13 @@ public class ReportingBenchmark {
     Duration none = Duration.ZERO;
     return List.of(
         new ReportingRule(value, Report.ON_CHANGE, 2, 0, none, none, Aggregate.NONE, 0, none),
-        new ReportingRule(value, Report.ON_CHANGE, 0, 5, none, Duration.ofSeconds(1), Aggregate.NONE, 0, none),
+        new ReportingRule(
+            value, Report.ON_CHANGE, 0, 5, none, Duration.ofSeconds(1), Aggregate.NONE, 0, none),
         new ReportingRule(value, Report.ON_CHANGE, 1, 0, none, none, Aggregate.MEAN, 10, none),
-        new ReportingRule(value, Report.ALWAYS, 0, 0, none, none, Aggregate.MEDIAN, 0, Duration.ofMillis(200)),
-        new ReportingRule(value, Report.ALWAYS, 0, 0, Duration.ofMillis(500), none, Aggregate.NONE, 0, none));
+        new ReportingRule(
+            value, Report.ALWAYS, 0, 0, none, none, Aggregate.MEDIAN, 0, Duration.ofMillis(200)),
+        new ReportingRule(
+            value, Report.ALWAYS, 0, 0, Duration.ofMillis(500), none, Aggregate.NONE, 0, none));
   }
 
   private static Reading[] readings(int sensors) {
@@ -59,18 +62,28 @@ public class ReportingBenchmark {
       int sensor = i % sensors;
       long perSensor = i / sensors;
       Map<String, Value> values = new LinkedHashMap<>();
-      values.put("distance", Value.of(150 + 100 * Math.sin(perSensor / 200.0) + random.nextDouble(-1.5, 1.5), "cm"));
+      values.put(
+          "distance",
+          Value.of(150 + 100 * Math.sin(perSensor / 200.0) + random.nextDouble(-1.5, 1.5), "cm"));
       values.put("amplitude", Value.of(random.nextInt(100, 3000), ""));
       values.put("temperature", Value.of(38 + random.nextDouble(), "°C"));
-      readings[i] = new Reading("sensor-" + sensor, perSensor + 1, start.plusMillis(perSensor * 10), values,
-          Quality.SIMULATED, Duration.ZERO, "");
+      readings[i] =
+          new Reading(
+              "sensor-" + sensor,
+              perSensor + 1,
+              start.plusMillis(perSensor * 10),
+              values,
+              Quality.SIMULATED,
+              Duration.ZERO,
+              "");
     }
     return readings;
   }
 
   @Setup
   public void prepare() {
-    for (int sensor = 0; sensor < 20; sensor++) fleet.put("sensor-" + sensor, new Reporter(fiveRules("distance")));
+    for (int sensor = 0; sensor < 20; sensor++)
+      fleet.put("sensor-" + sensor, new Reporter(fiveRules("distance")));
     List<ReportingRule> hundred = new ArrayList<>();
     String[] values = {"distance", "amplitude", "temperature", "distance"};
     for (int i = 0; i < 20; i++) hundred.addAll(fiveRules(values[i % values.length]));
@@ -82,12 +95,14 @@ public class ReportingBenchmark {
   @Benchmark
   @OperationsPerInvocation(READINGS)
   public void fleet(Blackhole blackhole) {
-    for (Reading reading : fleetReadings) blackhole.consume(fleet.get(reading.sensorId()).offer(reading));
+    for (Reading reading : fleetReadings)
+      blackhole.consume(fleet.get(reading.sensorId()).offer(reading));
   }
 
   @Benchmark
   @OperationsPerInvocation(READINGS)
   public void oneSensor(Blackhole blackhole) {
-    for (Reading reading : oneSensorReadings) blackhole.consume(oneSensor.get(reading.sensorId()).offer(reading));
+    for (Reading reading : oneSensorReadings)
+      blackhole.consume(oneSensor.get(reading.sensorId()).offer(reading));
   }
 }

@@ -52,13 +52,16 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class AlarmsTest {
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
 
   private final ObjectMapper mapper = new ObjectMapper();
 
-  private static final Pattern SAMPLE = Pattern.compile(
-      "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
-          + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+  private static final Pattern SAMPLE =
+      Pattern.compile(
+          "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+              + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
 
   private static double metric(String body, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
@@ -68,7 +71,8 @@ class AlarmsTest {
   private Configuration rule(String name, Object... keysAndValues) throws IOException {
     Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.alarm", name, "?");
     Hashtable<String, Object> properties = new Hashtable<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    for (int i = 0; i < keysAndValues.length; i += 2)
+      properties.put((String) keysAndValues[i], keysAndValues[i + 1]);
     config.update(properties);
     return config;
   }
@@ -143,48 +147,85 @@ class AlarmsTest {
   void aThresholdAlarmRaisesAndClearsWithHysteresisOnTheApiTheStreamsAndMetrics() throws Exception {
     Gateway gateway = new Gateway(context);
     AtomicReference<Double> distance = new AtomicReference<>(40.0);
-    Configuration close = rule("it-close", "name", "it-close", "sensor", "it-alarm", "value", "distance",
-        "below", "30", "clear.above", "35");
+    Configuration close =
+        rule(
+            "it-close",
+            "name",
+            "it-close",
+            "sensor",
+            "it-alarm",
+            "value",
+            "distance",
+            "below",
+            "30",
+            "clear.above",
+            "35");
     HttpClient client = HttpClient.newHttpClient();
-    try (TestSensor sensor = new TestSensor(context, "it-alarm", Duration.ZERO, TestSensor.READ_TIMEOUT,
-        // A unit with a quote, a backslash and a newline: escaped in /metrics' label values.
-        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(distance.get(), "cm"),
-            "tilt", Value.of(7, "a\"b\\c\nd"))))
-        .register(context, "tfluna")) {
+    try (TestSensor sensor =
+        new TestSensor(
+                context,
+                "it-alarm",
+                Duration.ZERO,
+                TestSensor.READ_TIMEOUT,
+                // A unit with a quote, a backslash and a newline: escaped in /metrics' label
+                // values.
+                () ->
+                    Measurement.of(
+                        Quality.SIMULATED,
+                        Map.of(
+                            "distance",
+                            Value.of(distance.get(), "cm"),
+                            "tilt",
+                            Value.of(7, "a\"b\\c\nd"))))
+            .register(context, "tfluna")) {
       gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "ok"), "the rule watching");
       JsonNode watching = ruleNamed(json(gateway.get("/api/alarms")), "it-close");
       assertEquals("it-alarm", watching.get("sensor").asText());
       assertEquals("distance below 30, clears above 35", watching.get("condition").asText());
 
-      HttpResponse<Stream<String>> sse = client.send(
-          HttpRequest.newBuilder(gateway.uri("/api/stream?sensor=it-alarm")).build(), HttpResponse.BodyHandlers.ofLines());
+      HttpResponse<Stream<String>> sse =
+          client.send(
+              HttpRequest.newBuilder(gateway.uri("/api/stream?sensor=it-alarm")).build(),
+              HttpResponse.BodyHandlers.ofLines());
       assertEquals(200, sse.statusCode());
       List<String> lines = new CopyOnWriteArrayList<>();
       Thread consumer = new Thread(() -> sse.body().forEach(lines::add), "it-alarm-sse");
       consumer.setDaemon(true);
       consumer.start();
       Collector ws = new Collector();
-      WebSocket socket = client.newWebSocketBuilder()
-          .buildAsync(URI.create(gateway.uri("/ws?sensor=it-alarm").toString().replaceFirst("^http", "ws")), ws)
-          .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
-      // Both clients are alarm listeners once their first line or readings arrive; a reading proves it.
-      Gateway.await(() -> lines.stream().anyMatch(l -> l.startsWith(": sensorgw stream")), "the stream's first line");
-      Gateway.await(() -> {
-        try {
-          gateway.get("/api/sensors/it-alarm/reading");
-        } catch (IOException e) {
-          return false;
-        }
-        return lines.contains("event: reading") && !ws.messages.isEmpty();
-      }, "readings on both streams");
+      WebSocket socket =
+          client
+              .newWebSocketBuilder()
+              .buildAsync(
+                  URI.create(
+                      gateway.uri("/ws?sensor=it-alarm").toString().replaceFirst("^http", "ws")),
+                  ws)
+              .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      // Both clients are alarm listeners once their first line or readings arrive; a reading proves
+      // it.
+      Gateway.await(
+          () -> lines.stream().anyMatch(l -> l.startsWith(": sensorgw stream")),
+          "the stream's first line");
+      Gateway.await(
+          () -> {
+            try {
+              gateway.get("/api/sensors/it-alarm/reading");
+            } catch (IOException e) {
+              return false;
+            }
+            return lines.contains("event: reading") && !ws.messages.isEmpty();
+          },
+          "readings on both streams");
 
-      // 40 (ok), 20 (below 30: raised), 33 (inside the hysteresis: still raised), 36 (above 35: cleared).
+      // 40 (ok), 20 (below 30: raised), 33 (inside the hysteresis: still raised), 36 (above 35:
+      // cleared).
       for (double value : new double[] {40, 20, 33, 36}) {
         distance.set(value);
         assertEquals(200, gateway.get("/api/sensors/it-alarm/reading").statusCode());
         if (value == 20) {
-          HttpResponse<String> raised = gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "active"),
-              "the alarm raised");
+          HttpResponse<String> raised =
+              gateway.getUntil(
+                  "/api/alarms", r -> ruleState(r, "it-close", "active"), "the alarm raised");
           JsonNode active = null;
           for (JsonNode alarm : json(raised).get("active")) {
             if (alarm.get("rule").asText().equals("it-close")) active = alarm;
@@ -195,23 +236,40 @@ class AlarmsTest {
           assertEquals("cm", active.get("unit").asText());
           assertTrue(active.get("active").asBoolean());
           assertFalse(active.get("since").asText().isEmpty());
-          String metrics = gateway.getUntil("/metrics",
-              r -> metric(r.body(), "sensorgw_alarms_active") >= 1
-                  && metric(r.body(), "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"cm\",value=\"distance\"}") == 20,
-              "the alarm and the value in /metrics").body();
-          assertTrue(metric(metrics, "sensorgw_source_metric{name=\"raised\",source=\"alarms\"}") >= 1, metrics);
-          assertEquals(7, metric(metrics,
-              "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"a\\\"b\\\\c\\nd\",value=\"tilt\"}"), metrics);
+          String metrics =
+              gateway
+                  .getUntil(
+                      "/metrics",
+                      r ->
+                          metric(r.body(), "sensorgw_alarms_active") >= 1
+                              && metric(
+                                      r.body(),
+                                      "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"cm\",value=\"distance\"}")
+                                  == 20,
+                      "the alarm and the value in /metrics")
+                  .body();
+          assertTrue(
+              metric(metrics, "sensorgw_source_metric{name=\"raised\",source=\"alarms\"}") >= 1,
+              metrics);
+          assertEquals(
+              7,
+              metric(
+                  metrics,
+                  "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"a\\\"b\\\\c\\nd\",value=\"tilt\"}"),
+              metrics);
           for (String line : metrics.split("\n")) {
-            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
+            if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE "))
+              continue;
             assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample line: " + line);
           }
         }
       }
       // Readings of one sensor reach the rules in order: the clear at 36, with nothing between,
       // shows that 33 (inside the hysteresis) did not clear.
-      Gateway.await(() -> alarmEvents(lines).size() >= 2 && alarmMessages(ws.messages).size() >= 2,
-          "raise and clear on both streams", () -> ": " + lines + " " + ws.messages);
+      Gateway.await(
+          () -> alarmEvents(lines).size() >= 2 && alarmMessages(ws.messages).size() >= 2,
+          "raise and clear on both streams",
+          () -> ": " + lines + " " + ws.messages);
       for (List<JsonNode> events : List.of(alarmEvents(lines), alarmMessages(ws.messages))) {
         assertEquals(2, events.size(), events.toString());
         assertEquals("it-close", events.get(0).get("rule").asText());
@@ -220,10 +278,18 @@ class AlarmsTest {
         assertFalse(events.get(1).get("active").asBoolean());
         assertEquals(36.0, events.get(1).get("value").asDouble());
       }
-      HttpResponse<String> after = gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "ok"), "cleared");
-      for (JsonNode alarm : json(after).get("active")) assertFalse(alarm.get("rule").asText().equals("it-close"));
-      gateway.getUntil("/metrics", r -> metric(r.body(),
-          "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"cm\",value=\"distance\"}") == 36, "the last value");
+      HttpResponse<String> after =
+          gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "ok"), "cleared");
+      for (JsonNode alarm : json(after).get("active"))
+        assertFalse(alarm.get("rule").asText().equals("it-close"));
+      gateway.getUntil(
+          "/metrics",
+          r ->
+              metric(
+                      r.body(),
+                      "sensorgw_reading_value{sensor=\"it-alarm\",unit=\"cm\",value=\"distance\"}")
+                  == 36,
+          "the last value");
 
       // An edit applies live: below 50 raises at once on the last reading (36).
       Hashtable<String, Object> edited = new Hashtable<>();
@@ -232,7 +298,8 @@ class AlarmsTest {
       edited.put("value", "distance");
       edited.put("below", "50");
       close.update(edited);
-      gateway.getUntil("/api/alarms", r -> ruleState(r, "it-close", "active"), "the edited rule raised");
+      gateway.getUntil(
+          "/api/alarms", r -> ruleState(r, "it-close", "active"), "the edited rule raised");
 
       sse.body().close();
       socket.abort();
@@ -241,8 +308,13 @@ class AlarmsTest {
       close.delete();
     }
     // The sensor is gone: its values leave /metrics (only registered sensors have series).
-    gateway.getUntil("/metrics", r -> !r.body().contains("sensor=\"it-alarm\""), "the gone sensor's series dropped");
-    gateway.getUntil("/api/alarms", r -> r.statusCode() == 200 && ruleNamed(json(r), "it-close") == null,
+    gateway.getUntil(
+        "/metrics",
+        r -> !r.body().contains("sensor=\"it-alarm\""),
+        "the gone sensor's series dropped");
+    gateway.getUntil(
+        "/api/alarms",
+        r -> r.statusCode() == 200 && ruleNamed(json(r), "it-close") == null,
         "the deleted rule gone");
   }
 
@@ -250,48 +322,93 @@ class AlarmsTest {
   void aSensorStateRuleFollowsTheSensorAndABadRuleIsListedInError() throws Exception {
     Gateway gateway = new Gateway(context);
     AtomicBoolean failing = new AtomicBoolean();
-    Configuration error = rule("it-error", "name", "it-error", "sensor", "it-alarm-state", "state", "error");
-    Configuration bad = rule("it-bad", "name", "it-bad", "sensor", "it-alarm-state", "value", "distance",
-        "below", "thirty");
+    Configuration error =
+        rule("it-error", "name", "it-error", "sensor", "it-alarm-state", "state", "error");
+    Configuration bad =
+        rule(
+            "it-bad",
+            "name",
+            "it-bad",
+            "sensor",
+            "it-alarm-state",
+            "value",
+            "distance",
+            "below",
+            "thirty");
     // A bundle's listeners on the whiteboard: one collects, one throws (logged and counted, and
     // never keeps the other from its alarms).
     List<Alarm> told = new CopyOnWriteArrayList<>();
-    ServiceRegistration<AlarmListener> collecting = context.registerService(AlarmListener.class, told::add, null);
-    ServiceRegistration<AlarmListener> throwing = context.registerService(AlarmListener.class, alarm -> {
-      throw new IllegalStateException("a listener's bug");
-    }, null);
-    double errorsBefore = metric(gateway.get("/metrics").body(),
-        "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}");
-    try (TestSensor sensor = new TestSensor(context, "it-alarm-state", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> {
-      if (failing.get()) throw new IOException("sensor unplugged");
-      return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
-    }).register(context, "tfluna")) {
-      HttpResponse<String> listed = gateway.getUntil("/api/alarms",
-          r -> ruleState(r, "it-error", "ok") && ruleState(r, "it-bad", "error"), "both rules listed");
+    ServiceRegistration<AlarmListener> collecting =
+        context.registerService(AlarmListener.class, told::add, null);
+    ServiceRegistration<AlarmListener> throwing =
+        context.registerService(
+            AlarmListener.class,
+            alarm -> {
+              throw new IllegalStateException("a listener's bug");
+            },
+            null);
+    double errorsBefore =
+        metric(
+            gateway.get("/metrics").body(),
+            "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}");
+    try (TestSensor sensor =
+        new TestSensor(
+                context,
+                "it-alarm-state",
+                Duration.ZERO,
+                TestSensor.READ_TIMEOUT,
+                () -> {
+                  if (failing.get()) throw new IOException("sensor unplugged");
+                  return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
+                })
+            .register(context, "tfluna")) {
+      HttpResponse<String> listed =
+          gateway.getUntil(
+              "/api/alarms",
+              r -> ruleState(r, "it-error", "ok") && ruleState(r, "it-bad", "error"),
+              "both rules listed");
       JsonNode refused = ruleNamed(json(listed), "it-bad");
-      assertTrue(refused.get("reason").asText().contains("below must be a number, was 'thirty'"), listed.body());
+      assertTrue(
+          refused.get("reason").asText().contains("below must be a number, was 'thirty'"),
+          listed.body());
       // A refused rule is a part in error in /health, with the reason.
-      HttpResponse<String> health = gateway.getUntil("/health",
-          r -> json(r).path("parts").path("alarms").path("state").asText().equals("error"), "alarms in error");
-      assertTrue(json(health).path("parts").path("alarms").path("reason").asText()
-          .contains("rule it-bad refused: below must be a number"), health.body());
+      HttpResponse<String> health =
+          gateway.getUntil(
+              "/health",
+              r -> json(r).path("parts").path("alarms").path("state").asText().equals("error"),
+              "alarms in error");
+      assertTrue(
+          json(health)
+              .path("parts")
+              .path("alarms")
+              .path("reason")
+              .asText()
+              .contains("rule it-bad refused: below must be a number"),
+          health.body());
 
       assertEquals(200, gateway.get("/api/sensors/it-alarm-state/reading").statusCode());
       failing.set(true);
       assertEquals(503, gateway.get("/api/sensors/it-alarm-state/reading").statusCode());
-      gateway.getUntil("/api/alarms", r -> ruleState(r, "it-error", "active"), "the state alarm raised");
+      gateway.getUntil(
+          "/api/alarms", r -> ruleState(r, "it-error", "active"), "the state alarm raised");
       failing.set(false);
       assertEquals(200, gateway.get("/api/sensors/it-alarm-state/reading").statusCode());
-      gateway.getUntil("/api/alarms", r -> ruleState(r, "it-error", "ok"), "the state alarm cleared");
-      Gateway.await(() -> told.stream().filter(a -> a.rule().equals("it-error")).count() == 2,
-          "the raise and the clear told to the whiteboard listener", told::toString);
+      gateway.getUntil(
+          "/api/alarms", r -> ruleState(r, "it-error", "ok"), "the state alarm cleared");
+      Gateway.await(
+          () -> told.stream().filter(a -> a.rule().equals("it-error")).count() == 2,
+          "the raise and the clear told to the whiteboard listener",
+          told::toString);
       List<Alarm> stateAlarms = told.stream().filter(a -> a.rule().equals("it-error")).toList();
       assertTrue(stateAlarms.get(0).active());
       assertEquals("state error", stateAlarms.get(0).condition());
       assertTrue(Double.isNaN(stateAlarms.get(0).value()));
       assertFalse(stateAlarms.get(1).active());
-      gateway.getUntil("/metrics", r -> metric(r.body(),
-          "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}") >= errorsBefore + 2,
+      gateway.getUntil(
+          "/metrics",
+          r ->
+              metric(r.body(), "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}")
+                  >= errorsBefore + 2,
           "the throwing listener's two failures counted");
 
       // Fixed in place: the refused rule watches.
@@ -301,9 +418,13 @@ class AlarmsTest {
       fixed.put("value", "distance");
       fixed.put("below", "30");
       bad.update(fixed);
-      gateway.getUntil("/api/alarms", r -> ruleState(r, "it-bad", "active") || ruleState(r, "it-bad", "ok"),
+      gateway.getUntil(
+          "/api/alarms",
+          r -> ruleState(r, "it-bad", "active") || ruleState(r, "it-bad", "ok"),
           "the fixed rule watching");
-      gateway.getUntil("/health", r -> json(r).path("parts").path("alarms").path("state").asText().equals("ok"),
+      gateway.getUntil(
+          "/health",
+          r -> json(r).path("parts").path("alarms").path("state").asText().equals("ok"),
           "alarms ok again");
     } finally {
       collecting.unregister();
@@ -315,8 +436,10 @@ class AlarmsTest {
 
   private int streamClients(String filter) {
     try {
-      var refs = context.getServiceReferences(AlarmListener.class.getName(),
-          "(&(objectClass=" + ReadingListener.class.getName() + ")" + filter + ")");
+      var refs =
+          context.getServiceReferences(
+              AlarmListener.class.getName(),
+              "(&(objectClass=" + ReadingListener.class.getName() + ")" + filter + ")");
       return refs == null ? 0 : refs.length;
     } catch (InvalidSyntaxException e) {
       throw new AssertionError(e);
@@ -329,24 +452,37 @@ class AlarmsTest {
     HttpClient client = HttpClient.newHttpClient();
     int rawBefore = streamClients("(reading.reported=false)");
     int reportedBefore = streamClients("(reading.reported=true)");
-    HttpResponse<Stream<String>> raw = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream?raw=true")).build(),
-        HttpResponse.BodyHandlers.ofLines());
-    HttpResponse<Stream<String>> reported = client.send(HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
-        HttpResponse.BodyHandlers.ofLines());
-    WebSocket rawSocket = client.newWebSocketBuilder()
-        .buildAsync(URI.create(gateway.uri("/ws?raw=true").toString().replaceFirst("^http", "ws")), new Collector())
-        .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+    HttpResponse<Stream<String>> raw =
+        client.send(
+            HttpRequest.newBuilder(gateway.uri("/api/stream?raw=true")).build(),
+            HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> reported =
+        client.send(
+            HttpRequest.newBuilder(gateway.uri("/api/stream")).build(),
+            HttpResponse.BodyHandlers.ofLines());
+    WebSocket rawSocket =
+        client
+            .newWebSocketBuilder()
+            .buildAsync(
+                URI.create(gateway.uri("/ws?raw=true").toString().replaceFirst("^http", "ws")),
+                new Collector())
+            .get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
     try {
       assertEquals(200, raw.statusCode());
-      Gateway.await(() -> streamClients("(reading.reported=false)") == rawBefore + 2
-              && streamClients("(reading.reported=true)") == reportedBefore + 1,
+      Gateway.await(
+          () ->
+              streamClients("(reading.reported=false)") == rawBefore + 2
+                  && streamClients("(reading.reported=true)") == reportedBefore + 1,
           "two raw stream clients (SSE and WebSocket) and one reported, each also an alarm listener");
     } finally {
       raw.body().close();
       reported.body().close();
       rawSocket.abort();
     }
-    Gateway.await(() -> streamClients("(reading.reported=false)") == rawBefore
-        && streamClients("(reading.reported=true)") == reportedBefore, "the clients' listeners gone with them");
+    Gateway.await(
+        () ->
+            streamClients("(reading.reported=false)") == rawBefore
+                && streamClients("(reading.reported=true)") == reportedBefore,
+        "the clients' listeners gone with them");
   }
 }

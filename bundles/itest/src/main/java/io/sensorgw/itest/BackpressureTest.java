@@ -49,10 +49,13 @@ class BackpressureTest {
       Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(1, "cm")));
 
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
 
   /** How long a held sensor may wait for its gate (the @AfterEach opens it at the latest). */
   private static final Duration HELD = Duration.ofMinutes(10);
+
   /** A wait for a permit that no test request should reach on a busy machine either. */
   private static final long NO_REJECTION_MS = Gateway.DEADLINE.toMillis();
 
@@ -69,7 +72,8 @@ class BackpressureTest {
 
   private void configure(Object... keysAndValues) throws IOException {
     Dictionary<String, Object> props = new Hashtable<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) props.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    for (int i = 0; i < keysAndValues.length; i += 2)
+      props.put((String) keysAndValues[i], keysAndValues[i + 1]);
     configAdmin.getConfiguration(PID, "?").update(props);
   }
 
@@ -92,8 +96,12 @@ class BackpressureTest {
 
   private static double metric(String exposition, String name) {
     String prefix = "sensorgw_source_metric{name=\"" + name + "\",source=\"backpressure\"} ";
-    return exposition.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + prefix + " in /metrics"));
+    return exposition
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + prefix + " in /metrics"));
   }
 
   /**
@@ -101,10 +109,17 @@ class BackpressureTest {
    * bounds are far beyond any test's length: only the test decides when it answers.
    */
   private TestSensor heldSensor(String id) {
-    return new TestSensor(context, id, Duration.ZERO, HELD, () -> {
-      if (!gate.await(HELD.toSeconds(), TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");
-      return READING;
-    }).register(context, "tfluna");
+    return new TestSensor(
+            context,
+            id,
+            Duration.ZERO,
+            HELD,
+            () -> {
+              if (!gate.await(HELD.toSeconds(), TimeUnit.SECONDS))
+                throw new IllegalStateException("gate never opened");
+              return READING;
+            })
+        .register(context, "tfluna");
   }
 
   /**
@@ -130,13 +145,24 @@ class BackpressureTest {
       List<CompletableFuture<Outcome>> requests = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         long start = System.nanoTime();
-        requests.add(client.sendAsync(
-                HttpRequest.newBuilder(gateway.uri("/api/sensors/it-slow/reading")).timeout(HELD).build(),
-                HttpResponse.BodyHandlers.ofString())
-            .thenApply(r -> new Outcome(r.statusCode(), (System.nanoTime() - start) / 1_000_000,
-                r.headers().firstValue("Retry-After").orElse(""), r.body())));
+        requests.add(
+            client
+                .sendAsync(
+                    HttpRequest.newBuilder(gateway.uri("/api/sensors/it-slow/reading"))
+                        .timeout(HELD)
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .thenApply(
+                    r ->
+                        new Outcome(
+                            r.statusCode(),
+                            (System.nanoTime() - start) / 1_000_000,
+                            r.headers().firstValue("Retry-After").orElse(""),
+                            r.body())));
       }
-      Gateway.await(() -> figure("waiting") > 0 && figure("inFlight") == 10, "requests queued behind 10 permits",
+      Gateway.await(
+          () -> figure("waiting") > 0 && figure("inFlight") == 10,
+          "requests queued behind 10 permits",
           () -> " " + limiter());
       // /health and /metrics are not behind the limit: they answer while requests are queued.
       assertEquals(200, gateway.get("/health").statusCode());
@@ -146,10 +172,16 @@ class BackpressureTest {
       assertTrue(figure("waiting") > 0, "health answered while others waited");
 
       // The 190 that found no permit are all turned away while the device still holds the ten.
-      Gateway.await(() -> requests.stream().filter(r -> r.isDone() && r.join().status() == 503).count() == 190,
-          "190 answered 503 while the device has not answered", () -> " " + limiter());
-      assertEquals(10L, requests.stream().filter(r -> !r.isDone()).count(), "the ten admitted still wait");
-      Gateway.await(() -> held.statistics().get("reads").longValue() == 10, "only the ten admitted reached the device",
+      Gateway.await(
+          () ->
+              requests.stream().filter(r -> r.isDone() && r.join().status() == 503).count() == 190,
+          "190 answered 503 while the device has not answered",
+          () -> " " + limiter());
+      assertEquals(
+          10L, requests.stream().filter(r -> !r.isDone()).count(), "the ten admitted still wait");
+      Gateway.await(
+          () -> held.statistics().get("reads").longValue() == 10,
+          "only the ten admitted reached the device",
           () -> " " + held.statistics());
       gate.countDown();
 
@@ -159,7 +191,11 @@ class BackpressureTest {
       }
       long ok = outcomes.stream().filter(o -> o.status() == 200).count();
       List<Outcome> busy = outcomes.stream().filter(o -> o.status() == 503).toList();
-      assertEquals(10, ok, "the ten admitted succeed: " + outcomes.stream().map(Outcome::status).distinct().toList());
+      assertEquals(
+          10,
+          ok,
+          "the ten admitted succeed: "
+              + outcomes.stream().map(Outcome::status).distinct().toList());
       assertEquals(190, busy.size());
       for (Outcome rejected : busy) {
         assertEquals("1", rejected.retryAfter());
@@ -168,9 +204,13 @@ class BackpressureTest {
         assertTrue(rejected.millis() >= maxWaitMs, "503 after " + rejected.millis() + " ms");
       }
       assertEquals(busy.size(), figure("rejectedWaitedTooLong") - rejectedBefore);
-      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+      Gateway.await(
+          () -> figure("inFlight") == 0 && figure("waiting") == 0,
+          "every permit returned",
           () -> " " + limiter());
-      assertEquals(figure("rejectedWaitedTooLong"), metric(gateway.get("/metrics").body(), "rejectedWaitedTooLong"),
+      assertEquals(
+          figure("rejectedWaitedTooLong"),
+          metric(gateway.get("/metrics").body(), "rejectedWaitedTooLong"),
           "rejections counted in /metrics");
     }
   }
@@ -197,29 +237,38 @@ class BackpressureTest {
       Gateway.await(() -> figure("waiting") == 1, "second request queued");
 
       waiting.close();
-      Gateway.await(() -> figure("waiting") == 0 && figure("abandonedWhileWaiting") == abandoned + 1,
-          "the waiting client's place given back", () -> " " + limiter());
+      Gateway.await(
+          () -> figure("waiting") == 0 && figure("abandonedWhileWaiting") == abandoned + 1,
+          "the waiting client's place given back",
+          () -> " " + limiter());
       assertEquals(1, figure("inFlight"), "the running request still holds its permit");
 
       running.setSoLinger(true, 0); // close with a reset
       running.close();
-      Gateway.await(() -> figure("inFlight") == 0 && figure("releasedOnDisconnect") == released + 1,
-          "the running client's permit given back before its device answered", () -> " " + limiter());
-      assertEquals(1L, held.statistics().get("reads").longValue(), "the device is still on its first read");
+      Gateway.await(
+          () -> figure("inFlight") == 0 && figure("releasedOnDisconnect") == released + 1,
+          "the running client's permit given back before its device answered",
+          () -> " " + limiter());
+      assertEquals(
+          1L, held.statistics().get("reads").longValue(), "the device is still on its first read");
 
       try (Socket next = open(reading)) {
-        Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 0, "the next request admitted at once");
+        Gateway.await(
+            () -> figure("inFlight") == 1 && figure("waiting") == 0,
+            "the next request admitted at once");
         gate.countDown();
         assertEquals(200, readResponse(next).status());
       }
-      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+      Gateway.await(
+          () -> figure("inFlight") == 0 && figure("waiting") == 0,
+          "every permit returned",
           () -> " " + limiter());
     }
   }
 
   /**
-   * The watch on a waiting client's connection ends before its request runs: the answer comes,
-   * and the same connection carries the next request (keep-alive is not broken by the watch).
+   * The watch on a waiting client's connection ends before its request runs: the answer comes, and
+   * the same connection carries the next request (keep-alive is not broken by the watch).
    */
   @Test
   void aRequestThatWaitedKeepsItsConnectionForTheNext() throws Exception {
@@ -230,8 +279,10 @@ class BackpressureTest {
     try (TestSensor held = heldSensor("it-kept")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-kept"), "held sensor listed");
       Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
-      try (Socket first = open(reading); Socket second = open(reading)) {
-        Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
+      try (Socket first = open(reading);
+          Socket second = open(reading)) {
+        Gateway.await(
+            () -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
         gate.countDown();
         assertEquals(200, readResponse(first).status());
         RawResponse waited = readResponse(second);
@@ -240,7 +291,9 @@ class BackpressureTest {
         send(second, reading); // keep-alive: the next request on the same connection
         assertEquals(200, readResponse(second).status());
       }
-      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit returned",
+      Gateway.await(
+          () -> figure("inFlight") == 0 && figure("waiting") == 0,
+          "every permit returned",
           () -> " " + limiter());
     }
   }
@@ -256,15 +309,24 @@ class BackpressureTest {
     Gateway gateway = new Gateway(context);
     URI reading = gateway.uri("/api/sensors/it-busy/reading");
     java.util.Random random = new java.util.Random(7);
-    java.util.concurrent.ScheduledExecutorService clients = java.util.concurrent.Executors.newScheduledThreadPool(4);
+    java.util.concurrent.ScheduledExecutorService clients =
+        java.util.concurrent.Executors.newScheduledThreadPool(4);
     // A device that takes 30 ms per acquisition: requests queue behind 2 permits for a while. Its
     // first acquisition waits for the gate, so that some clients certainly leave before their
     // answer, however fast or slow this machine serves them.
-    try (TestSensor busy = new TestSensor(context, "it-busy", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> {
-      if (!gate.await(HELD.toSeconds(), TimeUnit.SECONDS)) throw new IllegalStateException("gate never opened");
-      Thread.sleep(30);
-      return READING;
-    }).register(context, "tfluna")) {
+    try (TestSensor busy =
+        new TestSensor(
+                context,
+                "it-busy",
+                Duration.ZERO,
+                TestSensor.READ_TIMEOUT,
+                () -> {
+                  if (!gate.await(HELD.toSeconds(), TimeUnit.SECONDS))
+                    throw new IllegalStateException("gate never opened");
+                  Thread.sleep(30);
+                  return READING;
+                })
+            .register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-busy"), "busy sensor listed");
       Gateway.await(() -> figure("inFlight") == 0, "the listing's permit returned");
       long leftBefore = figure("abandonedWhileWaiting") + figure("releasedOnDisconnect");
@@ -277,28 +339,42 @@ class BackpressureTest {
           continue;
         }
         boolean reset = i % 3 == 1;
-        leaving.add(clients.schedule(() -> {
-          if (reset) socket.setSoLinger(true, 0);
-          socket.close();
-          return null;
-        }, random.nextInt(400), TimeUnit.MILLISECONDS));
+        leaving.add(
+            clients.schedule(
+                () -> {
+                  if (reset) socket.setSoLinger(true, 0);
+                  socket.close();
+                  return null;
+                },
+                random.nextInt(400),
+                TimeUnit.MILLISECONDS));
       }
-      Gateway.await(() -> figure("abandonedWhileWaiting") + figure("releasedOnDisconnect") > leftBefore,
-          "clients seen leaving before their answer", () -> " " + limiter());
+      Gateway.await(
+          () -> figure("abandonedWhileWaiting") + figure("releasedOnDisconnect") > leftBefore,
+          "clients seen leaving before their answer",
+          () -> " " + limiter());
       gate.countDown();
-      for (java.util.concurrent.ScheduledFuture<?> leave : leaving) leave.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+      for (java.util.concurrent.ScheduledFuture<?> leave : leaving)
+        leave.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
       for (Socket socket : staying) {
         try (socket) {
           RawResponse response = readResponse(socket);
           assertEquals(200, response.status(), response.body());
         }
       }
-      Gateway.await(() -> figure("inFlight") == 0 && figure("waiting") == 0, "every permit and place returned",
+      Gateway.await(
+          () -> figure("inFlight") == 0 && figure("waiting") == 0,
+          "every permit and place returned",
           () -> " " + limiter());
-      assertEquals(figure("admitted"), figure("completed"), "every admitted request released its permit");
-      assertTrue(figure("abandonedWhileWaiting") + figure("releasedOnDisconnect") > leftBefore,
+      assertEquals(
+          figure("admitted"), figure("completed"), "every admitted request released its permit");
+      assertTrue(
+          figure("abandonedWhileWaiting") + figure("releasedOnDisconnect") > leftBefore,
           "some clients were seen leaving before their answer: " + limiter());
-      assertEquals(200, gateway.get("/api/sensors/it-busy/reading").statusCode(), "and the limiter still admits");
+      assertEquals(
+          200,
+          gateway.get("/api/sensors/it-busy/reading").statusCode(),
+          "and the limiter still admits");
     } finally {
       clients.shutdownNow();
     }
@@ -307,37 +383,55 @@ class BackpressureTest {
   @Test
   void configurationAppliesLiveAndRemovingTheBundleRemovesTheLimit() throws Exception {
     configure("mode", "adaptive", "adaptive.initial.limit", 7);
-    Gateway.await(() -> figure("adaptive") == 1 && figure("limit") == 7, "adaptive mode, initial limit 7");
+    Gateway.await(
+        () -> figure("adaptive") == 1 && figure("limit") == 7, "adaptive mode, initial limit 7");
     configure("mode", "fixed", "permits", 1, "max.wait.ms", NO_REJECTION_MS);
     Gateway.await(() -> figure("adaptive") == 0 && figure("limit") == 1, "fixed mode, 1 permit");
     Gateway gateway = new Gateway(context);
-    Bundle limiterBundle = Arrays.stream(context.getBundles())
-        .filter(b -> b.getSymbolicName().equals("io.sensorgw.backpressure")).findFirst().orElseThrow();
+    Bundle limiterBundle =
+        Arrays.stream(context.getBundles())
+            .filter(b -> b.getSymbolicName().equals("io.sensorgw.backpressure"))
+            .findFirst()
+            .orElseThrow();
     HttpClient client = HttpClient.newHttpClient();
     try (TestSensor held = heldSensor("it-unlimited")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-unlimited"), "sensor listed");
       Sensor sensor = held;
       List<CompletableFuture<HttpResponse<String>>> requests = new ArrayList<>();
-      requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
-          HttpResponse.BodyHandlers.ofString()));
-      requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
-          HttpResponse.BodyHandlers.ofString()));
+      requests.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+              HttpResponse.BodyHandlers.ofString()));
+      requests.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+              HttpResponse.BodyHandlers.ofString()));
       Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
-      assertEquals(1L, sensor.statistics().get("reads").longValue(), "the waiting one has not reached the sensor");
+      assertEquals(
+          1L,
+          sensor.statistics().get("reads").longValue(),
+          "the waiting one has not reached the sensor");
 
       limiterBundle.stop();
       try {
         // The waiter is let through as the filter leaves, and new requests are no longer limited.
-        Gateway.await(() -> sensor.statistics().get("reads").longValue() == 2, "the waiter reaches the sensor");
+        Gateway.await(
+            () -> sensor.statistics().get("reads").longValue() == 2,
+            "the waiter reaches the sensor");
         for (int i = 0; i < 3; i++) {
-          requests.add(client.sendAsync(HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
-              HttpResponse.BodyHandlers.ofString()));
+          requests.add(
+              client.sendAsync(
+                  HttpRequest.newBuilder(gateway.uri("/api/sensors/it-unlimited/reading")).build(),
+                  HttpResponse.BodyHandlers.ofString()));
         }
-        Gateway.await(() -> sensor.statistics().get("reads").longValue() == 5, "five reads at once, no limit");
+        Gateway.await(
+            () -> sensor.statistics().get("reads").longValue() == 5,
+            "five reads at once, no limit");
         assertEquals(200, gateway.get("/health").statusCode());
         gate.countDown();
         for (CompletableFuture<HttpResponse<String>> request : requests) {
-          assertEquals(200, request.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS).statusCode());
+          assertEquals(
+              200, request.get(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS).statusCode());
         }
       } finally {
         limiterBundle.start();
@@ -356,14 +450,17 @@ class BackpressureTest {
 
   private static void send(Socket socket, URI uri) throws IOException {
     OutputStream out = socket.getOutputStream();
-    out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\n\r\n")
-        .getBytes(StandardCharsets.US_ASCII));
+    out.write(
+        ("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
     out.flush();
   }
 
   private record RawResponse(int status, String body) {}
 
-  /** Reads one HTTP/1.1 response (Content-Length or chunked body) and leaves the connection open. */
+  /**
+   * Reads one HTTP/1.1 response (Content-Length or chunked body) and leaves the connection open.
+   */
   private static RawResponse readResponse(Socket socket) throws IOException {
     InputStream in = socket.getInputStream();
     String statusLine = line(in);
@@ -372,12 +469,15 @@ class BackpressureTest {
     boolean chunked = false;
     for (String header = line(in); !header.isEmpty(); header = line(in)) {
       String lower = header.toLowerCase(java.util.Locale.ROOT);
-      if (lower.startsWith("content-length:")) length = Integer.parseInt(lower.substring(15).trim());
+      if (lower.startsWith("content-length:"))
+        length = Integer.parseInt(lower.substring(15).trim());
       if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
     }
     java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
     if (chunked) {
-      for (int size = Integer.parseInt(line(in).trim(), 16); size > 0; size = Integer.parseInt(line(in).trim(), 16)) {
+      for (int size = Integer.parseInt(line(in).trim(), 16);
+          size > 0;
+          size = Integer.parseInt(line(in).trim(), 16)) {
         body.write(in.readNBytes(size));
         line(in);
       }

@@ -21,13 +21,18 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class ConsoleLoginTest {
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
 
   private static HttpRequest.Builder console(Gateway gateway, String user, String password) {
     HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri("/system/console/bundles"));
     if (user != null) {
-      request.header("Authorization", "Basic " + Base64.getEncoder()
-          .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+      request.header(
+          "Authorization",
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
     }
     return request;
   }
@@ -46,16 +51,21 @@ class ConsoleLoginTest {
       props.put("username", "operator");
       props.put(".password", "first-secret"); // the dot keeps it out of the service's properties
       config.update(props);
-      Gateway.await(() -> status(gateway, "operator", "first-secret") == 200,
+      Gateway.await(
+          () -> status(gateway, "operator", "first-secret") == 200,
           "console opens with the configured credentials");
       assertEquals(401, status(gateway, null, null), "anonymous");
-      org.osgi.framework.ServiceReference<?>[] services = context.getServiceReferences(
-          "io.sensorgw.console.internal.ConsoleCredentials", null);
-      org.junit.jupiter.api.Assertions.assertNotNull(services, "the console's credentials are registered");
+      org.osgi.framework.ServiceReference<?>[] services =
+          context.getServiceReferences("io.sensorgw.console.internal.ConsoleCredentials", null);
+      org.junit.jupiter.api.Assertions.assertNotNull(
+          services, "the console's credentials are registered");
       for (org.osgi.framework.ServiceReference<?> service : services) {
         for (String key : service.getPropertyKeys()) {
-          org.junit.jupiter.api.Assertions.assertFalse(key.toLowerCase(java.util.Locale.ROOT).contains("password")
-              && !key.equals("password.min.length") && !key.equals("password.file"), "a password published as " + key);
+          org.junit.jupiter.api.Assertions.assertFalse(
+              key.toLowerCase(java.util.Locale.ROOT).contains("password")
+                  && !key.equals("password.min.length")
+                  && !key.equals("password.file"),
+              "a password published as " + key);
         }
       }
       assertEquals(401, status(gateway, "admin", "admin"), "the Felix default");
@@ -63,11 +73,16 @@ class ConsoleLoginTest {
 
       // A configuration change reaches the running component; the old key still works.
       props.remove(".password");
-      props.put("password", "{sha-256}" + Base64.getEncoder().encodeToString(
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest("second-secret".getBytes(StandardCharsets.UTF_8))));
+      props.put(
+          "password",
+          "{sha-256}"
+              + Base64.getEncoder()
+                  .encodeToString(
+                      java.security.MessageDigest.getInstance("SHA-256")
+                          .digest("second-secret".getBytes(StandardCharsets.UTF_8))));
       config.update(props);
-      Gateway.await(() -> status(gateway, "operator", "second-secret") == 200,
+      Gateway.await(
+          () -> status(gateway, "operator", "second-secret") == 200,
           "console follows the changed password");
       assertEquals(401, status(gateway, "operator", "first-secret"), "old password refused");
     } finally {

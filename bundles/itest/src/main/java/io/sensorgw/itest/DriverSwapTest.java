@@ -17,24 +17,33 @@ import org.osgi.test.common.annotation.InjectService;
 import org.osgi.test.junit5.context.BundleContextExtension;
 import org.osgi.test.junit5.service.ServiceExtension;
 
-/** A sensor whose driver bundle is stopping answers 503 with Retry-After, not 404, and comes back. */
+/**
+ * A sensor whose driver bundle is stopping answers 503 with Retry-After, not 404, and comes back.
+ */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class DriverSwapTest {
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
 
   @Test
   void aSensorWhoseBundleStopsIsBeingUpdatedNotGone() throws Exception {
     Gateway gateway = new Gateway(context);
-    Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.device.tfluna", "it-swap", "?");
+    Configuration config =
+        configAdmin.getFactoryConfiguration("io.sensorgw.device.tfluna", "it-swap", "?");
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("sensor.id", "it-swap");
     props.put("mode", "simulated");
     config.update(props);
-    Bundle driver = Arrays.stream(context.getBundles())
-        .filter(b -> "io.sensorgw.device.tfluna".equals(b.getSymbolicName())).findFirst().orElseThrow();
+    Bundle driver =
+        Arrays.stream(context.getBundles())
+            .filter(b -> "io.sensorgw.device.tfluna".equals(b.getSymbolicName()))
+            .findFirst()
+            .orElseThrow();
     try {
-      gateway.getUntil("/api/sensors/it-swap/reading", r -> r.statusCode() == 200, "simulated sensor up");
+      gateway.getUntil(
+          "/api/sensors/it-swap/reading", r -> r.statusCode() == 200, "simulated sensor up");
       driver.stop();
       HttpResponse<String> stopped = gateway.get("/api/sensors/it-swap/reading");
       assertEquals(503, stopped.statusCode(), stopped.body());

@@ -36,8 +36,8 @@ import org.osgi.test.junit5.service.ServiceExtension;
  * Faults are states (issues #17 and #21) in Felix: a bad setting or an absent device never makes a
  * sensor vanish. It is registered in state error with a one-line reason, shown by /health,
  * /api/sensors/{id} and sensor:list; reads fail at once with 503 and the reason; a corrected
- * configuration, or the device appearing, brings it back. And a broken WebSocket handshake is a
- * 400 JSON error.
+ * configuration, or the device appearing, brings it back. And a broken WebSocket handshake is a 400
+ * JSON error.
  */
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class FaultStatesTest {
@@ -45,14 +45,20 @@ class FaultStatesTest {
   private static final Duration WITHIN = Duration.ofMinutes(3);
 
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) CommandProcessor gogo;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  CommandProcessor gogo;
 
   private final List<Configuration> configurations = new ArrayList<>();
 
   /** A factory configuration of {@code driver} (e.g. {@code tfluna}), from keys and values. */
-  private Configuration device(String driver, String name, Object... keysAndValues) throws IOException {
-    Configuration config = configAdmin.getFactoryConfiguration("io.sensorgw.device." + driver, name, "?");
+  private Configuration device(String driver, String name, Object... keysAndValues)
+      throws IOException {
+    Configuration config =
+        configAdmin.getFactoryConfiguration("io.sensorgw.device." + driver, name, "?");
     config.update(properties(keysAndValues));
     configurations.add(config);
     return config;
@@ -60,7 +66,8 @@ class FaultStatesTest {
 
   private static Hashtable<String, Object> properties(Object... keysAndValues) {
     Hashtable<String, Object> props = new Hashtable<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) props.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    for (int i = 0; i < keysAndValues.length; i += 2)
+      props.put((String) keysAndValues[i], keysAndValues[i + 1]);
     return props;
   }
 
@@ -69,14 +76,20 @@ class FaultStatesTest {
     configurations.clear();
   }
 
-  private static HttpResponse<String> getUntil(Gateway gateway, String path,
-      Predicate<HttpResponse<String>> condition, String what) throws IOException {
+  private static HttpResponse<String> getUntil(
+      Gateway gateway, String path, Predicate<HttpResponse<String>> condition, String what)
+      throws IOException {
     long deadline = System.nanoTime() + WITHIN.toNanos();
     HttpResponse<String> response = gateway.get(path);
     while (!condition.test(response)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; last: " + response.statusCode() + " "
-            + response.body());
+        throw new AssertionError(
+            "timed out waiting for "
+                + what
+                + "; last: "
+                + response.statusCode()
+                + " "
+                + response.body());
       }
       java.util.concurrent.locks.LockSupport.parkNanos(20_000_000); // poll interval
       response = gateway.get(path);
@@ -105,28 +118,44 @@ class FaultStatesTest {
    */
   private void assertVisibleInError(Gateway gateway, String id, String reason) throws IOException {
     String expected = "\"state\":\"error\",\"stateReason\":\"" + json(reason) + "\"";
-    HttpResponse<String> info = getUntil(gateway, "/api/sensors/" + id,
-        r -> r.statusCode() == 200 && r.body().contains(expected), id + " in error: " + reason);
+    HttpResponse<String> info =
+        getUntil(
+            gateway,
+            "/api/sensors/" + id,
+            r -> r.statusCode() == 200 && r.body().contains(expected),
+            id + " in error: " + reason);
     assertTrue(info.body().contains("\"id\":\"" + id + "\""), info.body());
     assertTrue(gateway.get("/api/sensors").body().contains(expected), "listed in /api/sensors");
     HttpResponse<String> health = gateway.get("/health");
     assertTrue(health.body().contains("\"status\":\"degraded\""), health.body());
-    assertTrue(health.body().contains("sensor " + id) && health.body().contains(json(reason)), health.body());
+    assertTrue(
+        health.body().contains("sensor " + id) && health.body().contains(json(reason)),
+        health.body());
     HttpResponse<String> read = gateway.get("/api/sensors/" + id + "/reading");
     assertEquals(503, read.statusCode(), read.body());
-    assertTrue(read.body().contains(json(reason)) && read.body().contains("\"status\":503"), read.body());
+    assertTrue(
+        read.body().contains(json(reason)) && read.body().contains("\"status\":503"), read.body());
   }
 
   /** Sensor {@code id} reads again (200) and is OK, its reason gone. */
   private void assertBackToOk(Gateway gateway, String id) throws IOException {
-    getUntil(gateway, "/api/sensors/" + id + "/reading", r -> r.statusCode() == 200, id + " reading again");
-    HttpResponse<String> info = getUntil(gateway, "/api/sensors/" + id,
-        r -> r.statusCode() == 200 && r.body().contains("\"state\":\"ok\""), id + " ok");
+    getUntil(
+        gateway,
+        "/api/sensors/" + id + "/reading",
+        r -> r.statusCode() == 200,
+        id + " reading again");
+    HttpResponse<String> info =
+        getUntil(
+            gateway,
+            "/api/sensors/" + id,
+            r -> r.statusCode() == 200 && r.body().contains("\"state\":\"ok\""),
+            id + " ok");
     assertTrue(!info.body().contains("stateReason"), info.body());
   }
 
   /** One driver's bad setting, the line it must give, and the corrected setting. */
-  private record Case(String driver, String id, Object[] base, Object[] bad, String reason, Object[] corrected) {}
+  private record Case(
+      String driver, String id, Object[] base, Object[] bad, String reason, Object[] corrected) {}
 
   private static Object[] kv(Object... keysAndValues) {
     return keysAndValues;
@@ -143,25 +172,63 @@ class FaultStatesTest {
   void aBadSettingKeepsEachDriversSensorVisibleInErrorUntilItIsCorrected() throws Exception {
     Gateway gateway = new Gateway(context);
     // Values as a .cfg file gives them: strings, converted by the typed configuration.
-    List<Case> cases = List.of(
-        new Case("tfluna", "it-fault-luna-rate", kv("mode", "simulated"), kv("output.rate.hz", "1e9"),
-            "output.rate.hz must be a whole number in 1..250, was 1e9", kv("output.rate.hz", "100")),
-        new Case("tfluna", "it-fault-luna-timeout", kv("mode", "simulated"), kv("read.timeout.ms", "-1"),
-            "read.timeout.ms must be 1..300000, was -1", kv("read.timeout.ms", "120000")),
-        new Case("mpu6050", "it-fault-imu-rate", kv("mode", "simulated"), kv("sample.rate.hz", "0"),
-            "sample.rate.hz must be 4..1000, was 0", kv("sample.rate.hz", "1000")),
-        new Case("mpu6050", "it-fault-imu-offset", kv("mode", "simulated"), kv("accel.offset.g", "NaN"),
-            "accel.offset.g must be 3 finite numbers in -16..16, was NaN",
-            kv("accel.offset.g", new double[] {0, 0, 0})),
-        new Case("hcsr04", "it-fault-sonar", kv("mode", "simulated"), kv("expected.interval.ms", "0"),
-            "expected.interval.ms must be 10..60000, was 0", kv("expected.interval.ms", "70")),
-        new Case("imx477", "it-fault-cam", kv("backend", "simulated", "width", "320", "height", "240",
-            "simulation.capture.ms", "20"), kv("capture.timeout.ms", "-5"),
-            "capture.timeout.ms must be 100..900000, was -5", kv("capture.timeout.ms", "15000")));
+    List<Case> cases =
+        List.of(
+            new Case(
+                "tfluna",
+                "it-fault-luna-rate",
+                kv("mode", "simulated"),
+                kv("output.rate.hz", "1e9"),
+                "output.rate.hz must be a whole number in 1..250, was 1e9",
+                kv("output.rate.hz", "100")),
+            new Case(
+                "tfluna",
+                "it-fault-luna-timeout",
+                kv("mode", "simulated"),
+                kv("read.timeout.ms", "-1"),
+                "read.timeout.ms must be 1..300000, was -1",
+                kv("read.timeout.ms", "120000")),
+            new Case(
+                "mpu6050",
+                "it-fault-imu-rate",
+                kv("mode", "simulated"),
+                kv("sample.rate.hz", "0"),
+                "sample.rate.hz must be 4..1000, was 0",
+                kv("sample.rate.hz", "1000")),
+            new Case(
+                "mpu6050",
+                "it-fault-imu-offset",
+                kv("mode", "simulated"),
+                kv("accel.offset.g", "NaN"),
+                "accel.offset.g must be 3 finite numbers in -16..16, was NaN",
+                kv("accel.offset.g", new double[] {0, 0, 0})),
+            new Case(
+                "hcsr04",
+                "it-fault-sonar",
+                kv("mode", "simulated"),
+                kv("expected.interval.ms", "0"),
+                "expected.interval.ms must be 10..60000, was 0",
+                kv("expected.interval.ms", "70")),
+            new Case(
+                "imx477",
+                "it-fault-cam",
+                kv(
+                    "backend",
+                    "simulated",
+                    "width",
+                    "320",
+                    "height",
+                    "240",
+                    "simulation.capture.ms",
+                    "20"),
+                kv("capture.timeout.ms", "-5"),
+                "capture.timeout.ms must be 100..900000, was -5",
+                kv("capture.timeout.ms", "15000")));
     try {
       List<Configuration> configs = new ArrayList<>();
       for (Case c : cases) {
-        configs.add(device(c.driver(), c.id(), join(join(kv("sensor.id", c.id()), c.base()), c.bad())));
+        configs.add(
+            device(c.driver(), c.id(), join(join(kv("sensor.id", c.id()), c.base()), c.bad())));
       }
       for (Case c : cases) assertVisibleInError(gateway, c.id(), c.reason());
       String list = shell("sensor:list");
@@ -170,7 +237,9 @@ class FaultStatesTest {
       // A corrected configuration replaces the component: no restart, no other sensor touched.
       for (int i = 0; i < cases.size(); i++) {
         Case c = cases.get(i);
-        configs.get(i).update(properties(join(join(kv("sensor.id", c.id()), c.base()), c.corrected())));
+        configs
+            .get(i)
+            .update(properties(join(join(kv("sensor.id", c.id()), c.base()), c.corrected())));
       }
       for (Case c : cases) assertBackToOk(gateway, c.id());
     } finally {
@@ -183,7 +252,9 @@ class FaultStatesTest {
     Gateway gateway = new Gateway(context);
     try {
       device("tfluna", "it-fault-id", "sensor.id", "front door", "mode", "simulated");
-      assertVisibleInError(gateway, "invalid-front_door",
+      assertVisibleInError(
+          gateway,
+          "invalid-front_door",
           "sensor.id must be 1..64 characters of A-Z a-z 0-9 . _ -, was \"front door\"");
     } finally {
       deleteConfigurations();
@@ -191,25 +262,42 @@ class FaultStatesTest {
   }
 
   @Test
-  void anImuAbsentAtStartIsInErrorAndRecoversWhenItAppearsWithoutReconfiguration() throws Exception {
+  void anImuAbsentAtStartIsInErrorAndRecoversWhenItAppearsWithoutReconfiguration()
+      throws Exception {
     Gateway gateway = new Gateway(context);
     Path dir = Files.createTempDirectory("sensorgw-presence");
     Path plugged = dir.resolve("plugged-in");
     try {
-      Configuration config = device("mpu6050", "it-fault-late", "sensor.id", "it-fault-late", "mode", "simulated",
-          "simulation.presence.file", plugged.toString());
+      Configuration config =
+          device(
+              "mpu6050",
+              "it-fault-late",
+              "sensor.id",
+              "it-fault-late",
+              "mode",
+              "simulated",
+              "simulation.presence.file",
+              plugged.toString());
       long changes = config.getChangeCount();
-      String reason = "MPU-6050 on I2C bus 1 address 0x68: no answer (simulated chip absent: " + plugged
-          + " does not exist)";
+      String reason =
+          "MPU-6050 on I2C bus 1 address 0x68: no answer (simulated chip absent: "
+              + plugged
+              + " does not exist)";
       assertVisibleInError(gateway, "it-fault-late", reason);
       String list = shell("sensor:list");
       assertTrue(list.contains("  error: " + reason), list);
       // It keeps trying while absent, with backoff.
-      getUntil(gateway, "/api/sensors/it-fault-late", r -> openFailures(r.body()) >= 2, "retries while absent");
+      getUntil(
+          gateway,
+          "/api/sensors/it-fault-late",
+          r -> openFailures(r.body()) >= 2,
+          "retries while absent");
 
       Files.createFile(plugged); // plugged in
       assertBackToOk(gateway, "it-fault-late");
-      assertEquals(changes, configAdmin.getConfiguration(config.getPid(), "?").getChangeCount(),
+      assertEquals(
+          changes,
+          configAdmin.getConfiguration(config.getPid(), "?").getChangeCount(),
           "recovered without reconfiguration");
     } finally {
       deleteConfigurations();
@@ -219,7 +307,8 @@ class FaultStatesTest {
   }
 
   private static long openFailures(String body) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"openFailures\":(\\d+)").matcher(body);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"openFailures\":(\\d+)").matcher(body);
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
@@ -242,7 +331,8 @@ class FaultStatesTest {
       String headers = head.toString(StandardCharsets.ISO_8859_1);
       String lower = headers.toLowerCase(Locale.ROOT);
       ByteArrayOutputStream body = new ByteArrayOutputStream();
-      java.util.regex.Matcher length = java.util.regex.Pattern.compile("content-length: *(\\d+)").matcher(lower);
+      java.util.regex.Matcher length =
+          java.util.regex.Pattern.compile("content-length: *(\\d+)").matcher(lower);
       if (length.find()) {
         body.write(in.readNBytes(Integer.parseInt(length.group(1))));
       } else if (lower.contains("transfer-encoding: chunked")) {
@@ -272,19 +362,38 @@ class FaultStatesTest {
     URI base = gateway.uri("/");
     String host = "Host: " + base.getHost() + ":" + base.getPort() + "\r\n";
 
-    RawResponse noKey = exchange(base, "GET /ws HTTP/1.1\r\n" + host + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    RawResponse noKey =
+        exchange(
+            base,
+            "GET /ws HTTP/1.1\r\n"
+                + host
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
     assertEquals(400, noKey.status(), noKey.head() + noKey.body());
-    assertTrue(noKey.head().toLowerCase(Locale.ROOT).contains("content-type: application/json"), noKey.head());
-    assertEquals("{\"error\":\"the WebSocket handshake has no Sec-WebSocket-Key\",\"status\":400}", noKey.body());
+    assertTrue(
+        noKey.head().toLowerCase(Locale.ROOT).contains("content-type: application/json"),
+        noKey.head());
+    assertEquals(
+        "{\"error\":\"the WebSocket handshake has no Sec-WebSocket-Key\",\"status\":400}",
+        noKey.body());
 
-    RawResponse badKey = exchange(base, "GET /ws HTTP/1.1\r\n" + host + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    RawResponse badKey =
+        exchange(
+            base,
+            "GET /ws HTTP/1.1\r\n"
+                + host
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n");
     assertEquals(400, badKey.status(), badKey.head() + badKey.body());
     assertTrue(badKey.body().contains("\"status\":400"), badKey.body());
 
-    RawResponse oldVersion = exchange(base, "GET /ws HTTP/1.1\r\n" + host + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
+    RawResponse oldVersion =
+        exchange(
+            base,
+            "GET /ws HTTP/1.1\r\n"
+                + host
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
     assertEquals(400, oldVersion.status(), oldVersion.head() + oldVersion.body());
     assertTrue(oldVersion.head().contains("Sec-WebSocket-Version: 13"), oldVersion.head());
 
@@ -293,11 +402,17 @@ class FaultStatesTest {
     assertTrue(plainGet.body().contains("\"status\":400"), plainGet.body());
 
     // A complete handshake still opens the WebSocket.
-    RawResponse upgraded = exchangeHead(base, "GET /ws HTTP/1.1\r\n" + host + "Upgrade: websocket\r\n"
-        + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    RawResponse upgraded =
+        exchangeHead(
+            base,
+            "GET /ws HTTP/1.1\r\n"
+                + host
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     assertEquals(101, upgraded.status(), upgraded.head());
-    assertTrue(upgraded.head().contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "RFC 6455's sample accept key: "
-        + upgraded.head());
+    assertTrue(
+        upgraded.head().contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "RFC 6455's sample accept key: " + upgraded.head());
   }
 
   /** The status and headers only: an upgraded connection has no body to wait for. */

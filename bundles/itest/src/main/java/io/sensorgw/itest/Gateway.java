@@ -16,39 +16,44 @@ import org.osgi.service.servlet.runtime.HttpServiceRuntimeConstants;
 /** The HTTP side of the framework under test, found through {@link HttpServiceRuntime}. */
 final class Gateway {
   /**
-   * The bound of every wait on a condition: generous, since a busy machine is slow (the normal
-   * case returns as soon as the condition holds).
+   * The bound of every wait on a condition: generous, since a busy machine is slow (the normal case
+   * returns as soon as the condition holds).
    */
   static final Duration DEADLINE = Duration.ofMinutes(2);
 
   /** Timeout of injected services (org.osgi.test's default is 200 ms). */
   static final long SERVICE_TIMEOUT_MS = 120_000;
 
-  private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(DEADLINE).build();
+  private final HttpClient client = HttpClient.newBuilder().connectTimeout(DEADLINE).build();
   private final URI base;
 
   Gateway(BundleContext context) {
     this.base = URI.create(endpoint(context));
     // The port answers before the whiteboard servlets are registered: wait for /health.
-    await(() -> {
-      try {
-        return get("/health").statusCode() == 200;
-      } catch (IOException e) {
-        return false;
-      }
-    }, "/health answers 200");
+    await(
+        () -> {
+          try {
+            return get("/health").statusCode() == 200;
+          } catch (IOException e) {
+            return false;
+          }
+        },
+        "/health answers 200");
   }
 
   private static String endpoint(BundleContext context) {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (System.nanoTime() < deadline) {
-      ServiceReference<HttpServiceRuntime> ref = context.getServiceReference(HttpServiceRuntime.class);
+      ServiceReference<HttpServiceRuntime> ref =
+          context.getServiceReference(HttpServiceRuntime.class);
       if (ref != null) {
         Object endpoint = ref.getProperty(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT);
-        String first = endpoint instanceof String[] list ? list[0]
-            : endpoint instanceof java.util.Collection<?> c ? String.valueOf(c.iterator().next())
-            : String.valueOf(endpoint);
+        String first =
+            endpoint instanceof String[] list
+                ? list[0]
+                : endpoint instanceof java.util.Collection<?> c
+                    ? String.valueOf(c.iterator().next())
+                    : String.valueOf(endpoint);
         if (first != null && !first.contains(":0/")) {
           return first.replace("0.0.0.0", "127.0.0.1").replaceAll("/$", "");
         }
@@ -64,8 +69,7 @@ final class Gateway {
 
   HttpResponse<String> send(HttpRequest.Builder request) throws IOException {
     try {
-      return client.send(request.timeout(DEADLINE).build(),
-          HttpResponse.BodyHandlers.ofString());
+      return client.send(request.timeout(DEADLINE).build(), HttpResponse.BodyHandlers.ofString());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException(e);
@@ -83,8 +87,13 @@ final class Gateway {
     HttpResponse<String> response = get(path);
     while (!condition.test(response)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what + "; last: "
-            + response.statusCode() + " " + response.body());
+        throw new AssertionError(
+            "timed out waiting for "
+                + what
+                + "; last: "
+                + response.statusCode()
+                + " "
+                + response.body());
       }
       pause();
       response = get(path);
@@ -96,13 +105,19 @@ final class Gateway {
     await(condition, what, () -> "");
   }
 
-  /** As {@link #await(BooleanSupplier, String)}, with {@code details} added to a timeout's message. */
-  static void await(BooleanSupplier condition, String what, java.util.function.Supplier<String> details) {
+  /**
+   * As {@link #await(BooleanSupplier, String)}, with {@code details} added to a timeout's message.
+   */
+  static void await(
+      BooleanSupplier condition, String what, java.util.function.Supplier<String> details) {
     await(condition, what, details, DEADLINE);
   }
 
   /** As above, with a deadline of its own, for work that takes long on a loaded machine. */
-  static void await(BooleanSupplier condition, String what, java.util.function.Supplier<String> details,
+  static void await(
+      BooleanSupplier condition,
+      String what,
+      java.util.function.Supplier<String> details,
       Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean()) {

@@ -41,11 +41,14 @@ class Hcsr04BleTest {
   private static final String ADDRESS = "24:0A:C4:12:34:56";
 
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) ConfigurationAdmin configAdmin;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  ConfigurationAdmin configAdmin;
 
   private Sensor sensor(String id) {
     try {
-      Collection<ServiceReference<Sensor>> refs = context.getServiceReferences(Sensor.class, "(sensor.id=" + id + ")");
+      Collection<ServiceReference<Sensor>> refs =
+          context.getServiceReferences(Sensor.class, "(sensor.id=" + id + ")");
       return refs.isEmpty() ? null : context.getService(refs.iterator().next());
     } catch (org.osgi.framework.InvalidSyntaxException e) {
       throw new AssertionError(e);
@@ -59,22 +62,31 @@ class Hcsr04BleTest {
 
   @Test
   void notificationsBecomeReadingsAndSilenceOrALostDeviceRecoversAlone() throws Exception {
-    Path helper = Path.of(context.getProperty("sensorgw.repo"), "runtime/test-tools/ble-mock/bluez_hcsr04.py");
+    Path helper =
+        Path.of(
+            context.getProperty("sensorgw.repo"), "runtime/test-tools/ble-mock/bluez_hcsr04.py");
     // The helper starts a dbus-daemon and python3 -m dbusmock: all three end with the test, pass or
     // fail (Processes.stop ends the tree, and the helper's children die with it).
-    Process bluez = Processes.start(new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS)
-        .redirectError(ProcessBuilder.Redirect.DISCARD));
+    Process bluez =
+        Processes.start(
+            new ProcessBuilder("/usr/bin/python3", helper.toString(), ADDRESS)
+                .redirectError(ProcessBuilder.Redirect.DISCARD));
     // Every line the helper prints is read at once: an unread pipe would fill up and block it.
     BlockingQueue<String> replies = new LinkedBlockingQueue<>();
-    Thread replyReader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = in.readLine()) != null; ) {
-          if (replies.size() < 1000) replies.add(line);
-        }
-      } catch (IOException e) {
-        // the helper is gone
-      }
-    }, "it-ble-replies");
+    Thread replyReader =
+        new Thread(
+            () -> {
+              try (BufferedReader in =
+                  new BufferedReader(
+                      new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                  if (replies.size() < 1000) replies.add(line);
+                }
+              } catch (IOException e) {
+                // the helper is gone
+              }
+            },
+            "it-ble-replies");
     replyReader.setDaemon(true);
     replyReader.start();
     Writer commands = new OutputStreamWriter(bluez.getOutputStream(), StandardCharsets.UTF_8);
@@ -85,7 +97,8 @@ class Hcsr04BleTest {
     Thread bridge = null;
     try {
       String line = replies.poll(Gateway.DEADLINE.toSeconds(), TimeUnit.SECONDS);
-      assertNotNull(line, "the emulated BlueZ printed no ready line (alive: " + bluez.isAlive() + ")");
+      assertNotNull(
+          line, "the emulated BlueZ printed no ready line (alive: " + bluez.isAlive() + ")");
       String[] ready = line.split(" ");
       assertEquals("ready", ready[0], "the emulated BlueZ started");
       Processes.rememberDescendants(bluez); // its dbus-daemon and dbusmock, started before ready
@@ -100,58 +113,88 @@ class Hcsr04BleTest {
       props.put("max.age.ms", 1000L);
       config.update(props);
       // The bridge: a reading every 100 ms while the device is there (1234 mm).
-      bridge = new Thread(() -> {
-        while (running.get()) {
-          if (present.get() && !quiet.get()) send(commands, "notify d204");
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-        }
-      }, "it-ble-bridge");
+      bridge =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  if (present.get() && !quiet.get()) send(commands, "notify d204");
+                  LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                }
+              },
+              "it-ble-bridge");
       bridge.setDaemon(true);
       bridge.start();
 
       Gateway gateway = new Gateway(context);
-      Gateway.await(() -> statistic("it-sonar", "notifications") > 0, "notifications reach the driver",
+      Gateway.await(
+          () -> statistic("it-sonar", "notifications") > 0,
+          "notifications reach the driver",
           () -> " " + (sensor("it-sonar") == null ? "no sensor" : sensor("it-sonar").statistics()));
-      HttpResponse<String> reading = gateway.getUntil("/hcsr04/sensor",
-          r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""), "a reading from the BLE notifications");
-      assertTrue(reading.body().contains("\"distance\":{\"value\":123.4,\"unit\":\"cm\"}"), reading.body());
-      assertTrue(reading.body().contains("\"distance_m\":{\"value\":1.234,\"unit\":\"m\"}"), reading.body());
+      HttpResponse<String> reading =
+          gateway.getUntil(
+              "/hcsr04/sensor",
+              r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+              "a reading from the BLE notifications");
+      assertTrue(
+          reading.body().contains("\"distance\":{\"value\":123.4,\"unit\":\"cm\"}"),
+          reading.body());
+      assertTrue(
+          reading.body().contains("\"distance_m\":{\"value\":1.234,\"unit\":\"m\"}"),
+          reading.body());
 
       // A bridge that goes quiet (still connected): after 3 x 200 ms the sensor is stale.
       quiet.set(true);
-      HttpResponse<String> stale = gateway.getUntil("/api/sensors/it-sonar/reading",
-          r -> r.statusCode() == 503 && r.body().contains("stale: no notification"), "the sensor stale");
+      HttpResponse<String> stale =
+          gateway.getUntil(
+              "/api/sensors/it-sonar/reading",
+              r -> r.statusCode() == 503 && r.body().contains("stale: no notification"),
+              "the sensor stale");
       assertTrue(stale.body().contains("expected every 200 ms"), stale.body());
       quiet.set(false);
-      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+      gateway.getUntil(
+          "/hcsr04/sensor",
+          r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
           "readings again when the bridge speaks");
 
       // A payload of the wrong length is counted and skipped; the callback survives it.
       long malformedBefore = statistic("it-sonar", "malformed");
       send(commands, "notify 01");
-      Gateway.await(() -> statistic("it-sonar", "malformed") > malformedBefore, "the malformed payload counted");
+      Gateway.await(
+          () -> statistic("it-sonar", "malformed") > malformedBefore,
+          "the malformed payload counted");
 
       // The device goes out of range: the sensor reports an error, then recovers by itself.
       long reconnectsBefore = statistic("it-sonar", "reconnects");
       present.set(false);
       send(commands, "remove");
-      gateway.getUntil("/health", r -> r.body().contains("\"it-sonar\":\"error\"") || r.body().contains("\"id\":\"it-sonar\",\"state\":\"error\""),
+      gateway.getUntil(
+          "/health",
+          r ->
+              r.body().contains("\"it-sonar\":\"error\"")
+                  || r.body().contains("\"id\":\"it-sonar\",\"state\":\"error\""),
           "the sensor in error");
       present.set(true);
       send(commands, "add");
       Gateway.await(() -> statistic("it-sonar", "reconnects") > reconnectsBefore, "a reconnect");
-      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+      gateway.getUntil(
+          "/hcsr04/sensor",
+          r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
           "readings again after the device came back");
 
       // The adapter loses power: error with the reason; power back: readings again.
       present.set(false); // no radio, no notifications
       send(commands, "power-off");
-      gateway.getUntil("/api/sensors/it-sonar/reading",
-          r -> r.statusCode() == 503 && (r.body().contains("powered off") || r.body().contains("disconnected")),
+      gateway.getUntil(
+          "/api/sensors/it-sonar/reading",
+          r ->
+              r.statusCode() == 503
+                  && (r.body().contains("powered off") || r.body().contains("disconnected")),
           "the sensor in error while the adapter is off");
       send(commands, "power-on");
       present.set(true);
-      gateway.getUntil("/hcsr04/sensor", r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
+      gateway.getUntil(
+          "/hcsr04/sensor",
+          r -> r.statusCode() == 200 && r.body().contains("\"quality\":\"ok\""),
           "readings again after the adapter came back");
     } finally {
       running.set(false);
@@ -163,7 +206,10 @@ class Hcsr04BleTest {
       Processes.stop(bluez);
     }
     // Deactivated: no thread of the sensor left behind.
-    Gateway.await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("sensorgw-it-sonar")),
+    Gateway.await(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("sensorgw-it-sonar")),
         "the sensor's threads gone");
   }
 

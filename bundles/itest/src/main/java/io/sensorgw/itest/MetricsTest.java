@@ -23,9 +23,10 @@ import org.osgi.test.junit5.context.BundleContextExtension;
 class MetricsTest {
   @InjectBundleContext BundleContext context;
 
-  private static final Pattern SAMPLE = Pattern.compile(
-      "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
-          + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
+  private static final Pattern SAMPLE =
+      Pattern.compile(
+          "^[a-zA-Z_:][a-zA-Z0-9_:]*(\\{([a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|\\\\.)*\",?)*\\})? "
+              + "(-?[0-9.]+([eE][-+]?[0-9]+)?|NaN|[+-]Inf)$");
 
   private static double value(String body, String series) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
@@ -36,43 +37,83 @@ class MetricsTest {
   void metricsAreStrictPrometheusTextAndMove() throws Exception {
     Gateway gateway = new Gateway(context);
     AtomicBoolean failing = new AtomicBoolean();
-    try (TestSensor sensor = new TestSensor(context, "it-metrics", Duration.ZERO, TestSensor.READ_TIMEOUT, () -> {
-      if (failing.get()) throw new java.io.IOException("sensor unplugged");
-      return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
-    }).register(context, "tfluna")) {
+    try (TestSensor sensor =
+        new TestSensor(
+                context,
+                "it-metrics",
+                Duration.ZERO,
+                TestSensor.READ_TIMEOUT,
+                () -> {
+                  if (failing.get()) throw new java.io.IOException("sensor unplugged");
+                  return Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(3, "cm")));
+                })
+            .register(context, "tfluna")) {
       gateway.getUntil("/api/sensors", r -> r.body().contains("it-metrics"), "sensor listed");
-      for (int i = 0; i < 3; i++) assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
+      for (int i = 0; i < 3; i++)
+        assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
       failing.set(true);
       assertEquals(503, gateway.get("/api/sensors/it-metrics/reading").statusCode());
 
       // Counters move after the answer went out (the executor counts a task once it has ended):
       // wait until each has, then check the exact figures.
-      HttpResponse<String> metrics = gateway.getUntil("/metrics",
-          r -> value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"503\"}") >= 1
-              && value(r.body(), "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3
-              && value(r.body(), "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}") >= 4
-              && value(r.body(), "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}") >= 1
-              && value(r.body(), "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}") == 0,
-          "the 503, the four reads, the error and the error state counted");
+      HttpResponse<String> metrics =
+          gateway.getUntil(
+              "/metrics",
+              r ->
+                  value(
+                              r.body(),
+                              "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"503\"}")
+                          >= 1
+                      && value(
+                              r.body(),
+                              "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}")
+                          >= 3
+                      && value(
+                              r.body(),
+                              "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}")
+                          >= 4
+                      && value(
+                              r.body(),
+                              "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}")
+                          >= 1
+                      && value(
+                              r.body(),
+                              "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}")
+                          == 0,
+              "the 503, the four reads, the error and the error state counted");
       assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
       String body = metrics.body();
       for (String line : body.split("\n")) {
         if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
         assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample line: " + line);
       }
-      assertEquals(4, value(body, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
-      assertEquals(1, value(body, "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}"));
-      assertEquals(4, value(body, "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}"));
-      assertEquals(0, value(body, "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}"));
-      assertTrue(value(body, "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3, body);
-      assertTrue(body.contains("sensorgw_source_metric{name=\"written\",source=\"store\"}"), "the store's figures");
-      assertTrue(body.contains("sensorgw_listener_dropped_total{listener="), "fan-out listener figures");
+      assertEquals(
+          4, value(body, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
+      assertEquals(
+          1, value(body, "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}"));
+      assertEquals(
+          4,
+          value(
+              body, "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}"));
+      assertEquals(
+          0,
+          value(
+              body, "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}"));
+      assertTrue(
+          value(body, "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3,
+          body);
+      assertTrue(
+          body.contains("sensorgw_source_metric{name=\"written\",source=\"store\"}"),
+          "the store's figures");
+      assertTrue(
+          body.contains("sensorgw_listener_dropped_total{listener="), "fan-out listener figures");
 
       // They move: one more good read.
       failing.set(false);
       assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
       String after = gateway.get("/metrics").body();
-      assertEquals(5, value(after, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
+      assertEquals(
+          5, value(after, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
     }
   }
 }

@@ -23,8 +23,10 @@ final class Processes {
   private static final Map<Process, Set<ProcessHandle>> RUNNING = new ConcurrentHashMap<>();
 
   static {
-    Runtime.getRuntime().addShutdownHook(new Thread(
-        () -> List.copyOf(RUNNING.keySet()).forEach(Processes::stop), "it-process-reaper"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> List.copyOf(RUNNING.keySet()).forEach(Processes::stop), "it-process-reaper"));
   }
 
   private Processes() {}

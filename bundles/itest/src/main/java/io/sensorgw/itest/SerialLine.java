@@ -7,9 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A real serial line made of two pseudo-terminals joined by socat: the driver opens
- * {@link #deviceEnd()}, the test writes and reads {@link #testEnd()}. Stopping it is unplugging
- * the cable; starting it again with the same paths is plugging it back.
+ * A real serial line made of two pseudo-terminals joined by socat: the driver opens {@link
+ * #deviceEnd()}, the test writes and reads {@link #testEnd()}. Stopping it is unplugging the cable;
+ * starting it again with the same paths is plugging it back.
  */
 final class SerialLine implements AutoCloseable {
   private final Path deviceEnd;
@@ -32,11 +32,18 @@ final class SerialLine implements AutoCloseable {
   }
 
   SerialLine plugIn() throws IOException {
-    socat = Processes.start(new ProcessBuilder("socat", "-d", "-d",
-        "pty,raw,echo=0,link=" + deviceEnd, "pty,raw,echo=0,link=" + testEnd)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD));
-    Gateway.await(() -> Files.exists(deviceEnd) && Files.exists(testEnd) || !socat.isAlive(),
+    socat =
+        Processes.start(
+            new ProcessBuilder(
+                    "socat",
+                    "-d",
+                    "-d",
+                    "pty,raw,echo=0,link=" + deviceEnd,
+                    "pty,raw,echo=0,link=" + testEnd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD));
+    Gateway.await(
+        () -> Files.exists(deviceEnd) && Files.exists(testEnd) || !socat.isAlive(),
         "socat pseudo-terminals");
     if (!socat.isAlive()) throw new IOException("socat exited with " + socat.exitValue());
     out = new FileOutputStream(testEnd.toFile());

@@ -28,7 +28,9 @@ import org.osgi.test.junit5.service.ServiceExtension;
 @ExtendWith({BundleContextExtension.class, ServiceExtension.class})
 class ShellCommandsTest {
   @InjectBundleContext BundleContext context;
-  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS) CommandProcessor gogo;
+
+  @InjectService(timeout = Gateway.SERVICE_TIMEOUT_MS)
+  CommandProcessor gogo;
 
   private String run(String command) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -42,16 +44,23 @@ class ShellCommandsTest {
 
   @Test
   void listReadAndStatsShowTheSensors() throws Exception {
-    try (TestSensor sensor = new TestSensor(context, "it-shell", Duration.ZERO, TestSensor.READ_TIMEOUT,
-        () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(42.5, "cm"))))
-        .register(context, "tfluna")) {
-      Gateway.await(() -> {
-        try {
-          return run("sensor:list").contains("it-shell");
-        } catch (Exception e) {
-          return false;
-        }
-      }, "sensor:list shows it-shell");
+    try (TestSensor sensor =
+        new TestSensor(
+                context,
+                "it-shell",
+                Duration.ZERO,
+                TestSensor.READ_TIMEOUT,
+                () -> Measurement.of(Quality.SIMULATED, Map.of("distance", Value.of(42.5, "cm"))))
+            .register(context, "tfluna")) {
+      Gateway.await(
+          () -> {
+            try {
+              return run("sensor:list").contains("it-shell");
+            } catch (Exception e) {
+              return false;
+            }
+          },
+          "sensor:list shows it-shell");
       String list = run("sensor:list");
       assertTrue(list.contains("simulated"), list);
 
@@ -63,9 +72,12 @@ class ShellCommandsTest {
       assertTrue(stats.contains("executor it-shell threads=1"), stats);
       assertTrue(stats.contains("acquisitions") && stats.contains("reads"), stats);
 
-      Exception unknown = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
-          () -> run("sensor:read no-such-sensor"));
-      assertTrue(unknown.getMessage().contains("no sensor with id 'no-such-sensor'"), unknown.getMessage());
+      Exception unknown =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              Exception.class, () -> run("sensor:read no-such-sensor"));
+      assertTrue(
+          unknown.getMessage().contains("no sensor with id 'no-such-sensor'"),
+          unknown.getMessage());
     }
   }
 
@@ -73,16 +85,23 @@ class ShellCommandsTest {
   void healthShowsEveryPartAndSensorWithItsReason() throws Exception {
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(HealthSource.NAME, "it-part");
-    ServiceRegistration<HealthSource> part = context.registerService(HealthSource.class,
-        () -> new HealthSource.Health(SensorState.ERROR, "cannot reach it-server: connection refused"), properties);
+    ServiceRegistration<HealthSource> part =
+        context.registerService(
+            HealthSource.class,
+            () ->
+                new HealthSource.Health(
+                    SensorState.ERROR, "cannot reach it-server: connection refused"),
+            properties);
     try {
-      Gateway.await(() -> {
-        try {
-          return run("sensor:health").contains("part it-part");
-        } catch (Exception e) {
-          return false;
-        }
-      }, "sensor:health shows it-part");
+      Gateway.await(
+          () -> {
+            try {
+              return run("sensor:health").contains("part it-part");
+            } catch (Exception e) {
+              return false;
+            }
+          },
+          "sensor:health shows it-part");
       String health = run("sensor:health");
       assertTrue(health.contains("error: cannot reach it-server: connection refused"), health);
       assertTrue(health.contains("part store"), "the store's own state: " + health);

@@ -22,15 +22,27 @@ final class TestSensor extends DeviceSensor implements AutoCloseable {
   private ServiceRegistration<Sensor> registration;
   private final List<Long> published = Collections.synchronizedList(new ArrayList<>());
 
-  TestSensor(BundleContext context, String id, Duration maxAge, Duration timeout,
+  TestSensor(
+      BundleContext context,
+      String id,
+      Duration maxAge,
+      Duration timeout,
       SensorReader.Acquisition acquisition) {
-    ReadingPublisher publisher = context.getService(context.getServiceReference(ReadingPublisher.class));
+    ReadingPublisher publisher =
+        context.getService(context.getServiceReference(ReadingPublisher.class));
     SensorInfo info = new SensorInfo(id, "testdev", "distance", true, maxAge, "integration test");
     ManagedExecutor executor = new ManagedExecutor(id, 1, 8);
-    attach(new SensorReader(info, executor, timeout, acquisition, reading -> {
-      published.add(reading.sequence());
-      publisher.publish(reading);
-    }), executor);
+    attach(
+        new SensorReader(
+            info,
+            executor,
+            timeout,
+            acquisition,
+            reading -> {
+              published.add(reading.sequence());
+              publisher.publish(reading);
+            }),
+        executor);
   }
 
   TestSensor register(BundleContext context, String model) {
@@ -55,8 +67,8 @@ final class TestSensor extends DeviceSensor implements AutoCloseable {
   }
 
   /**
-   * A copy of the sequences of every reading this sensor handed to the {@link ReadingPublisher},
-   * in order: complete once {@link #close} has returned (a closed reader publishes nothing more).
+   * A copy of the sequences of every reading this sensor handed to the {@link ReadingPublisher}, in
+   * order: complete once {@link #close} has returned (a closed reader publishes nothing more).
    */
   List<Long> published() {
     synchronized (published) {

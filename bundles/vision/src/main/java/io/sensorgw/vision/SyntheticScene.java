@@ -35,7 +35,10 @@ public final class SyntheticScene {
     this.background = background(random, width, height);
   }
 
-  /** Background at a quarter of the size, scaled up: cheap, smooth light, some objects, sensor noise. */
+  /**
+   * Background at a quarter of the size, scaled up: cheap, smooth light, some objects, sensor
+   * noise.
+   */
   private static Mat background(Random random, int width, int height) {
     int w = Math.max(1, width / 4);
     int h = Math.max(1, height / 4);
@@ -59,7 +62,11 @@ public final class SyntheticScene {
       int bx = random.nextInt(Math.max(1, w - bw));
       int by = random.nextInt(Math.max(1, h - bh));
       double grey = 30 + random.nextInt(150);
-      Imgproc.rectangle(small, new Rect(bx, by, bw, bh), new Scalar(grey + random.nextInt(40), grey, grey - 10), -1);
+      Imgproc.rectangle(
+          small,
+          new Rect(bx, by, bw, bh),
+          new Scalar(grey + random.nextInt(40), grey, grey - 10),
+          -1);
     }
     Mat full = new Mat();
     Imgproc.resize(small, full, new Size(width, height), 0, 0, Imgproc.INTER_LINEAR);
@@ -82,8 +89,8 @@ public final class SyntheticScene {
 
   /**
    * Adds a laser dot centred at ({@code x}, {@code y}) with a Gaussian profile of {@code sigma}
-   * pixels: mostly red light, a little bleeding into green and blue as on a Bayer sensor.
-   * {@code intensity} 1 saturates red at the centre.
+   * pixels: mostly red light, a little bleeding into green and blue as on a Bayer sensor. {@code
+   * intensity} 1 saturates red at the centre.
    */
   public static void drawDot(Mat bgr, double x, double y, double sigma, double intensity) {
     int radius = (int) Math.ceil(sigma * 4);

@@ -14,7 +14,8 @@ import org.osgi.util.tracker.ServiceTrackerCustomizer;
  * alarms bundle, telling every {@link AlarmListener} of the whiteboard that an alarm was raised and
  * cleared, as that bundle does. One class, no lambdas, so that the bundle is this class file alone.
  */
-public class AlarmSource implements BundleActivator, ServiceTrackerCustomizer<AlarmListener, AlarmListener> {
+public class AlarmSource
+    implements BundleActivator, ServiceTrackerCustomizer<AlarmListener, AlarmListener> {
   public static final String RULE = "it-close";
   public static final Instant RAISED = Instant.parse("2026-01-02T03:04:05Z");
   private BundleContext context;
@@ -35,8 +36,17 @@ public class AlarmSource implements BundleActivator, ServiceTrackerCustomizer<Al
   @Override
   public AlarmListener addingService(ServiceReference<AlarmListener> reference) {
     AlarmListener listener = context.getService(reference);
-    listener.onAlarm(new Alarm(RULE, "tfluna-1", "distance below 30 cm for 500 ms", true, RAISED, 25.5, "cm"));
-    listener.onAlarm(new Alarm(RULE, "tfluna-1", "distance below 30 cm for 500 ms", false, RAISED.plusSeconds(3), 36, "cm"));
+    listener.onAlarm(
+        new Alarm(RULE, "tfluna-1", "distance below 30 cm for 500 ms", true, RAISED, 25.5, "cm"));
+    listener.onAlarm(
+        new Alarm(
+            RULE,
+            "tfluna-1",
+            "distance below 30 cm for 500 ms",
+            false,
+            RAISED.plusSeconds(3),
+            36,
+            "cm"));
     return listener;
   }
 

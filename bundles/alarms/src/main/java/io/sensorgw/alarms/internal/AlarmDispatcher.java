@@ -87,7 +87,8 @@ final class AlarmDispatcher {
       }
       try {
         delivery.execute(this);
-      } catch (RejectedExecutionException e) { // closing, or every queue full: the next change retries
+      } catch (
+          RejectedExecutionException e) { // closing, or every queue full: the next change retries
         synchronized (this) {
           scheduled = false;
         }
@@ -115,7 +116,11 @@ final class AlarmDispatcher {
           delivered.increment();
         } catch (RuntimeException e) {
           listenerErrors.increment();
-          LOG.warn("Alarm listener {} failed on alarm {}: {}", listener.getClass().getName(), next.rule(), e.toString());
+          LOG.warn(
+              "Alarm listener {} failed on alarm {}: {}",
+              listener.getClass().getName(),
+              next.rule(),
+              e.toString());
         }
       }
     }

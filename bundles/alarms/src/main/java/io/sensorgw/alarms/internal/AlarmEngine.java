@@ -30,23 +30,33 @@ import org.slf4j.LoggerFactory;
  */
 final class AlarmEngine implements WatchedRule.Changes {
   private static final Logger LOG = LoggerFactory.getLogger(AlarmEngine.class);
+
   /** How a refusal for a name another configuration holds begins: retried when that one goes. */
   private static final String DUPLICATE = "name already used";
 
   /** One rule configuration: its properties, and the rule they make or why they make none. */
-  private record Configured(String pid, Map<String, ?> properties, WatchedRule rule, String displayName,
-      String sensorId, String refused) {}
+  private record Configured(
+      String pid,
+      Map<String, ?> properties,
+      WatchedRule rule,
+      String displayName,
+      String sensorId,
+      String refused) {}
 
   private final Clock clock;
   private final Function<String, SensorState> sensorStates;
   private final Consumer<Alarm> changes;
 
   private final Object configLock = new Object();
-  private final Map<String, Configured> configured = new LinkedHashMap<>(); // by PID, under configLock
+  private final Map<String, Configured> configured =
+      new LinkedHashMap<>(); // by PID, under configLock
+
   /** Each watched sensor's rules and their lock, kept while it has a rule; under configLock. */
   private final Map<String, SensorRules> sensors = new HashMap<>();
+
   /** The same, for the reading path: replaced, never changed. */
   private volatile Map<String, SensorRules> bySensor = Map.of();
+
   /** State and stale rules, for the timer; replaced, never changed. */
   private volatile List<WatchedRule> timed = List.of();
 
@@ -67,9 +77,9 @@ final class AlarmEngine implements WatchedRule.Changes {
   }
 
   /**
-   * A rule configuration added or edited: its old rule (if any) is retired, clearing its alarm,
-   * and the new one watches from now, evaluated at once on its sensor's last reading. Returns why
-   * the configuration is refused, or empty.
+   * A rule configuration added or edited: its old rule (if any) is retired, clearing its alarm, and
+   * the new one watches from now, evaluated at once on its sensor's last reading. Returns why the
+   * configuration is refused, or empty.
    */
   String putRule(String pid, Map<String, ?> properties) {
     synchronized (configLock) {
@@ -114,21 +124,35 @@ final class AlarmEngine implements WatchedRule.Changes {
 
   private Configured make(String pid, Map<String, ?> properties) {
     Object givenName = properties.get("name");
-    String display = givenName != null && RuleDefinition.NAME.matcher(givenName.toString().trim()).matches()
-        ? givenName.toString().trim() : pid;
+    String display =
+        givenName != null && RuleDefinition.NAME.matcher(givenName.toString().trim()).matches()
+            ? givenName.toString().trim()
+            : pid;
     Object sensor = properties.get("sensor");
     String sensorId = sensor == null ? "" : sensor.toString().trim();
     try {
       RuleDefinition definition = RuleDefinition.parse(properties);
       for (Configured other : configured.values()) {
-        if (!other.pid().equals(pid) && other.rule() != null && other.rule().definition.name().equals(definition.name())) {
-          return new Configured(pid, properties, null, pid, sensorId,
+        if (!other.pid().equals(pid)
+            && other.rule() != null
+            && other.rule().definition.name().equals(definition.name())) {
+          return new Configured(
+              pid,
+              properties,
+              null,
+              pid,
+              sensorId,
               DUPLICATE + " by configuration " + other.pid() + " (rule names are unique)");
         }
       }
       SensorRules lock = sensors.computeIfAbsent(definition.sensorId(), SensorRules::new);
-      return new Configured(pid, properties, new WatchedRule(definition, lock, clock.instant()),
-          definition.name(), sensorId, "");
+      return new Configured(
+          pid,
+          properties,
+          new WatchedRule(definition, lock, clock.instant()),
+          definition.name(),
+          sensorId,
+          "");
     } catch (RuleDefinition.Refused e) {
       return new Configured(pid, properties, null, display, sensorId, e.getMessage());
     }
@@ -164,7 +188,8 @@ final class AlarmEngine implements WatchedRule.Changes {
   /** From the timer: state rules look at their sensor's state, stale rules at the time. */
   void tick() {
     Instant now = clock.instant();
-    for (WatchedRule rule : timed) rule.onTick(now, sensorStates.apply(rule.definition.sensorId()), this);
+    for (WatchedRule rule : timed)
+      rule.onTick(now, sensorStates.apply(rule.definition.sensorId()), this);
   }
 
   @Override
@@ -204,12 +229,22 @@ final class AlarmEngine implements WatchedRule.Changes {
     synchronized (configLock) {
       for (Configured entry : configured.values()) {
         if (entry.rule() == null) {
-          rules.add(new Alarms.Rule(entry.displayName(), entry.sensorId(), "", Alarms.RuleState.ERROR,
-              entry.refused()));
+          rules.add(
+              new Alarms.Rule(
+                  entry.displayName(),
+                  entry.sensorId(),
+                  "",
+                  Alarms.RuleState.ERROR,
+                  entry.refused()));
         } else {
           WatchedRule rule = entry.rule();
-          rules.add(new Alarms.Rule(rule.definition.name(), rule.definition.sensorId(), rule.condition(),
-              rule.active() ? Alarms.RuleState.ACTIVE : Alarms.RuleState.OK, ""));
+          rules.add(
+              new Alarms.Rule(
+                  rule.definition.name(),
+                  rule.definition.sensorId(),
+                  rule.condition(),
+                  rule.active() ? Alarms.RuleState.ACTIVE : Alarms.RuleState.OK,
+                  ""));
         }
       }
     }
@@ -223,10 +258,12 @@ final class AlarmEngine implements WatchedRule.Changes {
    */
   String refusedSummary() {
     synchronized (configLock) {
-      List<Configured> refused = configured.values().stream().filter(c -> c.rule() == null).toList();
+      List<Configured> refused =
+          configured.values().stream().filter(c -> c.rule() == null).toList();
       if (refused.isEmpty()) return "";
       Configured first = refused.get(0);
-      String more = refused.size() == 1 ? "" : " (and " + (refused.size() - 1) + " more refused rules)";
+      String more =
+          refused.size() == 1 ? "" : " (and " + (refused.size() - 1) + " more refused rules)";
       return "rule " + first.displayName() + " refused: " + first.refused() + more;
     }
   }

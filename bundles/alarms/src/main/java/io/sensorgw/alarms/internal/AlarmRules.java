@@ -10,11 +10,13 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * One alarm rule configuration (factory PID {@code io.sensorgw.alarm}), handed to the alarms
- * engine as it is created, edited (applied live, {@link Modified}) and deleted. It checks nothing
- * itself: the engine refuses a bad configuration with a reason, so this component always activates.
+ * One alarm rule configuration (factory PID {@code io.sensorgw.alarm}), handed to the alarms engine
+ * as it is created, edited (applied live, {@link Modified}) and deleted. It checks nothing itself:
+ * the engine refuses a bad configuration with a reason, so this component always activates.
  */
-@Component(service = {}, configurationPid = AlarmRules.FACTORY_PID,
+@Component(
+    service = {},
+    configurationPid = AlarmRules.FACTORY_PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE)
 @Designate(ocd = AlarmRuleConfig.class, factory = true)
 public class AlarmRules {

@@ -35,15 +35,25 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * Alarms} service the HTTP API reads, the {@code alarms} metrics, and the {@code alarms} part of
  * {@code /health}: in error while a rule's configuration is refused (the others keep watching).
  */
-@Component(immediate = true,
-    service = {AlarmsComponent.class, Alarms.class, ReadingListener.class, MetricsSource.class,
-        HealthSource.class},
-    property = {MetricsSource.NAME + "=alarms", HealthSource.NAME + "=alarms",
-        ReadingListener.REPORTED + ":Boolean=false",
-        ReadingListener.QUEUE_CAPACITY + ":Integer=4096"})
+@Component(
+    immediate = true,
+    service = {
+      AlarmsComponent.class,
+      Alarms.class,
+      ReadingListener.class,
+      MetricsSource.class,
+      HealthSource.class
+    },
+    property = {
+      MetricsSource.NAME + "=alarms",
+      HealthSource.NAME + "=alarms",
+      ReadingListener.REPORTED + ":Boolean=false",
+      ReadingListener.QUEUE_CAPACITY + ":Integer=4096"
+    })
 public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, HealthSource {
   /** How often state and stale rules are looked at (only while there are any). */
   static final Duration TICK = Duration.ofMillis(100);
+
   /** Alarms held for one listener that is behind; beyond it the oldest are dropped. */
   static final int LISTENER_QUEUE = 1024;
 
@@ -52,14 +62,14 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
   private final ManagedExecutor timer = new ManagedExecutor("alarms-timer", 1, 1);
   private final ManagedExecutor delivery = new ManagedExecutor("alarms-delivery", 2, 4096);
   private final AlarmDispatcher dispatcher = new AlarmDispatcher(execute(delivery), LISTENER_QUEUE);
-  private final AlarmEngine engine = new AlarmEngine(Clock.systemUTC(), this::sensorState, dispatcher::publish);
+  private final AlarmEngine engine =
+      new AlarmEngine(Clock.systemUTC(), this::sensorState, dispatcher::publish);
 
   private final Object tickingLock = new Object();
   private ScheduledFuture<?> ticking; // under tickingLock; null while no rule needs the clock
 
   @Activate
-  public AlarmsComponent() {
-  }
+  public AlarmsComponent() {}
 
   /** A rule configuration added or edited, from {@link AlarmRules}. */
   void putRule(String pid, Map<String, ?> properties) {
@@ -82,10 +92,14 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
       boolean needed = engine.hasTimedRules();
       if (needed && ticking == null) {
         // A queue of one: a tick still running makes the next one skip, never pile up.
-        ticking = timer.scheduleAtFixedRate(() -> {
-          engine.tick();
-          return null;
-        }, TICK, TICK);
+        ticking =
+            timer.scheduleAtFixedRate(
+                () -> {
+                  engine.tick();
+                  return null;
+                },
+                TICK,
+                TICK);
       } else if (!needed && ticking != null) {
         ticking.cancel(false);
         ticking = null;
@@ -109,10 +123,12 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
   /** The managed executor as a plain one whose rejection is thrown, as the dispatcher expects. */
   private static Executor execute(ManagedExecutor executor) {
     return task -> {
-      CompletableFuture<Object> submitted = executor.submit(() -> {
-        task.run();
-        return null;
-      });
+      CompletableFuture<Object> submitted =
+          executor.submit(
+              () -> {
+                task.run();
+                return null;
+              });
       if (submitted.isCompletedExceptionally()) {
         try {
           submitted.join();
@@ -128,7 +144,9 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
     return sensor == null ? null : sensor.state();
   }
 
-  @Reference(service = Sensor.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = Sensor.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addSensor(Sensor sensor) {
     String id = sensor.info().id();
@@ -141,13 +159,16 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
     if (id != null) sensorsById.remove(id, sensor);
   }
 
-  @Reference(service = AlarmListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = AlarmListener.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addListener(AlarmListener listener) {
-    engine.withActive(current -> {
-      dispatcher.add(listener, current);
-      return null;
-    });
+    engine.withActive(
+        current -> {
+          dispatcher.add(listener, current);
+          return null;
+        });
   }
 
   void removeListener(AlarmListener listener) {

@@ -30,7 +30,11 @@ record RuleDefinition(
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   static final long MAX_MS = 86_400_000L;
 
-  enum Kind { VALUE, STATE, STALE }
+  enum Kind {
+    VALUE,
+    STATE,
+    STALE
+  }
 
   /** A configuration that cannot be a rule; the message names every problem. */
   static final class Refused extends Exception {
@@ -43,17 +47,24 @@ record RuleDefinition(
 
   /** True when a reading's value should raise the alarm (ignoring the delay). */
   boolean raises(double value) {
-    return value < below || value > above; // NaN thresholds compare false: an unset side never raises
+    return value < below
+        || value > above; // NaN thresholds compare false: an unset side never raises
   }
 
-  /** True when a reading's value clears the raised alarm: back past every side's clear threshold. */
+  /**
+   * True when a reading's value clears the raised alarm: back past every side's clear threshold.
+   */
   boolean clears(double value) {
-    boolean lowSide = Double.isNaN(below) || (Double.isNaN(clearAbove) ? value >= below : value > clearAbove);
-    boolean highSide = Double.isNaN(above) || (Double.isNaN(clearBelow) ? value <= above : value < clearBelow);
+    boolean lowSide =
+        Double.isNaN(below) || (Double.isNaN(clearAbove) ? value >= below : value > clearAbove);
+    boolean highSide =
+        Double.isNaN(above) || (Double.isNaN(clearBelow) ? value <= above : value < clearBelow);
     return lowSide && highSide;
   }
 
-  /** True when the sensor's state holds the state rule's condition: {@code degraded} includes error. */
+  /**
+   * True when the sensor's state holds the state rule's condition: {@code degraded} includes error.
+   */
   boolean stateHolds(SensorState current) {
     if (current == null) return false;
     return current == state || (state == SensorState.DEGRADED && current == SensorState.ERROR);
@@ -82,7 +93,9 @@ record RuleDefinition(
   }
 
   private static String number(double value) {
-    return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value) : Double.toString(value);
+    return value == Math.rint(value) && Math.abs(value) < 1e15
+        ? Long.toString((long) value)
+        : Double.toString(value);
   }
 
   /** The rule a configuration describes, or {@link Refused} naming each problem. */
@@ -92,13 +105,17 @@ record RuleDefinition(
     if (name.isEmpty()) {
       problems.add("name is required (1-64 characters of A-Z a-z 0-9 . _ -)");
     } else if (!NAME.matcher(name).matches()) {
-      problems.add("name must be 1-64 characters of A-Z a-z 0-9 . _ -, was '" + shortened(name) + "'");
+      problems.add(
+          "name must be 1-64 characters of A-Z a-z 0-9 . _ -, was '" + shortened(name) + "'");
     }
     String sensor = text(properties, "sensor");
     if (sensor.isEmpty()) {
       problems.add("sensor is required (a sensor id)");
     } else if (!NAME.matcher(sensor).matches()) {
-      problems.add("sensor must be a sensor id (1-64 characters of A-Z a-z 0-9 . _ -), was '" + shortened(sensor) + "'");
+      problems.add(
+          "sensor must be a sensor id (1-64 characters of A-Z a-z 0-9 . _ -), was '"
+              + shortened(sensor)
+              + "'");
     }
     String valueName = text(properties, "value");
     double below = number(properties, "below", problems);
@@ -108,49 +125,68 @@ record RuleDefinition(
     long forMs = millis(properties, "for.ms", problems);
     long staleMs = millis(properties, "stale.ms", problems);
     String stateText = text(properties, "state").toLowerCase(Locale.ROOT);
-    SensorState state = switch (stateText) {
-      case "" -> null;
-      case "error" -> SensorState.ERROR;
-      case "degraded" -> SensorState.DEGRADED;
-      default -> {
-        problems.add("state must be error or degraded, was '" + shortened(stateText) + "'");
-        yield null;
-      }
-    };
+    SensorState state =
+        switch (stateText) {
+          case "" -> null;
+          case "error" -> SensorState.ERROR;
+          case "degraded" -> SensorState.DEGRADED;
+          default -> {
+            problems.add("state must be error or degraded, was '" + shortened(stateText) + "'");
+            yield null;
+          }
+        };
     // Given, even when refused as not a number: one problem said once, not "needs below" too.
-    boolean thresholds = !text(properties, "below").isEmpty() || !text(properties, "above").isEmpty();
-    int kinds = (valueName.isEmpty() ? 0 : 1) + (stateText.isEmpty() ? 0 : 1) + (staleMs > 0 ? 1 : 0);
+    boolean thresholds =
+        !text(properties, "below").isEmpty() || !text(properties, "above").isEmpty();
+    int kinds =
+        (valueName.isEmpty() ? 0 : 1) + (stateText.isEmpty() ? 0 : 1) + (staleMs > 0 ? 1 : 0);
     Kind kind = !valueName.isEmpty() ? Kind.VALUE : !stateText.isEmpty() ? Kind.STATE : Kind.STALE;
     if (kinds == 0) {
-      problems.add("set one of: value (with below and/or above), state (error or degraded), stale.ms");
+      problems.add(
+          "set one of: value (with below and/or above), state (error or degraded), stale.ms");
     } else if (kinds > 1) {
       problems.add("set only one of value, state and stale.ms (one rule per condition)");
     }
     if (kind == Kind.VALUE && !valueName.isEmpty()) {
       if (!thresholds) problems.add("a value rule needs below and/or above");
-      if (!Double.isNaN(clearAbove) && Double.isNaN(below)) problems.add("clear.above is for a below threshold; below is not set");
-      if (!Double.isNaN(clearBelow) && Double.isNaN(above)) problems.add("clear.below is for an above threshold; above is not set");
+      if (!Double.isNaN(clearAbove) && Double.isNaN(below))
+        problems.add("clear.above is for a below threshold; below is not set");
+      if (!Double.isNaN(clearBelow) && Double.isNaN(above))
+        problems.add("clear.below is for an above threshold; above is not set");
       if (!Double.isNaN(clearAbove) && clearAbove < below) {
-        problems.add("clear.above must be at least below (" + number(below) + "), was " + number(clearAbove));
+        problems.add(
+            "clear.above must be at least below ("
+                + number(below)
+                + "), was "
+                + number(clearAbove));
       }
       if (!Double.isNaN(clearBelow) && clearBelow > above) {
-        problems.add("clear.below must be at most above (" + number(above) + "), was " + number(clearBelow));
+        problems.add(
+            "clear.below must be at most above (" + number(above) + "), was " + number(clearBelow));
       }
       if (!Double.isNaN(below) && !Double.isNaN(above)) {
         double lowClear = Double.isNaN(clearAbove) ? below : clearAbove;
         double highClear = Double.isNaN(clearBelow) ? above : clearBelow;
         if (lowClear >= highClear) {
-          problems.add("with both below and above, the values that clear (" + number(lowClear) + " to "
-              + number(highClear) + ") must be a range");
+          problems.add(
+              "with both below and above, the values that clear ("
+                  + number(lowClear)
+                  + " to "
+                  + number(highClear)
+                  + ") must be a range");
         }
       }
-    } else if (thresholds || !text(properties, "clear.above").isEmpty() || !text(properties, "clear.below").isEmpty()) {
-      if (kinds == 1) problems.add("below, above, clear.above and clear.below need value (the value's name)");
+    } else if (thresholds
+        || !text(properties, "clear.above").isEmpty()
+        || !text(properties, "clear.below").isEmpty()) {
+      if (kinds == 1)
+        problems.add("below, above, clear.above and clear.below need value (the value's name)");
     }
-    if (kind == Kind.STALE && forMs > 0 && kinds == 1) problems.add("for.ms is not used by a stale rule; set stale.ms");
+    if (kind == Kind.STALE && forMs > 0 && kinds == 1)
+      problems.add("for.ms is not used by a stale rule; set stale.ms");
     if (!problems.isEmpty()) throw new Refused(String.join("; ", problems));
-    return new RuleDefinition(name, sensor, kind, valueName, below, above, clearAbove, clearBelow, forMs,
-        state, staleMs);
+    return new RuleDefinition(
+        name, sensor, kind, valueName, below, above, clearAbove, clearBelow, forMs, state, staleMs);
   }
 
   private static String text(Map<String, ?> properties, String key) {

@@ -16,9 +16,11 @@ import java.util.Map;
  * watched, and a few comparisons per rule. The grouping is replaced as a whole when a rule changes.
  */
 final class SensorRules {
-  private record Grouping(String[] valueNames, WatchedRule[][] valueRules, WatchedRule[] staleRules) {}
+  private record Grouping(
+      String[] valueNames, WatchedRule[][] valueRules, WatchedRule[] staleRules) {}
 
-  private static final Grouping EMPTY = new Grouping(new String[0], new WatchedRule[0][], new WatchedRule[0]);
+  private static final Grouping EMPTY =
+      new Grouping(new String[0], new WatchedRule[0][], new WatchedRule[0]);
 
   final String sensorId;
   private volatile Grouping grouping = EMPTY;
@@ -34,21 +36,34 @@ final class SensorRules {
     List<WatchedRule> stale = new ArrayList<>();
     for (WatchedRule rule : rules) {
       switch (rule.definition.kind()) {
-        case VALUE -> byValue.computeIfAbsent(rule.definition.valueName(), name -> new ArrayList<>()).add(rule);
+        case VALUE ->
+            byValue
+                .computeIfAbsent(rule.definition.valueName(), name -> new ArrayList<>())
+                .add(rule);
         case STALE -> stale.add(rule);
-        case STATE -> { } // the timer's
+        case STATE -> {} // the timer's
       }
     }
-    grouping = new Grouping(byValue.keySet().toArray(new String[0]),
-        byValue.values().stream().map(list -> list.toArray(new WatchedRule[0])).toArray(WatchedRule[][]::new),
-        stale.toArray(new WatchedRule[0]));
+    grouping =
+        new Grouping(
+            byValue.keySet().toArray(new String[0]),
+            byValue.values().stream()
+                .map(list -> list.toArray(new WatchedRule[0]))
+                .toArray(WatchedRule[][]::new),
+            stale.toArray(new WatchedRule[0]));
   }
 
   void onReading(Reading reading, Clock clock, WatchedRule.Changes changes) {
     Grouping current = grouping;
     synchronized (this) {
       last = reading;
-      evaluate(reading, current.valueNames(), current.valueRules(), current.staleRules(), clock, changes);
+      evaluate(
+          reading,
+          current.valueNames(),
+          current.valueRules(),
+          current.staleRules(),
+          clock,
+          changes);
     }
   }
 
@@ -57,15 +72,26 @@ final class SensorRules {
     synchronized (this) {
       if (last == null) return;
       switch (rule.definition.kind()) {
-        case VALUE -> evaluate(last, new String[] {rule.definition.valueName()}, new WatchedRule[][] {{rule}},
-            new WatchedRule[0], clock, changes);
-        case STALE, STATE -> { } // a stale rule watches from now; the timer looks at a state rule
+        case VALUE ->
+            evaluate(
+                last,
+                new String[] {rule.definition.valueName()},
+                new WatchedRule[][] {{rule}},
+                new WatchedRule[0],
+                clock,
+                changes);
+        case STALE, STATE -> {} // a stale rule watches from now; the timer looks at a state rule
       }
     }
   }
 
-  private static void evaluate(Reading reading, String[] valueNames, WatchedRule[][] valueRules,
-      WatchedRule[] staleRules, Clock clock, WatchedRule.Changes changes) {
+  private static void evaluate(
+      Reading reading,
+      String[] valueNames,
+      WatchedRule[][] valueRules,
+      WatchedRule[] staleRules,
+      Clock clock,
+      WatchedRule.Changes changes) {
     // A reading marked error, or without the value, changes no value rule (it is still a reading).
     if (reading.quality() != Quality.ERROR) {
       Map<String, Value> values = reading.values();
@@ -74,7 +100,8 @@ final class SensorRules {
       for (int i = 0; i < valueNames.length; i++) {
         Value value = values.get(valueNames[i]);
         if (value == null || Double.isNaN(value.value())) continue;
-        for (WatchedRule rule : valueRules[i]) rule.onValueLocked(value.value(), value.unit(), atMs, at, changes);
+        for (WatchedRule rule : valueRules[i])
+          rule.onValueLocked(value.value(), value.unit(), atMs, at, changes);
       }
     }
     if (staleRules.length > 0) {

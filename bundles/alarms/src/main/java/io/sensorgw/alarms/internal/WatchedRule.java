@@ -5,8 +5,8 @@ import io.sensorgw.api.SensorState;
 import java.time.Instant;
 
 /**
- * A rule and where it stands: raised or not, and since when its condition has held (the delay).
- * Its state is guarded by its sensor's {@link SensorRules} (the lock), which the reading path takes
+ * A rule and where it stands: raised or not, and since when its condition has held (the delay). Its
+ * state is guarded by its sensor's {@link SensorRules} (the lock), which the reading path takes
  * once per reading for all the sensor's rules, and the timer and edits take per call. A state
  * change is handed to {@link Changes} under that lock, so one rule's changes are told in order.
  */
@@ -97,9 +97,10 @@ final class WatchedRule {
         }
         case STALE -> {
           long last = lastArrivalMs == NONE ? watchedSinceMs : lastArrivalMs;
-          if (!active && nowMs - last >= definition.staleMs()) change(true, now, Double.NaN, "", changes);
+          if (!active && nowMs - last >= definition.staleMs())
+            change(true, now, Double.NaN, "", changes);
         }
-        case VALUE -> { } // readings drive value rules
+        case VALUE -> {} // readings drive value rules
       }
     }
   }
@@ -118,6 +119,8 @@ final class WatchedRule {
 
   private void change(boolean raised, Instant at, double value, String unit, Changes changes) {
     active = raised;
-    changes.changed(this, new Alarm(definition.name(), definition.sensorId(), condition, raised, at, value, unit));
+    changes.changed(
+        this,
+        new Alarm(definition.name(), definition.sensorId(), condition, raised, at, value, unit));
   }
 }

@@ -56,7 +56,8 @@ class AlarmEngineTest {
   private long sequence;
 
   private Reading reading(String sensor, long atMs, Map<String, Value> values) {
-    return new Reading(sensor, ++sequence, T0.plusMillis(atMs), values, Quality.SIMULATED, Duration.ZERO, "");
+    return new Reading(
+        sensor, ++sequence, T0.plusMillis(atMs), values, Quality.SIMULATED, Duration.ZERO, "");
   }
 
   private void distance(long atMs, double cm) {
@@ -65,7 +66,8 @@ class AlarmEngineTest {
 
   private static Map<String, Object> config(Object... keysAndValues) {
     Map<String, Object> config = new HashMap<>();
-    for (int i = 0; i < keysAndValues.length; i += 2) config.put((String) keysAndValues[i], keysAndValues[i + 1]);
+    for (int i = 0; i < keysAndValues.length; i += 2)
+      config.put((String) keysAndValues[i], keysAndValues[i + 1]);
     return config;
   }
 
@@ -83,8 +85,23 @@ class AlarmEngineTest {
 
   @Test
   void belowRaisesAfterItsDelayAndClearsOnlyPastTheHysteresis() {
-    assertEquals("", engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance",
-        "below", "30", "clear.above", "35", "for.ms", "500")));
+    assertEquals(
+        "",
+        engine.putRule(
+            "pid-1",
+            config(
+                "name",
+                "close",
+                "sensor",
+                "tfluna-1",
+                "value",
+                "distance",
+                "below",
+                "30",
+                "clear.above",
+                "35",
+                "for.ms",
+                "500")));
     distance(0, 40);
     distance(100, 25); // condition begins
     distance(400, 20);
@@ -119,28 +136,51 @@ class AlarmEngineTest {
 
   @Test
   void oneReadingServesEveryRuleOfItsSensorAndNoOther() {
-    engine.putRule("p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
-    engine.putRule("p2", config("name", "very-close", "sensor", "tfluna-1", "value", "distance", "below", "10"));
-    engine.putRule("p3", config("name", "weak", "sensor", "tfluna-1", "value", "amplitude", "below", "100"));
+    engine.putRule(
+        "p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    engine.putRule(
+        "p2",
+        config("name", "very-close", "sensor", "tfluna-1", "value", "distance", "below", "10"));
+    engine.putRule(
+        "p3", config("name", "weak", "sensor", "tfluna-1", "value", "amplitude", "below", "100"));
     engine.putRule("p4", config("name", "silent", "sensor", "tfluna-1", "stale.ms", "1000"));
-    engine.putRule("p5", config("name", "other", "sensor", "tfluna-2", "value", "distance", "below", "30"));
+    engine.putRule(
+        "p5", config("name", "other", "sensor", "tfluna-2", "value", "distance", "below", "30"));
     clock.advance(1000);
     engine.tick();
     assertEquals(List.of("silent"), changes.stream().map(Alarm::rule).toList());
-    engine.onReading(reading("tfluna-1", 0, Map.of("distance", Value.of(5, "cm"), "amplitude", Value.of(50, ""))));
-    assertEquals(List.of("close", "silent", "very-close", "weak"), engine.rules().stream()
-        .filter(r -> r.state() == Alarms.RuleState.ACTIVE || r.name().equals("silent"))
-        .map(Alarms.Rule::name).toList());
-    assertEquals(List.of("close", "very-close", "weak"), engine.active().stream().map(Alarm::rule).toList());
+    engine.onReading(
+        reading(
+            "tfluna-1", 0, Map.of("distance", Value.of(5, "cm"), "amplitude", Value.of(50, ""))));
+    assertEquals(
+        List.of("close", "silent", "very-close", "weak"),
+        engine.rules().stream()
+            .filter(r -> r.state() == Alarms.RuleState.ACTIVE || r.name().equals("silent"))
+            .map(Alarms.Rule::name)
+            .toList());
+    assertEquals(
+        List.of("close", "very-close", "weak"), engine.active().stream().map(Alarm::rule).toList());
     assertFalse(changes.get(changes.size() - 1).rule().equals("other"));
     assertEquals(Alarms.RuleState.OK, rule("other").state());
-    assertEquals(Alarms.RuleState.OK, rule("silent").state(), "the reading cleared the stale alarm");
+    assertEquals(
+        Alarms.RuleState.OK, rule("silent").state(), "the reading cleared the stale alarm");
   }
 
   @Test
   void anInterruptionRestartsTheDelay() {
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", 30,
-        "for.ms", 500L));
+    engine.putRule(
+        "pid-1",
+        config(
+            "name",
+            "close",
+            "sensor",
+            "tfluna-1",
+            "value",
+            "distance",
+            "below",
+            30,
+            "for.ms",
+            500L));
     distance(0, 20);
     distance(400, 31); // breaks the run
     distance(500, 20);
@@ -153,7 +193,8 @@ class AlarmEngineTest {
 
   @Test
   void aboveWithoutHysteresisClearsWhenNoLongerAbove() {
-    engine.putRule("pid-1", config("name", "far", "sensor", "tfluna-1", "value", "distance", "above", "200"));
+    engine.putRule(
+        "pid-1", config("name", "far", "sensor", "tfluna-1", "value", "distance", "above", "200"));
     distance(0, 200);
     assertTrue(changes.isEmpty(), "200 is not above 200");
     distance(10, 201);
@@ -165,11 +206,19 @@ class AlarmEngineTest {
 
   @Test
   void otherSensorsValuesAndErrorReadingsChangeNothing() {
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    engine.putRule(
+        "pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
     engine.onReading(reading("tfluna-2", 0, Map.of("distance", Value.of(1, "cm"))));
     engine.onReading(reading("tfluna-1", 0, Map.of("amplitude", Value.of(1, ""))));
-    engine.onReading(new Reading("tfluna-1", ++sequence, T0, Map.of("distance", Value.of(1, "cm")), Quality.ERROR,
-        Duration.ZERO, "bad frame"));
+    engine.onReading(
+        new Reading(
+            "tfluna-1",
+            ++sequence,
+            T0,
+            Map.of("distance", Value.of(1, "cm")),
+            Quality.ERROR,
+            Duration.ZERO,
+            "bad frame"));
     assertTrue(changes.isEmpty());
     distance(10, 1);
     assertEquals(1, changes.size());
@@ -177,8 +226,19 @@ class AlarmEngineTest {
 
   @Test
   void cameraRuleOnLaserFound() {
-    engine.putRule("pid-1", config("name", "laser-lost", "sensor", "camera-1", "value", "laser_found",
-        "below", "1", "for.ms", "2000"));
+    engine.putRule(
+        "pid-1",
+        config(
+            "name",
+            "laser-lost",
+            "sensor",
+            "camera-1",
+            "value",
+            "laser_found",
+            "below",
+            "1",
+            "for.ms",
+            "2000"));
     for (long t = 0; t <= 1900; t += 100) {
       engine.onReading(reading("camera-1", t, Map.of("laser_found", Value.of(0, "bool"))));
     }
@@ -193,7 +253,9 @@ class AlarmEngineTest {
 
   @Test
   void stateRuleRaisesAfterItsDelayOnTheClockAndClears() {
-    engine.putRule("pid-1", config("name", "luna-error", "sensor", "tfluna-1", "state", "error", "for.ms", "10000"));
+    engine.putRule(
+        "pid-1",
+        config("name", "luna-error", "sensor", "tfluna-1", "state", "error", "for.ms", "10000"));
     states.put("tfluna-1", SensorState.OK);
     engine.tick();
     states.put("tfluna-1", SensorState.ERROR);
@@ -217,7 +279,8 @@ class AlarmEngineTest {
 
   @Test
   void degradedRuleHoldsForErrorTooAndAGoneSensorIsNotInTheState() {
-    engine.putRule("pid-1", config("name", "luna-degraded", "sensor", "tfluna-1", "state", "degraded"));
+    engine.putRule(
+        "pid-1", config("name", "luna-degraded", "sensor", "tfluna-1", "state", "degraded"));
     states.put("tfluna-1", SensorState.ERROR);
     engine.tick();
     assertEquals(1, changes.size());
@@ -249,15 +312,18 @@ class AlarmEngineTest {
 
   @Test
   void anEditAppliesAtOnceOnTheLastReading() {
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    engine.putRule(
+        "pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
     distance(0, 40);
     assertTrue(changes.isEmpty());
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "50"));
+    engine.putRule(
+        "pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "50"));
     assertEquals(1, changes.size(), "the last reading, 40, is below the new threshold");
     assertTrue(changes.get(0).active());
     assertEquals("distance below 50", rule("close").condition());
 
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "20"));
+    engine.putRule(
+        "pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "20"));
     assertEquals(2, changes.size(), "the old rule's alarm is cleared with it");
     assertFalse(changes.get(1).active());
     assertTrue(engine.active().isEmpty());
@@ -272,10 +338,15 @@ class AlarmEngineTest {
   void aRetiredRuleChangesNothingWhenAReadingOrTickStillReachesIt() {
     List<Alarm> told = new ArrayList<>();
     SensorRules lock = new SensorRules("tfluna-1");
-    WatchedRule value = new WatchedRule(definition(config("name", "close", "sensor", "tfluna-1",
-        "value", "distance", "below", "30")), lock, T0);
-    WatchedRule stale = new WatchedRule(definition(config("name", "silent", "sensor", "tfluna-1",
-        "stale.ms", "10")), lock, T0);
+    WatchedRule value =
+        new WatchedRule(
+            definition(
+                config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30")),
+            lock,
+            T0);
+    WatchedRule stale =
+        new WatchedRule(
+            definition(config("name", "silent", "sensor", "tfluna-1", "stale.ms", "10")), lock, T0);
     synchronized (lock) {
       value.onValueLocked(10, "cm", 0, T0, (rule, alarm) -> told.add(alarm));
     }
@@ -292,7 +363,8 @@ class AlarmEngineTest {
 
   @Test
   void removingARaisedRuleClearsItsAlarm() {
-    engine.putRule("pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    engine.putRule(
+        "pid-1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
     distance(0, 10);
     engine.removeRule("pid-1");
     assertEquals(2, changes.size());
@@ -302,8 +374,20 @@ class AlarmEngineTest {
 
   @Test
   void aBadConfigurationIsARuleInErrorWithItsReasons() {
-    String reason = engine.putRule("pid-bad", config("name", "bad name!", "sensor", "tfluna-1", "value", "distance",
-        "below", "thirty", "for.ms", "-5"));
+    String reason =
+        engine.putRule(
+            "pid-bad",
+            config(
+                "name",
+                "bad name!",
+                "sensor",
+                "tfluna-1",
+                "value",
+                "distance",
+                "below",
+                "thirty",
+                "for.ms",
+                "-5"));
     assertTrue(reason.contains("name must be 1-64 characters"), reason);
     assertTrue(reason.contains("below must be a number, was 'thirty'"), reason);
     assertTrue(reason.contains("for.ms must be 0-86400000 ms, was '-5'"), reason);
@@ -314,22 +398,50 @@ class AlarmEngineTest {
     assertEquals("tfluna-1", refused.sensorId());
 
     assertTrue(engine.putRule("p2", config("name", "a", "sensor", "s")).contains("set one of"));
-    assertTrue(engine.putRule("p3", config("name", "b", "sensor", "s", "value", "v")).contains("needs below and/or above"));
-    assertTrue(engine.putRule("p4", config("name", "c", "sensor", "s", "value", "v", "below", "30", "clear.above", "20"))
-        .contains("clear.above must be at least below (30), was 20"));
-    assertTrue(engine.putRule("p5", config("name", "d", "sensor", "s", "state", "broken")).contains("state must be error or degraded"));
-    assertTrue(engine.putRule("p6", config("name", "e", "sensor", "s", "state", "error", "stale.ms", "5")).contains("only one of"));
-    assertTrue(engine.putRule("p7", config("name", "f", "value", "v", "below", 1)).contains("sensor is required"));
-    assertTrue(engine.putRule("p8", config("name", "g", "sensor", "s", "value", "v", "below", "40", "above", "30"))
-        .contains("must be a range"));
-    assertEquals(8L, engine.rules().stream().filter(r -> r.state() == Alarms.RuleState.ERROR).count());
+    assertTrue(
+        engine
+            .putRule("p3", config("name", "b", "sensor", "s", "value", "v"))
+            .contains("needs below and/or above"));
+    assertTrue(
+        engine
+            .putRule(
+                "p4",
+                config(
+                    "name", "c", "sensor", "s", "value", "v", "below", "30", "clear.above", "20"))
+            .contains("clear.above must be at least below (30), was 20"));
+    assertTrue(
+        engine
+            .putRule("p5", config("name", "d", "sensor", "s", "state", "broken"))
+            .contains("state must be error or degraded"));
+    assertTrue(
+        engine
+            .putRule("p6", config("name", "e", "sensor", "s", "state", "error", "stale.ms", "5"))
+            .contains("only one of"));
+    assertTrue(
+        engine
+            .putRule("p7", config("name", "f", "value", "v", "below", 1))
+            .contains("sensor is required"));
+    assertTrue(
+        engine
+            .putRule(
+                "p8",
+                config("name", "g", "sensor", "s", "value", "v", "below", "40", "above", "30"))
+            .contains("must be a range"));
+    assertEquals(
+        8L, engine.rules().stream().filter(r -> r.state() == Alarms.RuleState.ERROR).count());
     assertEquals(8, engine.metrics().get("rulesInError"));
-    assertTrue(engine.refusedSummary().startsWith("rule pid-bad refused: name must be"), engine.refusedSummary());
-    assertTrue(engine.refusedSummary().endsWith("(and 7 more refused rules)"), engine.refusedSummary());
+    assertTrue(
+        engine.refusedSummary().startsWith("rule pid-bad refused: name must be"),
+        engine.refusedSummary());
+    assertTrue(
+        engine.refusedSummary().endsWith("(and 7 more refused rules)"), engine.refusedSummary());
 
     // Fixed in place: the same PID, now good, watches.
-    assertEquals("", engine.putRule("pid-bad", config("name", "close", "sensor", "tfluna-1", "value", "distance",
-        "below", "30")));
+    assertEquals(
+        "",
+        engine.putRule(
+            "pid-bad",
+            config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30")));
     distance(0, 10);
     assertEquals(1, changes.size());
     for (String pid : List.of("p2", "p3", "p4", "p5", "p6", "p7", "p8")) engine.removeRule(pid);
@@ -338,11 +450,16 @@ class AlarmEngineTest {
 
   @Test
   void aDuplicateNameIsRefusedUntilTheFirstGoes() {
-    engine.putRule("p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
-    String reason = engine.putRule("p2", config("name", "close", "sensor", "tfluna-2", "value", "distance", "below", "30"));
+    engine.putRule(
+        "p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    String reason =
+        engine.putRule(
+            "p2",
+            config("name", "close", "sensor", "tfluna-2", "value", "distance", "below", "30"));
     assertTrue(reason.contains("name already used by configuration p1"), reason);
     engine.removeRule("p1");
-    assertEquals(List.of(new Alarms.Rule("close", "tfluna-2", "distance below 30", Alarms.RuleState.OK, "")),
+    assertEquals(
+        List.of(new Alarms.Rule("close", "tfluna-2", "distance below 30", Alarms.RuleState.OK, "")),
         engine.rules());
   }
 
@@ -351,23 +468,29 @@ class AlarmEngineTest {
     List<Alarm> told = new ArrayList<>();
     AlarmDispatcher dispatcher = new AlarmDispatcher(Runnable::run, 16);
     AlarmEngine withListeners = new AlarmEngine(clock, states::get, dispatcher::publish);
-    withListeners.putRule("p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    withListeners.putRule(
+        "p1", config("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
     withListeners.onReading(reading("tfluna-1", 0, Map.of("distance", Value.of(10, "cm"))));
     AlarmListener listener = told::add;
-    AlarmListener failing = alarm -> {
-      throw new IllegalStateException("listener bug");
-    };
-    withListeners.withActive(current -> {
-      dispatcher.add(listener, current);
-      dispatcher.add(failing, current);
-      return null;
-    });
+    AlarmListener failing =
+        alarm -> {
+          throw new IllegalStateException("listener bug");
+        };
+    withListeners.withActive(
+        current -> {
+          dispatcher.add(listener, current);
+          dispatcher.add(failing, current);
+          return null;
+        });
     assertEquals(1, told.size());
     assertTrue(told.get(0).active());
     withListeners.onReading(reading("tfluna-1", 10, Map.of("distance", Value.of(40, "cm"))));
     assertEquals(2, told.size());
     assertFalse(told.get(1).active());
-    assertEquals(2L, dispatcher.listenerErrors.sum(), "the failing listener's two calls counted, the other served");
+    assertEquals(
+        2L,
+        dispatcher.listenerErrors.sum(),
+        "the failing listener's two calls counted, the other served");
     dispatcher.remove(listener);
     withListeners.onReading(reading("tfluna-1", 20, Map.of("distance", Value.of(1, "cm"))));
     assertEquals(2, told.size(), "removed: told nothing more");

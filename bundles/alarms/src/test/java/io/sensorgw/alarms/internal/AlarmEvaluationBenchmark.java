@@ -20,11 +20,11 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
 /**
- * Rule evaluation per reading with 100 rules configured: spread over 10 sensors (a reading meets
- * 10 rules) or all on one sensor (a reading meets all 100). Value rules with hysteresis and a
- * delay, and one stale rule per sensor; the values follow a slow wave, so alarms are raised and
- * cleared now and then as in use (each change is recorded and handed to the listeners, none
- * registered here). One operation is one reading. Run with runtime/bench/alarms.
+ * Rule evaluation per reading with 100 rules configured: spread over 10 sensors (a reading meets 10
+ * rules) or all on one sensor (a reading meets all 100). Value rules with hysteresis and a delay,
+ * and one stale rule per sensor; the values follow a slow wave, so alarms are raised and cleared
+ * now and then as in use (each change is recorded and handed to the listeners, none registered
+ * here). One operation is one reading. Run with runtime/bench/alarms.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,7 +41,7 @@ public class AlarmEvaluationBenchmark {
 
   @Setup
   public void prepare() {
-    engine = new AlarmEngine(Clock.systemUTC(), id -> null, alarm -> { });
+    engine = new AlarmEngine(Clock.systemUTC(), id -> null, alarm -> {});
     for (int i = 0; i < RULES; i++) {
       String sensor = "tfluna-" + (i % sensors);
       Map<String, Object> config = new HashMap<>();
@@ -62,9 +62,21 @@ public class AlarmEvaluationBenchmark {
     Instant start = Instant.parse("2026-12-01T10:00:00Z");
     for (int i = 0; i < READINGS; i++) {
       double distance = 150 + 130 * Math.sin(2 * Math.PI * i / 2000.0);
-      readings[i] = new Reading("tfluna-" + (i % sensors), i + 1, start.plusMillis(i * 10L),
-          Map.of("distance", Value.of(distance, "cm"), "amplitude", Value.of(900, ""),
-              "temperature", Value.of(41.5, "°C")), Quality.OK, Duration.ofNanos(50_000), "");
+      readings[i] =
+          new Reading(
+              "tfluna-" + (i % sensors),
+              i + 1,
+              start.plusMillis(i * 10L),
+              Map.of(
+                  "distance",
+                  Value.of(distance, "cm"),
+                  "amplitude",
+                  Value.of(900, ""),
+                  "temperature",
+                  Value.of(41.5, "°C")),
+              Quality.OK,
+              Duration.ofNanos(50_000),
+              "");
     }
   }
 

@@ -18,7 +18,8 @@ class AlarmsComponentTest {
 
   @Test
   void theTimerTicksOnlyWhileAStateOrStaleRuleIsApplied() {
-    alarms.putRule("close", Map.of("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
+    alarms.putRule(
+        "close", Map.of("name", "close", "sensor", "tfluna-1", "value", "distance", "below", "30"));
     assertFalse(alarms.ticking(), "a value rule is evaluated on readings, not on the clock");
 
     alarms.putRule("silent", Map.of("name", "silent", "sensor", "tfluna-1", "stale.ms", "1000"));
@@ -26,7 +27,9 @@ class AlarmsComponentTest {
     alarms.putRule("silent", Map.of("name", "silent", "sensor", "tfluna-1", "state", "error"));
     assertTrue(alarms.ticking(), "so does a state rule");
 
-    alarms.putRule("silent", Map.of("name", "silent", "sensor", "tfluna-1", "value", "distance", "above", "900"));
+    alarms.putRule(
+        "silent",
+        Map.of("name", "silent", "sensor", "tfluna-1", "value", "distance", "above", "900"));
     assertFalse(alarms.ticking(), "edited into a value rule: the clock stops");
     alarms.putRule("broken", Map.of("name", "broken", "sensor", "tfluna-1", "stale.ms", "-5"));
     assertFalse(alarms.ticking(), "a refused rule is not applied, so it needs no clock");

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Who may run now and who waits: at most {@code limit.getLimit()} permits out at once, and a
- * bounded first-come queue of waiters that are handed a permit as one is released. Knows nothing
- * of servlets, so it is tested on its own. The limit is Netflix's: fixed, or one that follows the
+ * bounded first-come queue of waiters that are handed a permit as one is released. Knows nothing of
+ * servlets, so it is tested on its own. The limit is Netflix's: fixed, or one that follows the
  * latency each released permit reports.
  */
 final class Admission {
@@ -28,8 +28,8 @@ final class Admission {
 
     /**
      * Gives the permit back. {@code overloaded} tells the limit the request failed because the
-     * system was overloaded (a timeout), which an adaptive limit treats as a strong signal. True
-     * if this call gave it back.
+     * system was overloaded (a timeout), which an adaptive limit treats as a strong signal. True if
+     * this call gave it back.
      */
     boolean release(boolean overloaded) {
       if (!released.compareAndSet(false, true)) return false;
@@ -100,8 +100,8 @@ final class Admission {
   }
 
   /**
-   * Queues for a permit; {@code onGrant} receives it (possibly at once, on this thread, if one
-   * came free meanwhile). Null when the queue is full: reject the request.
+   * Queues for a permit; {@code onGrant} receives it (possibly at once, on this thread, if one came
+   * free meanwhile). Null when the queue is full: reject the request.
    */
   Ticket enqueue(Consumer<Permit> onGrant) {
     Ticket ticket = new Ticket(onGrant);
@@ -144,10 +144,16 @@ final class Admission {
   /** Figures for /metrics and the Sensors page. */
   Snapshot snapshot() {
     synchronized (lock) {
-      return new Snapshot(limit.getLimit(), inFlight, waiting.size(), admitted.sum(), queued.sum(),
+      return new Snapshot(
+          limit.getLimit(),
+          inFlight,
+          waiting.size(),
+          admitted.sum(),
+          queued.sum(),
           completed.sum());
     }
   }
 
-  record Snapshot(int limit, int inFlight, int waiting, long admitted, long queued, long completed) {}
+  record Snapshot(
+      int limit, int inFlight, int waiting, long admitted, long queued, long completed) {}
 }

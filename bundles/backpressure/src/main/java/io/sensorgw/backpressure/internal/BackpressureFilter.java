@@ -21,8 +21,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -39,11 +39,10 @@ import org.slf4j.LoggerFactory;
  * Limits concurrent requests on the sensor routes. A request that finds no free permit goes async
  * and waits in a bounded queue without holding a Jetty thread; when a permit comes free it is
  * dispatched again (an ASYNC dispatch, which this filter also sees and lets through holding the
- * permit). A client that disconnects while waiting leaves the queue, and one that disconnects
- * while its asynchronous response is pending gives its permit back (over HTTP/1.x a watcher sees
- * the close, which Jetty itself does not; see ClientCloseWatcher). A request that waits past max
- * wait, or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass
- * untouched.
+ * permit). A client that disconnects while waiting leaves the queue, and one that disconnects while
+ * its asynchronous response is pending gives its permit back (over HTTP/1.x a watcher sees the
+ * close, which Jetty itself does not; see ClientCloseWatcher). A request that waits past max wait,
+ * or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass untouched.
  */
 @Component(
     service = {Filter.class, MetricsSource.class},
@@ -56,6 +55,7 @@ import org.slf4j.LoggerFactory;
 @HttpWhiteboardFilterDispatcher({DispatcherType.REQUEST, DispatcherType.ASYNC})
 public class BackpressureFilter implements Filter, MetricsSource {
   private static final Logger LOG = LoggerFactory.getLogger(BackpressureFilter.class);
+
   /** Request attribute carrying the permit from the grant to the ASYNC dispatch. */
   private static final String PERMIT = BackpressureFilter.class.getName() + ".permit";
 
@@ -68,7 +68,11 @@ public class BackpressureFilter implements Filter, MetricsSource {
   private Admission admission;
 
   /** The parts of the configuration a request needs, swapped as one on a change. */
-  private record Settings(String mode, RoutePatterns include, RoutePatterns exclude, long maxWaitMs,
+  private record Settings(
+      String mode,
+      RoutePatterns include,
+      RoutePatterns exclude,
+      long maxWaitMs,
       int retryAfterSeconds) {}
 
   @Activate
@@ -92,8 +96,11 @@ public class BackpressureFilter implements Filter, MetricsSource {
   }
 
   private static Settings settings(BackpressureConfig config) {
-    return new Settings(config.mode(), new RoutePatterns(config.include()),
-        new RoutePatterns(config.exclude()), Math.max(0, config.max_wait_ms()),
+    return new Settings(
+        config.mode(),
+        new RoutePatterns(config.include()),
+        new RoutePatterns(config.exclude()),
+        Math.max(0, config.max_wait_ms()),
         Math.max(0, config.retry_after_s()));
   }
 
@@ -106,11 +113,13 @@ public class BackpressureFilter implements Filter, MetricsSource {
     if ("adaptive".equals(config.mode())) {
       int min = Math.max(1, config.adaptive_min_limit());
       int max = Math.max(min, config.adaptive_max_limit());
-      return WindowedLimit.newBuilder().build(Gradient2Limit.newBuilder()
-          .minLimit(min)
-          .maxConcurrency(max)
-          .initialLimit(Math.min(max, Math.max(min, config.adaptive_initial_limit())))
-          .build());
+      return WindowedLimit.newBuilder()
+          .build(
+              Gradient2Limit.newBuilder()
+                  .minLimit(min)
+                  .maxConcurrency(max)
+                  .initialLimit(Math.min(max, Math.max(min, config.adaptive_initial_limit())))
+                  .build());
     }
     if (!"fixed".equals(config.mode())) {
       LOG.warn("Unknown backpressure mode '{}': using fixed", config.mode());
@@ -119,9 +128,10 @@ public class BackpressureFilter implements Filter, MetricsSource {
   }
 
   private static String describe(BackpressureConfig config) {
-    String limit = "adaptive".equals(config.mode())
-        ? "adaptive " + config.adaptive_min_limit() + "-" + config.adaptive_max_limit()
-        : "fixed " + config.permits() + " permits";
+    String limit =
+        "adaptive".equals(config.mode())
+            ? "adaptive " + config.adaptive_min_limit() + "-" + config.adaptive_max_limit()
+            : "fixed " + config.permits() + " permits";
     return limit + ", max wait " + config.max_wait_ms() + " ms, queue " + config.max_queue();
   }
 
@@ -163,37 +173,40 @@ public class BackpressureFilter implements Filter, MetricsSource {
     AsyncContext async = request.startAsync();
     async.setTimeout(current.maxWaitMs());
     Waiter waiter = new Waiter(request, async);
-    async.addListener(new AsyncListener() {
-      @Override
-      public void onTimeout(AsyncEvent event) throws IOException {
-        if (!waiter.timeOut()) return; // dispatched just in time (it runs), or its client left
-        Admission.Ticket ticket = waiter.ticket();
-        if (ticket != null) ticket.cancel(); // if it was granted meanwhile, that grant now fails and frees the permit
-        rejectedWaitedTooLong.increment();
-        reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
-        async.complete();
-      }
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onTimeout(AsyncEvent event) throws IOException {
+            if (!waiter.timeOut()) return; // dispatched just in time (it runs), or its client left
+            Admission.Ticket ticket = waiter.ticket();
+            if (ticket != null)
+              ticket.cancel(); // if it was granted meanwhile, that grant now fails and frees the
+            // permit
+            rejectedWaitedTooLong.increment();
+            reject(response, current, "no capacity within " + current.maxWaitMs() + " ms");
+            async.complete();
+          }
 
-      @Override
-      public void onError(AsyncEvent event) {
-        waiter.stopWatching();
-        Admission.Ticket ticket = waiter.ticket();
-        if (ticket != null && ticket.cancel()) { // the client left: its place goes to the next
-          abandonedWhileWaiting.increment();
-          async.complete();
-        }
-      }
+          @Override
+          public void onError(AsyncEvent event) {
+            waiter.stopWatching();
+            Admission.Ticket ticket = waiter.ticket();
+            if (ticket != null && ticket.cancel()) { // the client left: its place goes to the next
+              abandonedWhileWaiting.increment();
+              async.complete();
+            }
+          }
 
-      @Override
-      public void onComplete(AsyncEvent event) {
-        waiter.stopWatching();
-        Admission.Ticket ticket = waiter.ticket();
-        if (ticket != null && ticket.cancel()) abandonedWhileWaiting.increment();
-      }
+          @Override
+          public void onComplete(AsyncEvent event) {
+            waiter.stopWatching();
+            Admission.Ticket ticket = waiter.ticket();
+            if (ticket != null && ticket.cancel()) abandonedWhileWaiting.increment();
+          }
 
-      @Override
-      public void onStartAsync(AsyncEvent event) {}
-    });
+          @Override
+          public void onStartAsync(AsyncEvent event) {}
+        });
     waiter.watch(); // before queueing: a grant may come at once, and must find the watcher to stop
     Admission.Ticket ticket = admission.enqueue(waiter);
     if (ticket == null) {
@@ -207,15 +220,16 @@ public class BackpressureFilter implements Filter, MetricsSource {
   }
 
   /**
-   * A waiting request's side of the races between a grant (on whatever thread released a
-   * permit), its timeout (on Jetty's) and its client leaving (seen by the watcher): exactly one
-   * wins. A grant that comes after the timeout or the client's leaving throws, so the admission
-   * takes its permit back; a timeout after the dispatch leaves the request running.
+   * A waiting request's side of the races between a grant (on whatever thread released a permit),
+   * its timeout (on Jetty's) and its client leaving (seen by the watcher): exactly one wins. A
+   * grant that comes after the timeout or the client's leaving throws, so the admission takes its
+   * permit back; a timeout after the dispatch leaves the request running.
    */
   private final class Waiter implements Consumer<Admission.Permit> {
     private final HttpServletRequest request;
     private final AsyncContext async;
-    private ClientCloseWatcher watcher; // guarded by this; null when the connection cannot be watched
+    private ClientCloseWatcher
+        watcher; // guarded by this; null when the connection cannot be watched
     private Admission.Ticket ticket; // guarded by this
     private boolean dispatched; // guarded by this
     private boolean timedOut; // guarded by this
@@ -289,7 +303,9 @@ public class BackpressureFilter implements Filter, MetricsSource {
       throw new IllegalStateException("the client left before its grant");
     }
 
-    /** Marks the wait over; true if it is this timeout that ends it (not a dispatch, not a leave). */
+    /**
+     * Marks the wait over; true if it is this timeout that ends it (not a dispatch, not a leave).
+     */
     synchronized boolean timeOut() {
       timedOut = true;
       if (watcher != null) watcher.stop();
@@ -301,11 +317,18 @@ public class BackpressureFilter implements Filter, MetricsSource {
    * Runs the rest of the chain and gives the permit back when the response is done, or when the
    * client of an asynchronous response leaves before it (its work may go on; its permit need not).
    */
-  private void runHolding(Admission.Permit permit, HttpServletRequest request,
-      HttpServletResponse response, FilterChain chain) throws IOException, ServletException {
-    WatchedRequest running = new WatchedRequest(request, () -> {
-      if (permit.release(false)) releasedOnDisconnect.increment();
-    });
+  private void runHolding(
+      Admission.Permit permit,
+      HttpServletRequest request,
+      HttpServletResponse response,
+      FilterChain chain)
+      throws IOException, ServletException {
+    WatchedRequest running =
+        new WatchedRequest(
+            request,
+            () -> {
+              if (permit.release(false)) releasedOnDisconnect.increment();
+            });
     boolean handedOver = false;
     try {
       chain.doFilter(running, response);
@@ -367,16 +390,20 @@ public class BackpressureFilter implements Filter, MetricsSource {
     response.setContentType("application/json");
     response.setCharacterEncoding("UTF-8");
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("error", "gateway busy: " + why + "; retry after " + current.retryAfterSeconds() + " s");
+    body.put(
+        "error", "gateway busy: " + why + "; retry after " + current.retryAfterSeconds() + " s");
     body.put("status", 503);
-    response.getOutputStream().write(mapper.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
+    response
+        .getOutputStream()
+        .write(mapper.writeValueAsString(body).getBytes(StandardCharsets.UTF_8));
   }
 
   private static String path(HttpServletRequest request) {
     String uri = request.getRequestURI();
     String context = request.getContextPath();
     return context != null && !context.isEmpty() && uri.startsWith(context)
-        ? uri.substring(context.length()) : uri;
+        ? uri.substring(context.length())
+        : uri;
   }
 
   @Override

@@ -17,18 +17,20 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * Notices an HTTP/1.x client closing its connection while its request is suspended. Jetty 12 does
- * not read a connection while a request on it is being handled, so without this a client that
- * left is seen only when its answer is written. The watcher takes the read interest Jetty leaves
- * free meanwhile: readable with end of stream means the client closed (FIN) or reset (RST).
+ * not read a connection while a request on it is being handled, so without this a client that left
+ * is seen only when its answer is written. The watcher takes the read interest Jetty leaves free
+ * meanwhile: readable with end of stream means the client closed (FIN) or reset (RST).
  *
- * <p>Rules, from Jetty 12.0.32's HttpConnection: {@link #stop()} before the request's async
- * context is dispatched or completed (a read interest left pending when the response completes
- * makes Jetty close the connection); bytes of a pipelined next request are handed back to the
- * connection's own buffer, not lost. A client that half-closes and still waits for its answer
- * looks like one that left; HTTP clients do not do that.
+ * <p>Rules, from Jetty 12.0.32's HttpConnection: {@link #stop()} before the request's async context
+ * is dispatched or completed (a read interest left pending when the response completes makes Jetty
+ * close the connection); bytes of a pipelined next request are handed back to the connection's own
+ * buffer, not lost. A client that half-closes and still waits for its answer looks like one that
+ * left; HTTP clients do not do that.
  */
 final class ClientCloseWatcher implements Callback {
-  /** Told once, on a Jetty pool thread, that the client is gone; the connection is closed already. */
+  /**
+   * Told once, on a Jetty pool thread, that the client is gone; the connection is closed already.
+   */
   interface Listener {
     void clientGone();
   }
@@ -46,8 +48,8 @@ final class ClientCloseWatcher implements Callback {
   }
 
   /**
-   * Starts watching the request's connection, or returns null where that cannot be done safely:
-   * not Jetty, not HTTP/1.x (HTTP/2 reports a client's reset itself), a request with a body (the
+   * Starts watching the request's connection, or returns null where that cannot be done safely: not
+   * Jetty, not HTTP/1.x (HTTP/2 reports a client's reset itself), a request with a body (the
    * connection still reads it), or a read interest already held.
    */
   static ClientCloseWatcher start(ServletRequest request, Listener listener) {
@@ -59,11 +61,14 @@ final class ClientCloseWatcher implements Callback {
     }
     if (jettyRequest == null) return null;
     ConnectionMetaData meta = jettyRequest.getConnectionMetaData();
-    if (meta.getHttpVersion() != HttpVersion.HTTP_1_1 && meta.getHttpVersion() != HttpVersion.HTTP_1_0) return null;
-    if (jettyRequest.getLength() > 0 || jettyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) return null;
+    if (meta.getHttpVersion() != HttpVersion.HTTP_1_1
+        && meta.getHttpVersion() != HttpVersion.HTTP_1_0) return null;
+    if (jettyRequest.getLength() > 0
+        || jettyRequest.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)) return null;
     Connection connection = meta.getConnection();
     EndPoint endPoint = connection.getEndPoint();
-    if (!(endPoint instanceof AbstractEndPoint) || !(connection instanceof Connection.UpgradeTo)) return null;
+    if (!(endPoint instanceof AbstractEndPoint) || !(connection instanceof Connection.UpgradeTo))
+      return null;
     ClientCloseWatcher watcher = new ClientCloseWatcher(endPoint, connection, listener);
     synchronized (watcher) {
       watcher.active = endPoint.tryFillInterested(watcher);
@@ -80,16 +85,21 @@ final class ClientCloseWatcher implements Callback {
     active = false;
     // Jetty has no public way to withdraw a read interest; failing it clears it (and is ours: the
     // connection registers none while its request is handled).
-    ((AbstractEndPoint) endPoint).getFillInterest().onFail(new CancellationException("watch stopped"));
+    ((AbstractEndPoint) endPoint)
+        .getFillInterest()
+        .onFail(new CancellationException("watch stopped"));
     return true;
   }
 
-  /** The connection is readable: the end of the stream, or the first byte of a pipelined request. */
+  /**
+   * The connection is readable: the end of the stream, or the first byte of a pipelined request.
+   */
   @Override
   public void succeeded() {
     synchronized (this) {
       if (!active) return;
-      ByteBuffer one = BufferUtil.allocate(1); // at most one byte: nothing of the next request is taken
+      ByteBuffer one =
+          BufferUtil.allocate(1); // at most one byte: nothing of the next request is taken
       try {
         int read = endPoint.fill(one);
         if (read == 0) { // woken with nothing to read: watch on

@@ -11,12 +11,13 @@ final class RoutePatterns {
 
   RoutePatterns(String... patterns) {
     // A .cfg file gives one comma-separated string where ConfigAdmin would give an array.
-    this.patterns = java.util.Arrays.stream(patterns)
-        .flatMap(p -> java.util.Arrays.stream(p.split(",")))
-        .map(String::trim)
-        .filter(p -> p.startsWith("/"))
-        .map(p -> p.substring(1).split("/", -1))
-        .toList();
+    this.patterns =
+        java.util.Arrays.stream(patterns)
+            .flatMap(p -> java.util.Arrays.stream(p.split(",")))
+            .map(String::trim)
+            .filter(p -> p.startsWith("/"))
+            .map(p -> p.substring(1).split("/", -1))
+            .toList();
   }
 
   boolean matches(String path) {

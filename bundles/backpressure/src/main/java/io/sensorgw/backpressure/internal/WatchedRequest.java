@@ -121,7 +121,8 @@ final class WatchedRequest extends HttpServletRequestWrapper {
     }
 
     @Override
-    public void addListener(AsyncListener listener, ServletRequest request, ServletResponse response) {
+    public void addListener(
+        AsyncListener listener, ServletRequest request, ServletResponse response) {
       delegate.addListener(listener, request, response);
     }
 

@@ -27,14 +27,25 @@ class AdmissionTest {
 
     List<String> granted = new ArrayList<>();
     List<Admission.Permit> permits = new ArrayList<>();
-    assertNotNull(admission.enqueue(p -> { granted.add("a"); permits.add(p); }));
-    assertNotNull(admission.enqueue(p -> { granted.add("b"); permits.add(p); }));
+    assertNotNull(
+        admission.enqueue(
+            p -> {
+              granted.add("a");
+              permits.add(p);
+            }));
+    assertNotNull(
+        admission.enqueue(
+            p -> {
+              granted.add("b");
+              permits.add(p);
+            }));
     assertNull(admission.enqueue(p -> granted.add("c")), "the queue holds two");
     assertEquals(2, admission.snapshot().waiting());
 
     assertTrue(first.release(false), "the first release gives the permit back");
     assertEquals(List.of("a"), granted);
-    assertFalse(first.release(false), "twice is once (a client that left and its answer both release)");
+    assertFalse(
+        first.release(false), "twice is once (a client that left and its answer both release)");
     assertEquals(List.of("a"), granted);
     assertEquals(2, admission.snapshot().inFlight());
     second.release(false);
@@ -65,14 +76,18 @@ class AdmissionTest {
     Admission.Permit running = admission.tryAcquire();
     Admission.Ticket ticket = admission.enqueue(p -> {});
     running.release(false);
-    assertFalse(ticket.cancel(), "already granted: the request runs, and releases the permit itself");
+    assertFalse(
+        ticket.cancel(), "already granted: the request runs, and releases the permit itself");
   }
 
   @Test
   void aGrantWhoseRequestIsGoneReturnsThePermit() {
     Admission admission = new Admission(FixedLimit.of(1), 10, nanos::get);
     Admission.Permit running = admission.tryAcquire();
-    admission.enqueue(p -> { throw new IllegalStateException("response already completed"); });
+    admission.enqueue(
+        p -> {
+          throw new IllegalStateException("response already completed");
+        });
     running.release(false);
     assertEquals(0, admission.snapshot().inFlight());
   }
@@ -102,33 +117,69 @@ class AdmissionTest {
 
   @Test
   void adaptiveLimitFallsWhenLatencyRisesAndRecoversWhenItFalls() {
-    Admission admission = new Admission(BackpressureFilter.limit(adaptive(20, 2, 200)), 1000, nanos::get);
+    Admission admission =
+        new Admission(BackpressureFilter.limit(adaptive(20, 2, 200)), 1000, nanos::get);
     runRounds(admission, 12_000, 10); // two minutes of 10 ms requests
     int settledFast = admission.snapshot().limit();
-    assertTrue(settledFast >= 20, "fast requests at full concurrency raise the limit: " + settledFast);
+    assertTrue(
+        settledFast >= 20, "fast requests at full concurrency raise the limit: " + settledFast);
 
     runRounds(admission, 75, 400); // then 30 s at 400 ms
     int slow = admission.snapshot().limit();
-    assertTrue(slow < settledFast / 2, "latency x40 must cut the limit: " + settledFast + " -> " + slow);
+    assertTrue(
+        slow < settledFast / 2, "latency x40 must cut the limit: " + settledFast + " -> " + slow);
 
     runRounds(admission, 6_000, 10); // then a minute back at 10 ms
     int recovered = admission.snapshot().limit();
-    assertTrue(recovered > slow * 2, "latency back to normal must raise it: " + slow + " -> " + recovered);
+    assertTrue(
+        recovered > slow * 2, "latency back to normal must raise it: " + slow + " -> " + recovered);
   }
 
   private static BackpressureConfig adaptive(int initial, int min, int max) {
     return new BackpressureConfig() {
-      public Class<? extends java.lang.annotation.Annotation> annotationType() { return BackpressureConfig.class; }
-      public String mode() { return "adaptive"; }
-      public int permits() { return 0; }
-      public long max_wait_ms() { return 0; }
-      public int max_queue() { return 0; }
-      public int adaptive_initial_limit() { return initial; }
-      public int adaptive_min_limit() { return min; }
-      public int adaptive_max_limit() { return max; }
-      public String[] include() { return new String[0]; }
-      public String[] exclude() { return new String[0]; }
-      public int retry_after_s() { return 1; }
+      public Class<? extends java.lang.annotation.Annotation> annotationType() {
+        return BackpressureConfig.class;
+      }
+
+      public String mode() {
+        return "adaptive";
+      }
+
+      public int permits() {
+        return 0;
+      }
+
+      public long max_wait_ms() {
+        return 0;
+      }
+
+      public int max_queue() {
+        return 0;
+      }
+
+      public int adaptive_initial_limit() {
+        return initial;
+      }
+
+      public int adaptive_min_limit() {
+        return min;
+      }
+
+      public int adaptive_max_limit() {
+        return max;
+      }
+
+      public String[] include() {
+        return new String[0];
+      }
+
+      public String[] exclude() {
+        return new String[0];
+      }
+
+      public int retry_after_s() {
+        return 1;
+      }
     };
   }
 

@@ -4,8 +4,8 @@ import java.security.SecureRandom;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * {@code console:hash <password>}: the salted, stretched form of a password, to put in
- * {@code config/io.sensorgw.console.cfg} instead of the password itself.
+ * {@code console:hash <password>}: the salted, stretched form of a password, to put in {@code
+ * config/io.sensorgw.console.cfg} instead of the password itself.
  */
 @Component(
     service = ConsoleCommands.class,

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Who may use the Web Console, from configuration PID {@code io.sensorgw.console}. Without a
- * configured password one is generated on first start and kept in {@code data/console-password}.
- * A configuration change makes a new instance (no modified method), which {@link ConsoleLogin}
- * picks up.
+ * configured password one is generated on first start and kept in {@code data/console-password}. A
+ * configuration change makes a new instance (no modified method), which {@link ConsoleLogin} picks
+ * up.
  */
 @Component(
     service = ConsoleCredentials.class,
@@ -35,22 +35,27 @@ public class ConsoleCredentials {
 
   @ObjectClassDefinition(
       name = "sensorgw Web Console login",
-      description = "Who may use /system/console. Leave the password empty to use the generated "
-          + "one in the password file.")
+      description =
+          "Who may use /system/console. Leave the password empty to use the generated "
+              + "one in the password file.")
   public @interface Config {
     @AttributeDefinition(name = "User name")
     String username() default "admin";
 
     @AttributeDefinition(
         name = "Password",
-        description = "{pbkdf2}... as console:hash makes it (best), plain text, or the old unsalted "
-            + "{sha-256}<base64>",
+        description =
+            "{pbkdf2}... as console:hash makes it (best), plain text, or the old unsalted "
+                + "{sha-256}<base64>",
         type = AttributeType.PASSWORD)
     String _password() default ""; // key .password: kept out of the service's properties
 
-    @AttributeDefinition(name = "Shortest plain password",
-        description = "A plain-text password shorter than this is not used (the generated one is), 1-128",
-        min = "1", max = "128")
+    @AttributeDefinition(
+        name = "Shortest plain password",
+        description =
+            "A plain-text password shorter than this is not used (the generated one is), 1-128",
+        min = "1",
+        max = "128")
     int password_min_length() default 12;
 
     @AttributeDefinition(
@@ -74,9 +79,12 @@ public class ConsoleCredentials {
    */
   static String password(Config config, Map<String, Object> properties) {
     Object old = properties.get("password");
-    if (!config._password().isEmpty() || old == null || old.toString().isEmpty()) return config._password();
-    LOG.warn("Web Console: the key 'password' is published in the service's properties (the console shows "
-        + "them); rename it to '.password' in config/{}.cfg", PID);
+    if (!config._password().isEmpty() || old == null || old.toString().isEmpty())
+      return config._password();
+    LOG.warn(
+        "Web Console: the key 'password' is published in the service's properties (the console shows "
+            + "them); rename it to '.password' in config/{}.cfg",
+        PID);
     return old.toString();
   }
 
@@ -87,20 +95,32 @@ public class ConsoleCredentials {
       try {
         configured = new Credentials(config.username(), password);
       } catch (IllegalArgumentException e) {
-        LOG.error("Web Console: the configured password is not usable ({}); using the generated one", e.getMessage());
+        LOG.error(
+            "Web Console: the configured password is not usable ({}); using the generated one",
+            e.getMessage());
       }
     }
-    if (configured != null && configured.form() == Credentials.Form.PLAIN && password.length() < minLength) {
-      LOG.error("Web Console: the configured password has {} characters, fewer than {} (password.min.length); "
-          + "using the generated one", password.length(), minLength);
+    if (configured != null
+        && configured.form() == Credentials.Form.PLAIN
+        && password.length() < minLength) {
+      LOG.error(
+          "Web Console: the configured password has {} characters, fewer than {} (password.min.length); "
+              + "using the generated one",
+          password.length(),
+          minLength);
       configured = null;
     }
     if (configured != null && configured.form() == Credentials.Form.SHA256) {
-      LOG.warn("Web Console: the password is an unsalted {sha-256} digest, which a table of common passwords "
-          + "breaks; replace it with the {pbkdf2} form console:hash makes");
+      LOG.warn(
+          "Web Console: the password is an unsalted {sha-256} digest, which a table of common passwords "
+              + "breaks; replace it with the {pbkdf2} form console:hash makes");
     }
-    credentials = configured != null ? configured
-        : new Credentials(config.username(), generatedPassword(Path.of(config.password_file()).toAbsolutePath()));
+    credentials =
+        configured != null
+            ? configured
+            : new Credentials(
+                config.username(),
+                generatedPassword(Path.of(config.password_file()).toAbsolutePath()));
     LOG.info("Web Console login: user '{}'", credentials.username());
   }
 
@@ -121,13 +141,17 @@ public class ConsoleCredentials {
     Files.createDirectories(file.getParent());
     try { // created private: never readable by others, not even for a moment
       Files.deleteIfExists(file);
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       // not a POSIX file system; the file keeps its default permissions
     }
     Files.writeString(file, password + "\n", StandardCharsets.UTF_8);
-    LOG.warn("Web Console: no usable password configured; generated one in {} "
-        + "(set username/password in config/{}.cfg to choose your own)", file, PID);
+    LOG.warn(
+        "Web Console: no usable password configured; generated one in {} "
+            + "(set username/password in config/{}.cfg to choose your own)",
+        file,
+        PID);
     return password;
   }
 }

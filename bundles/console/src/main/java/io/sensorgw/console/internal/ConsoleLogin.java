@@ -1,9 +1,9 @@
 package io.sensorgw.console.internal;
 
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import io.sensorgw.web.FailureThrottle;
 import io.sensorgw.web.SameOrigin;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.apache.felix.webconsole.spi.SecurityProvider;
 import org.osgi.service.component.annotations.Component;
@@ -15,16 +15,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Web Console's only login. The runtime sets {@code felix.webconsole.security.providers=sensorgw},
- * so the console serves nothing until this provider is registered, and its admin/admin default is
- * never active. It has no configuration of its own, so its registration stays put (the console drops
- * a provider whose properties change) while {@link ConsoleCredentials} and {@link LoginThrottle}
- * follow theirs; between two credentials, all are refused.
+ * The Web Console's only login. The runtime sets {@code
+ * felix.webconsole.security.providers=sensorgw}, so the console serves nothing until this provider
+ * is registered, and its admin/admin default is never active. It has no configuration of its own,
+ * so its registration stays put (the console drops a provider whose properties change) while {@link
+ * ConsoleCredentials} and {@link LoginThrottle} follow theirs; between two credentials, all are
+ * refused.
  */
 @Component(property = SecurityProvider.PROPERTY_ID + "=" + ConsoleLogin.PROVIDER_ID)
 public class ConsoleLogin implements SecurityProvider {
   static final String PROVIDER_ID = "sensorgw";
   private static final Logger LOG = LoggerFactory.getLogger(ConsoleLogin.class);
+
   /** Frames, plugins and forms of other sites get nothing; the console's own scripts still run. */
   static final String CONTENT_SECURITY_POLICY =
       "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'";
@@ -57,8 +59,12 @@ public class ConsoleLogin implements SecurityProvider {
     response.setHeader("Referrer-Policy", "same-origin");
     String address = request.getRemoteAddr();
     if (!safe(request.getMethod()) && !fromThisSite(request)) {
-      LOG.warn("Web Console: refused a {} to {} from another site ({}), address {}", request.getMethod(),
-          request.getRequestURI(), request.getHeader("Origin") != null ? "Origin" : "Referer", address);
+      LOG.warn(
+          "Web Console: refused a {} to {} from another site ({}), address {}",
+          request.getMethod(),
+          request.getRequestURI(),
+          request.getHeader("Origin") != null ? "Origin" : "Referer",
+          address);
       return refuse(response, 403, null);
     }
     LoginThrottle current = configuredThrottle;
@@ -75,9 +81,14 @@ public class ConsoleLogin implements SecurityProvider {
     if (authorization != null) {
       int failures = throttle.failed(address);
       if (failures == 1) {
-        LOG.warn("Web Console: wrong user or password from {}; further ones in this window are counted", address);
+        LOG.warn(
+            "Web Console: wrong user or password from {}; further ones in this window are counted",
+            address);
       } else if (failures == failuresMax) {
-        LOG.warn("Web Console: {} wrong passwords from {} within the window; refused (429) until it ends", failures, address);
+        LOG.warn(
+            "Web Console: {} wrong passwords from {} within the window; refused (429) until it ends",
+            failures,
+            address);
       }
     }
     response.setHeader("WWW-Authenticate", "Basic realm=\"sensorgw\", charset=\"UTF-8\"");

@@ -10,9 +10,9 @@ import java.util.Optional;
 
 /**
  * A user name and a password, given as {@code {pbkdf2}<iterations>$<salt>$<hash>} (salted and
- * stretched, PBKDF2WithHmacSHA256; {@link #hash} makes one), the old unsalted
- * {@code {sha-256}<base64>}, or plain text, and checked in constant time against the credentials of
- * an HTTP Basic header. A browser sends Basic credentials with every request, so once a PBKDF2 check
+ * stretched, PBKDF2WithHmacSHA256; {@link #hash} makes one), the old unsalted {@code
+ * {sha-256}<base64>}, or plain text, and checked in constant time against the credentials of an
+ * HTTP Basic header. A browser sends Basic credentials with every request, so once a PBKDF2 check
  * has passed the password's SHA-256 is kept in memory and later requests cost one digest, not
  * another stretching.
  */
@@ -26,18 +26,25 @@ final class Credentials {
 
   private final String username;
   private final Form form;
-  private final byte[] expectedDigest; // SHA-256 of the password (plain, {sha-256}); null for PBKDF2
+  private final byte[]
+      expectedDigest; // SHA-256 of the password (plain, {sha-256}); null for PBKDF2
   private final Pbkdf2 pbkdf2; // null unless PBKDF2
   private volatile byte[] verifiedDigest; // SHA-256 of a password a PBKDF2 check accepted
 
   /** How the password was given. */
-  enum Form { PLAIN, SHA256, PBKDF2 }
+  enum Form {
+    PLAIN,
+    SHA256,
+    PBKDF2
+  }
 
   private record Pbkdf2(int iterations, byte[] salt, byte[] hash) {}
 
   Credentials(String username, String password) {
-    if (username == null || username.isBlank()) throw new IllegalArgumentException("empty user name");
-    if (password == null || password.isEmpty()) throw new IllegalArgumentException("empty password");
+    if (username == null || username.isBlank())
+      throw new IllegalArgumentException("empty user name");
+    if (password == null || password.isEmpty())
+      throw new IllegalArgumentException("empty password");
     this.username = username;
     String lower = password.toLowerCase(Locale.ROOT);
     if (lower.startsWith(PBKDF2)) {
@@ -61,7 +68,8 @@ final class Credentials {
 
   private static Pbkdf2 parsePbkdf2(String text) {
     String[] parts = text.split("\\$");
-    if (parts.length != 3) throw new IllegalArgumentException("{pbkdf2} needs <iterations>$<salt>$<hash>");
+    if (parts.length != 3)
+      throw new IllegalArgumentException("{pbkdf2} needs <iterations>$<salt>$<hash>");
     int iterations;
     try {
       iterations = Integer.parseInt(parts[0]);
@@ -73,7 +81,8 @@ final class Credentials {
     }
     byte[] salt = Base64.getDecoder().decode(parts[1]);
     byte[] hash = Base64.getDecoder().decode(parts[2]);
-    if (salt.length < 8 || hash.length < 16) throw new IllegalArgumentException("{pbkdf2} salt or hash too short");
+    if (salt.length < 8 || hash.length < 16)
+      throw new IllegalArgumentException("{pbkdf2} salt or hash too short");
     return new Pbkdf2(iterations, salt, hash);
   }
 
@@ -97,15 +106,20 @@ final class Credentials {
     String user = decoded.substring(0, colon);
     String password = decoded.substring(colon + 1);
     byte[] digest = sha256(password);
-    boolean userMatches = MessageDigest.isEqual(
-        user.getBytes(StandardCharsets.UTF_8), username.getBytes(StandardCharsets.UTF_8));
+    boolean userMatches =
+        MessageDigest.isEqual(
+            user.getBytes(StandardCharsets.UTF_8), username.getBytes(StandardCharsets.UTF_8));
     boolean passwordMatches;
     if (pbkdf2 == null) {
       passwordMatches = MessageDigest.isEqual(digest, expectedDigest);
     } else {
       byte[] verified = verifiedDigest;
-      passwordMatches = verified != null ? MessageDigest.isEqual(digest, verified)
-          : MessageDigest.isEqual(derive(password, pbkdf2.salt(), pbkdf2.iterations(), pbkdf2.hash().length), pbkdf2.hash());
+      passwordMatches =
+          verified != null
+              ? MessageDigest.isEqual(digest, verified)
+              : MessageDigest.isEqual(
+                  derive(password, pbkdf2.salt(), pbkdf2.iterations(), pbkdf2.hash().length),
+                  pbkdf2.hash());
       if (passwordMatches && userMatches) verifiedDigest = digest;
     }
     return userMatches && passwordMatches ? Optional.of(user) : Optional.empty();
@@ -116,14 +130,22 @@ final class Credentials {
     byte[] salt = new byte[16];
     random.nextBytes(salt);
     Base64.Encoder base64 = Base64.getEncoder().withoutPadding();
-    return PBKDF2 + ITERATIONS + "$" + base64.encodeToString(salt) + "$"
+    return PBKDF2
+        + ITERATIONS
+        + "$"
+        + base64.encodeToString(salt)
+        + "$"
         + base64.encodeToString(derive(password, salt, ITERATIONS, 32));
   }
 
   private static byte[] derive(String password, byte[] salt, int iterations, int length) {
     try {
-      javax.crypto.SecretKeyFactory factory = javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
-      return factory.generateSecret(new javax.crypto.spec.PBEKeySpec(password.toCharArray(), salt, iterations, length * 8))
+      javax.crypto.SecretKeyFactory factory =
+          javax.crypto.SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256");
+      return factory
+          .generateSecret(
+              new javax.crypto.spec.PBEKeySpec(
+                  password.toCharArray(), salt, iterations, length * 8))
           .getEncoded();
     } catch (java.security.GeneralSecurityException e) {
       throw new IllegalStateException("every Java has PBKDF2WithHmacSHA256", e);

@@ -40,8 +40,11 @@ public class LoginThrottle {
 
   private void apply(int max, int windowS) {
     failuresMax = Math.max(1, Math.min(1000, max));
-    throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(Math.max(1, Math.min(3600, windowS))),
-        System::nanoTime);
+    throttle =
+        new FailureThrottle(
+            failuresMax,
+            TimeUnit.SECONDS.toNanos(Math.max(1, Math.min(3600, windowS))),
+            System::nanoTime);
   }
 
   FailureThrottle throttle() {

@@ -32,8 +32,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * The Web Console's "Sensors" page: every sensor with model, state, source, latest reading, cache
  * hit rate, executor figures and errors, refreshed every second from {@code sensors/data.json};
  * then the state of each other part ({@link HealthSource}: the store, telemetry) with its reason,
- * and below it the figures of each {@link MetricsSource} present.
- * The latest readings come from the reading whiteboard, so the page never reads a device itself.
+ * and below it the figures of each {@link MetricsSource} present. The latest readings come from the
+ * reading whiteboard, so the page never reads a device itself.
  */
 @Component(
     service = {Servlet.class, ReadingListener.class},
@@ -107,59 +107,90 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       setNoCache(response);
       response.setContentType("application/json");
       response.setCharacterEncoding("UTF-8");
-      mapper.writeValue(response.getOutputStream(), Map.of("sensors", rows(), "parts", partRows(), "sources", sourceFigures()));
+      mapper.writeValue(
+          response.getOutputStream(),
+          Map.of("sensors", rows(), "parts", partRows(), "sources", sourceFigures()));
       return;
     }
     super.doGet(request, response);
   }
 
   @Override
-  public void renderContent(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  public void renderContent(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     String root = request.getAttribute(ServletConstants.ATTR_APP_ROOT) + "/" + LABEL;
     PrintWriter out = response.getWriter();
     out.println("<p class='statline' id='sensors-status'>" + rows().size() + " sensors</p>");
-    out.println("<table id='sensors' class='tablesorter nicetable'><thead><tr>"
-        + "<th>Id</th><th>Model</th><th>State</th><th>Source</th><th>Latest reading</th>"
-        + "<th>Cache hits</th><th>Executor</th><th>Errors</th><th>Configuration</th></tr></thead><tbody>");
+    out.println(
+        "<table id='sensors' class='tablesorter nicetable'><thead><tr>"
+            + "<th>Id</th><th>Model</th><th>State</th><th>Source</th><th>Latest reading</th>"
+            + "<th>Cache hits</th><th>Executor</th><th>Errors</th><th>Configuration</th></tr></thead><tbody>");
     for (Map<String, Object> row : rows()) {
-      out.println("<tr data-sensor='" + escape(row.get("id")) + "'>" + cells(row, request) + "</tr>");
+      out.println(
+          "<tr data-sensor='" + escape(row.get("id")) + "'>" + cells(row, request) + "</tr>");
     }
     out.println("</tbody></table>");
     out.println("<p class='statline'>Parts</p>");
-    out.println("<table id='parts' class='nicetable'><thead><tr><th>Part</th><th>State</th><th>Reason</th></tr></thead><tbody>");
+    out.println(
+        "<table id='parts' class='nicetable'><thead><tr><th>Part</th><th>State</th><th>Reason</th></tr></thead><tbody>");
     for (Map<String, Object> part : partRows()) {
-      out.println("<tr data-part='" + escape(part.get("name")) + "'>" + td(part.get("name")) + td(part.get("state"))
-          + td(part.get("reason")) + "</tr>");
+      out.println(
+          "<tr data-part='"
+              + escape(part.get("name"))
+              + "'>"
+              + td(part.get("name"))
+              + td(part.get("state"))
+              + td(part.get("reason"))
+              + "</tr>");
     }
     out.println("</tbody></table>");
     for (Map.Entry<String, Map<String, Number>> source : sourceFigures().entrySet()) {
       out.println("<p class='statline'>" + escape(source.getKey()) + "</p>");
       out.println("<table class='nicetable' data-source='" + escape(source.getKey()) + "'><tbody>");
-      source.getValue().forEach((name, value) -> out.println("<tr>" + td(name) + td(value) + "</tr>"));
+      source
+          .getValue()
+          .forEach((name, value) -> out.println("<tr>" + td(name) + td(value) + "</tr>"));
       out.println("</tbody></table>");
     }
     // Live: the same cells, refreshed from data.json every second.
-    out.println("<script>(function(){var url='" + root + "/data.json';"
-        + "function esc(v){return String(v==null?'':v).replace(/[&<>'\"]/g,function(c){return '&#'+c.charCodeAt(0)+';';});}"
-        + "function tick(){fetch(url,{credentials:'same-origin'}).then(function(r){return r.json();}).then(function(d){"
-        + "var body=document.querySelector('#sensors tbody');var html='';"
-        + "d.sensors.forEach(function(s){html+='<tr data-sensor=\"'+esc(s.id)+'\"><td>'+esc(s.id)+'</td><td>'+esc(s.model)"
-        + "+'</td><td>'+esc(s.state)+(s.stateReason?': '+esc(s.stateReason):'')+'</td><td>'+esc(s.source)+'</td><td>'+esc(s.latest)+'</td><td>'+esc(s.cacheHitRate)"
-        + "+'</td><td>'+esc(s.executor)+'</td><td>'+esc(s.errors)+'</td><td>'+(s.configPid?'<a href=\"'+esc(s.configHref)+'\">'+esc(s.configPid)+'</a>':'')+'</td></tr>';});"
-        + "body.innerHTML=html;html='';d.parts.forEach(function(p){html+='<tr data-part=\"'+esc(p.name)+'\"><td>'+esc(p.name)"
-        + "+'</td><td>'+esc(p.state)+'</td><td>'+esc(p.reason)+'</td></tr>';});document.querySelector('#parts tbody').innerHTML=html;"
-        + "document.getElementById('sensors-status').textContent=d.sensors.length+' sensors, updated '+new Date().toLocaleTimeString();"
-        + "}).catch(function(){});}setInterval(tick,1000);})();</script>");
+    out.println(
+        "<script>(function(){var url='"
+            + root
+            + "/data.json';"
+            + "function esc(v){return String(v==null?'':v).replace(/[&<>'\"]/g,function(c){return '&#'+c.charCodeAt(0)+';';});}"
+            + "function tick(){fetch(url,{credentials:'same-origin'}).then(function(r){return r.json();}).then(function(d){"
+            + "var body=document.querySelector('#sensors tbody');var html='';"
+            + "d.sensors.forEach(function(s){html+='<tr data-sensor=\"'+esc(s.id)+'\"><td>'+esc(s.id)+'</td><td>'+esc(s.model)"
+            + "+'</td><td>'+esc(s.state)+(s.stateReason?': '+esc(s.stateReason):'')+'</td><td>'+esc(s.source)+'</td><td>'+esc(s.latest)+'</td><td>'+esc(s.cacheHitRate)"
+            + "+'</td><td>'+esc(s.executor)+'</td><td>'+esc(s.errors)+'</td><td>'+(s.configPid?'<a href=\"'+esc(s.configHref)+'\">'+esc(s.configPid)+'</a>':'')+'</td></tr>';});"
+            + "body.innerHTML=html;html='';d.parts.forEach(function(p){html+='<tr data-part=\"'+esc(p.name)+'\"><td>'+esc(p.name)"
+            + "+'</td><td>'+esc(p.state)+'</td><td>'+esc(p.reason)+'</td></tr>';});document.querySelector('#parts tbody').innerHTML=html;"
+            + "document.getElementById('sensors-status').textContent=d.sensors.length+' sensors, updated '+new Date().toLocaleTimeString();"
+            + "}).catch(function(){});}setInterval(tick,1000);})();</script>");
   }
 
   private static String cells(Map<String, Object> row, HttpServletRequest request) {
-    String config = row.get("configPid") == null ? ""
-        : "<a href='" + escape(row.get("configHref")) + "'>" + escape(row.get("configPid")) + "</a>";
+    String config =
+        row.get("configPid") == null
+            ? ""
+            : "<a href='"
+                + escape(row.get("configHref"))
+                + "'>"
+                + escape(row.get("configPid"))
+                + "</a>";
     Object reason = row.get("stateReason");
     String state = row.get("state") + (reason == null ? "" : ": " + reason);
-    return td(row.get("id")) + td(row.get("model")) + td(state) + td(row.get("source"))
-        + td(row.get("latest")) + td(row.get("cacheHitRate")) + td(row.get("executor"))
-        + td(row.get("errors")) + "<td>" + config + "</td>";
+    return td(row.get("id"))
+        + td(row.get("model"))
+        + td(state)
+        + td(row.get("source"))
+        + td(row.get("latest"))
+        + td(row.get("cacheHitRate"))
+        + td(row.get("executor"))
+        + td(row.get("errors"))
+        + "<td>"
+        + config
+        + "</td>";
   }
 
   private List<Map<String, Object>> rows() {
@@ -178,10 +209,21 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       row.put("source", info.simulated() ? "simulated" : "hardware");
       row.put("latest", describe(latest.get(info.id())));
       long reads = number(stats.get("reads"));
-      row.put("cacheHitRate", reads == 0 ? "-" : String.format("%.0f %%", 100.0 * number(stats.get("cacheHits")) / reads));
-      row.put("executor", String.format("active %d, queued %d/%d, done %d, rejected %d, mean %.1f ms",
-          executor.active(), executor.queued(), executor.queueCapacity(), executor.completed(),
-          executor.rejected(), executor.meanLatencyMillis()));
+      row.put(
+          "cacheHitRate",
+          reads == 0
+              ? "-"
+              : String.format("%.0f %%", 100.0 * number(stats.get("cacheHits")) / reads));
+      row.put(
+          "executor",
+          String.format(
+              "active %d, queued %d/%d, done %d, rejected %d, mean %.1f ms",
+              executor.active(),
+              executor.queued(),
+              executor.queueCapacity(),
+              executor.completed(),
+              executor.rejected(),
+              executor.meanLatencyMillis()));
       row.put("errors", number(stats.get("errors")));
       Object pid = entry.getValue().get("service.pid");
       if (pid != null) {
@@ -196,19 +238,20 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
 
   private List<Map<String, Object>> partRows() {
     List<Map<String, Object>> rows = new ArrayList<>();
-    parts.forEach((part, name) -> {
-      Map<String, Object> row = new LinkedHashMap<>();
-      row.put("name", name);
-      try {
-        HealthSource.Health health = part.health();
-        row.put("state", health.state().name().toLowerCase(Locale.ROOT));
-        row.put("reason", health.reason());
-      } catch (RuntimeException e) { // a part going away while asked
-        row.put("state", "unknown");
-        row.put("reason", e.getClass().getSimpleName());
-      }
-      rows.add(row);
-    });
+    parts.forEach(
+        (part, name) -> {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("name", name);
+          try {
+            HealthSource.Health health = part.health();
+            row.put("state", health.state().name().toLowerCase(Locale.ROOT));
+            row.put("reason", health.reason());
+          } catch (RuntimeException e) { // a part going away while asked
+            row.put("state", "unknown");
+            row.put("reason", e.getClass().getSimpleName());
+          }
+          rows.add(row);
+        });
     rows.sort(Comparator.comparing(r -> r.get("name").toString()));
     return rows;
   }
@@ -224,12 +267,18 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     StringBuilder text = new StringBuilder();
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       if (text.length() > 0) text.append(", ");
-      text.append(value.getKey()).append(' ')
+      text.append(value.getKey())
+          .append(' ')
           .append(String.format(Locale.ROOT, "%.3f", value.getValue().value()))
           .append(value.getValue().unit().isEmpty() ? "" : " " + value.getValue().unit());
       if (text.length() > 160) break;
     }
-    return "#" + reading.sequence() + " " + reading.quality().name().toLowerCase(Locale.ROOT) + ": " + text;
+    return "#"
+        + reading.sequence()
+        + " "
+        + reading.quality().name().toLowerCase(Locale.ROOT)
+        + ": "
+        + text;
   }
 
   private static long number(Number value) {

@@ -47,34 +47,53 @@ class ConsoleCredentialsTest {
   }
 
   private static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
   void aShortPlainPasswordIsNotUsedAndTheGeneratedOnePrivateInstead() throws Exception {
-    ConsoleCredentials login = new ConsoleCredentials(config("operator", "short", 12), java.util.Map.of());
+    ConsoleCredentials login =
+        new ConsoleCredentials(config("operator", "short", 12), java.util.Map.of());
     assertEquals(Optional.empty(), login.check(basic("operator", "short")));
     Path file = dir.resolve("data/console-password");
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals(Optional.of("operator"), login.check(basic("operator", Files.readString(file).trim())));
+    assertEquals(
+        Optional.of("operator"), login.check(basic("operator", Files.readString(file).trim())));
   }
 
   @Test
   void aLongEnoughOrHashedPasswordIsUsed() throws Exception {
-    assertEquals(Optional.of("operator"),
-        new ConsoleCredentials(config("operator", "twelve chars", 12), java.util.Map.of()).check(basic("operator", "twelve chars")));
+    assertEquals(
+        Optional.of("operator"),
+        new ConsoleCredentials(config("operator", "twelve chars", 12), java.util.Map.of())
+            .check(basic("operator", "twelve chars")));
     String hashed = Credentials.hash("short", new java.security.SecureRandom());
-    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", hashed, 12), java.util.Map.of()).check(basic("operator", "short")),
+    assertEquals(
+        Optional.of("operator"),
+        new ConsoleCredentials(config("operator", hashed, 12), java.util.Map.of())
+            .check(basic("operator", "short")),
         "a hash's length says nothing of the password's: the admin chose it");
-    assertTrue(new ConsoleCredentials(config("operator", "short", 5), java.util.Map.of()).check(basic("operator", "short")).isPresent(),
+    assertTrue(
+        new ConsoleCredentials(config("operator", "short", 5), java.util.Map.of())
+            .check(basic("operator", "short"))
+            .isPresent(),
         "the bound is a setting");
   }
 
   @Test
   void theOldKeyPasswordStillWorksAndDotPasswordWins() throws Exception {
-    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", "", 12),
-        java.util.Map.of("password", "an old key's password")).check(basic("operator", "an old key's password")));
-    assertEquals(Optional.of("operator"), new ConsoleCredentials(config("operator", "the dotted one!", 12),
-        java.util.Map.of("password", "an old key's password")).check(basic("operator", "the dotted one!")));
+    assertEquals(
+        Optional.of("operator"),
+        new ConsoleCredentials(
+                config("operator", "", 12), java.util.Map.of("password", "an old key's password"))
+            .check(basic("operator", "an old key's password")));
+    assertEquals(
+        Optional.of("operator"),
+        new ConsoleCredentials(
+                config("operator", "the dotted one!", 12),
+                java.util.Map.of("password", "an old key's password"))
+            .check(basic("operator", "the dotted one!")));
   }
 }

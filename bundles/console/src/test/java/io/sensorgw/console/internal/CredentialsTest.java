@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class CredentialsTest {
   private static String basic(String user, String password) {
-    return "Basic " + Base64.getEncoder().encodeToString(
-        (user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder()
+            .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -33,14 +34,26 @@ class CredentialsTest {
   void aSaltedStretchedHashIsAcceptedAndTheOldUnsaltedFormStillIs() {
     SecureRandom random = new SecureRandom();
     String hashed = Credentials.hash("gateway password", random);
-    assertTrue(hashed.matches("\\{pbkdf2\\}" + Credentials.ITERATIONS + "\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}"), hashed);
-    assertNotEquals(hashed, Credentials.hash("gateway password", random), "salted: the same password hashes differently");
+    assertTrue(
+        hashed.matches(
+            "\\{pbkdf2\\}" + Credentials.ITERATIONS + "\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}"),
+        hashed);
+    assertNotEquals(
+        hashed,
+        Credentials.hash("gateway password", random),
+        "salted: the same password hashes differently");
     Credentials credentials = new Credentials("admin", hashed);
     assertEquals(Credentials.Form.PBKDF2, credentials.form());
-    assertTrue(credentials.check(basic("admin", "wrong password")).isEmpty(), "wrong before any right one");
+    assertTrue(
+        credentials.check(basic("admin", "wrong password")).isEmpty(),
+        "wrong before any right one");
     assertEquals(Optional.of("admin"), credentials.check(basic("admin", "gateway password")));
-    assertEquals(Optional.of("admin"), credentials.check(basic("admin", "gateway password")), "again, from memory");
-    assertTrue(credentials.check(basic("admin", "wrong password")).isEmpty(), "wrong after a right one");
+    assertEquals(
+        Optional.of("admin"),
+        credentials.check(basic("admin", "gateway password")),
+        "again, from memory");
+    assertTrue(
+        credentials.check(basic("admin", "wrong password")).isEmpty(), "wrong after a right one");
     assertTrue(credentials.check(basic("other", "gateway password")).isEmpty());
     assertTrue(credentials.check(basic("admin", hashed)).isEmpty(), "the hash is not the password");
 
@@ -48,13 +61,16 @@ class CredentialsTest {
     Credentials weak = new Credentials("admin", old);
     assertEquals(Credentials.Form.SHA256, weak.form());
     assertEquals(Optional.of("admin"), weak.check(basic("admin", "gateway")));
-    assertThrows(IllegalArgumentException.class, () -> new Credentials("admin", "{pbkdf2}0$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new Credentials("admin", "{pbkdf2}0$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"));
     assertThrows(IllegalArgumentException.class, () -> new Credentials("admin", "{pbkdf2}garbage"));
   }
 
   private static byte[] sha256(String text) {
     try {
-      return java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -19,8 +19,12 @@ import org.apache.felix.utils.properties.TypedProperties;
  */
 final class ConfigurationFileText {
   /** Keys FileInstall and the framework set, never written to a file. */
-  private static final Set<String> NOT_WRITTEN = Set.of("service.pid", "service.factoryPid",
-      "service.bundleLocation", ConfigurationFileWriter.FILENAME);
+  private static final Set<String> NOT_WRITTEN =
+      Set.of(
+          "service.pid",
+          "service.factoryPid",
+          "service.bundleLocation",
+          ConfigurationFileWriter.FILENAME);
 
   private ConfigurationFileText() {}
 
@@ -37,7 +41,8 @@ final class ConfigurationFileText {
       if (!values.containsKey(key) && !NOT_WRITTEN.contains(key)) file.remove(key);
     }
     for (Map.Entry<String, Object> value : values.entrySet()) {
-      if (!NOT_WRITTEN.contains(value.getKey()) && !same(file.get(value.getKey()), value.getValue())) {
+      if (!NOT_WRITTEN.contains(value.getKey())
+          && !same(file.get(value.getKey()), value.getValue())) {
         file.put(value.getKey(), value.getValue());
       }
     }
@@ -59,8 +64,8 @@ final class ConfigurationFileText {
   }
 
   /**
-   * The same value as far as a component can tell: by their text, element by element for arrays
-   * and collections (a {@code .cfg} file says {@code 5} where the console may hold a Long 5).
+   * The same value as far as a component can tell: by their text, element by element for arrays and
+   * collections (a {@code .cfg} file says {@code 5} where the console may hold a Long 5).
    */
   private static boolean same(Object inFile, Object value) {
     if (inFile instanceof String raw && raw.contains("${")) return true;
@@ -73,7 +78,8 @@ final class ConfigurationFileText {
       texts.add(null);
     } else if (value.getClass().isArray()) {
       texts.add("[");
-      for (int i = 0; i < Array.getLength(value); i++) texts.add(String.valueOf(Array.get(value, i)));
+      for (int i = 0; i < Array.getLength(value); i++)
+        texts.add(String.valueOf(Array.get(value, i)));
     } else if (value instanceof Collection<?> collection) {
       texts.add("[");
       for (Object element : collection) texts.add(String.valueOf(element));

@@ -31,19 +31,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes every configuration created or changed at run time (Web Console, Gogo, a calibration)
- * last: the framework starts with a clean cache, so only configurations backed by a file in
- * {@code config/} come back after a restart or an upgrade. A configuration that has no file yet
- * gets one ({@code <pid>.config}, or {@code <factory pid>-<sensor.id or name>.config}), which
- * FileInstall then reads like any other: editing it changes the configuration.
+ * Makes every configuration created or changed at run time (Web Console, Gogo, a calibration) last:
+ * the framework starts with a clean cache, so only configurations backed by a file in {@code
+ * config/} come back after a restart or an upgrade. A configuration that has no file yet gets one
+ * ({@code <pid>.config}, or {@code <factory pid>-<sensor.id or name>.config}), which FileInstall
+ * then reads like any other: editing it changes the configuration.
  *
- * <p>It also writes a changed configuration back to the file it came from, and deletes the file
- * of a deleted configuration, in place of FileInstall's own write-back (switched off:
- * {@code felix.fileinstall.enableConfigSave=false}). FileInstall rewrites a file in place on every
- * update, its own included, so its scanner could read the file truncated, apply the empty
- * configuration and write that back: a configuration lost for good (seen in the crash test under
- * load). Here a file is written only when its content differs, whole under another name, then
- * renamed.
+ * <p>It also writes a changed configuration back to the file it came from, and deletes the file of
+ * a deleted configuration, in place of FileInstall's own write-back (switched off: {@code
+ * felix.fileinstall.enableConfigSave=false}). FileInstall rewrites a file in place on every update,
+ * its own included, so its scanner could read the file truncated, apply the empty configuration and
+ * write that back: a configuration lost for good (seen in the crash test under load). Here a file
+ * is written only when its content differs, whole under another name, then renamed.
  *
  * <p>Active only where the framework property {@code sensorgw.config.dir} names FileInstall's
  * configuration folder (the runtime sets it; in-framework tests do not).
@@ -51,12 +50,15 @@ import org.slf4j.LoggerFactory;
 @Component
 public class ConfigurationFileWriter implements ConfigurationListener {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigurationFileWriter.class);
+
   /** FileInstall's property naming the file a configuration came from (its URI). */
   static final String FILENAME = "felix.fileinstall.filename";
+
   static final String CONFIG_DIR_PROPERTY = "sensorgw.config.dir";
 
   private final ConfigurationAdmin configAdmin;
   private final File folder;
+
   /** The file of each configuration that has one, by PID: deleting the configuration deletes it. */
   private final Map<String, Path> files = new ConcurrentHashMap<>();
 
@@ -69,8 +71,8 @@ public class ConfigurationFileWriter implements ConfigurationListener {
   }
 
   /**
-   * The files of the configurations FileInstall made before this component was there (their
-   * events went by): deleting one of those configurations deletes its file too.
+   * The files of the configurations FileInstall made before this component was there (their events
+   * went by): deleting one of those configurations deletes its file too.
    */
   private void knowFiles() {
     try {
@@ -86,7 +88,9 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     }
   }
 
-  /** The file a configuration's {@code felix.fileinstall.filename} names, if it is in the folder. */
+  /**
+   * The file a configuration's {@code felix.fileinstall.filename} names, if it is in the folder.
+   */
   private Path fileIn(Object filename) {
     if (filename == null) return null;
     try {
@@ -103,16 +107,26 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     if (event.getType() == ConfigurationEvent.CM_DELETED) {
       Path file = files.remove(event.getPid());
       try {
-        if (file != null && Files.deleteIfExists(file)) LOG.info("Configuration {} deleted: removed {}", event.getPid(), file);
+        if (file != null && Files.deleteIfExists(file))
+          LOG.info("Configuration {} deleted: removed {}", event.getPid(), file);
       } catch (IOException e) {
-        LOG.warn("Configuration {} deleted, but its file {} could not be removed: {}", event.getPid(), file, e.toString());
+        LOG.warn(
+            "Configuration {} deleted, but its file {} could not be removed: {}",
+            event.getPid(),
+            file,
+            e.toString());
       }
       return;
     }
     if (event.getType() != ConfigurationEvent.CM_UPDATED) return;
     try {
-      Configuration[] found = configAdmin.listConfigurations(
-          "(" + Constants.SERVICE_PID + "=" + event.getPid().replaceAll("([\\\\()*])", "\\\\$1") + ")");
+      Configuration[] found =
+          configAdmin.listConfigurations(
+              "("
+                  + Constants.SERVICE_PID
+                  + "="
+                  + event.getPid().replaceAll("([\\\\()*])", "\\\\$1")
+                  + ")");
       if (found == null || found.length == 0) return; // deleted meanwhile
       Configuration configuration = found[0];
       Dictionary<String, Object> properties = configuration.getProperties();
@@ -122,17 +136,24 @@ public class ConfigurationFileWriter implements ConfigurationListener {
       else writeBack(configuration.getPid(), filename.toString(), properties);
     } catch (Exception e) {
       // The configuration applies all the same; it is only not kept across a restart.
-      LOG.warn("Configuration {} could not be saved in {} and will not last a restart: {}",
-          event.getPid(), folder, e.toString());
+      LOG.warn(
+          "Configuration {} could not be saved in {} and will not last a restart: {}",
+          event.getPid(),
+          folder,
+          e.toString());
     }
   }
 
-  private void save(Configuration configuration, Dictionary<String, Object> properties) throws IOException {
+  private void save(Configuration configuration, Dictionary<String, Object> properties)
+      throws IOException {
     Map<String, Object> values = values(properties);
     Path file = fileFor(configuration, values);
     if (file == null) return;
-    String text = TypedConfigFormat.format(
-        "made at run time (console, Gogo or calibration), saved by sensorgw at " + Instant.now(), values);
+    String text =
+        TypedConfigFormat.format(
+            "made at run time (console, Gogo or calibration), saved by sensorgw at "
+                + Instant.now(),
+            values);
     Hashtable<String, Object> withFile = new Hashtable<>(values);
     withFile.put(FILENAME, file.toFile().getAbsoluteFile().toURI().toString());
     // The file name goes into the configuration before the file appears: FileInstall finds a
@@ -143,7 +164,9 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     Files.deleteIfExists(partial);
     try {
-      Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          partial,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException notPosix) {
       Files.createFile(partial);
     }
@@ -153,35 +176,50 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     // itself or seen it at start, which may not have happened yet: this writer deletes it then.
     // (FileInstall may also write the file back in its own way, which loses a "${": README.)
     files.put(configuration.getPid(), file);
-    LOG.info("Configuration {} saved as {} (it now lasts across restarts; edit or delete it there or in the console)",
-        configuration.getPid(), file);
+    LOG.info(
+        "Configuration {} saved as {} (it now lasts across restarts; edit or delete it there or in the console)",
+        configuration.getPid(),
+        file);
   }
 
-  /** The configuration's values to write: its properties but those the framework and FileInstall set. */
+  /**
+   * The configuration's values to write: its properties but those the framework and FileInstall
+   * set.
+   */
   private static Map<String, Object> values(Dictionary<String, Object> properties) {
     Map<String, Object> values = new TreeMap<>();
     for (String key : Collections.list(properties.keys())) {
-      if (!key.equals(Constants.SERVICE_PID) && !key.equals(ConfigurationAdmin.SERVICE_FACTORYPID)
-          && !key.equals(ConfigurationAdmin.SERVICE_BUNDLELOCATION) && !key.equals(FILENAME)) {
+      if (!key.equals(Constants.SERVICE_PID)
+          && !key.equals(ConfigurationAdmin.SERVICE_FACTORYPID)
+          && !key.equals(ConfigurationAdmin.SERVICE_BUNDLELOCATION)
+          && !key.equals(FILENAME)) {
         values.put(key, properties.get(key));
       }
     }
     return values;
   }
 
-  /** A configuration that came from a file in the folder: the file made to say the same, if it does not. */
-  private void writeBack(String pid, String filename, Dictionary<String, Object> properties) throws IOException {
+  /**
+   * A configuration that came from a file in the folder: the file made to say the same, if it does
+   * not.
+   */
+  private void writeBack(String pid, String filename, Dictionary<String, Object> properties)
+      throws IOException {
     Path file = fileIn(filename);
     if (file == null) return;
     files.put(pid, file);
-    if (!Files.isRegularFile(file)) return; // being deleted: FileInstall deletes the configuration next
+    if (!Files.isRegularFile(file))
+      return; // being deleted: FileInstall deletes the configuration next
     String text = Files.readString(file, StandardCharsets.ISO_8859_1);
     String changed = ConfigurationFileText.withValues(text, values(properties));
-    if (changed == null) return; // says the same already (FileInstall's own update, or ours read back)
+    if (changed == null)
+      return; // says the same already (FileInstall's own update, or ours read back)
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     Files.deleteIfExists(partial);
     try {
-      Files.createFile(partial, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          partial,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException notPosix) {
       Files.createFile(partial);
     }
@@ -196,29 +234,37 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     String factoryPid = configuration.getFactoryPid();
     if (factoryPid == null) {
       String pid = configuration.getPid();
-      if (pid.contains("-")) throw new IOException("FileInstall cannot name a file for a PID with '-'");
+      if (pid.contains("-"))
+        throw new IOException("FileInstall cannot name a file for a PID with '-'");
       for (String extension : new String[] {".cfg", ".config"}) {
         if (Files.exists(dir.resolve(pid + extension))) {
-          LOG.warn("Configuration {} has no file but {} exists; not writing another", pid, pid + extension);
+          LOG.warn(
+              "Configuration {} has no file but {} exists; not writing another",
+              pid,
+              pid + extension);
           return null;
         }
       }
       return dir.resolve(pid + ".config");
     }
     Object sensorId = values.get("sensor.id");
-    String name = sensorId != null ? sensorId.toString() : instanceName(configuration.getPid(), factoryPid);
+    String name =
+        sensorId != null ? sensorId.toString() : instanceName(configuration.getPid(), factoryPid);
     name = name.replaceAll("[^A-Za-z0-9._-]", "_");
     if (name.isEmpty()) name = "console";
     for (int n = 1; ; n++) {
       String stem = factoryPid + "-" + name + (n == 1 ? "" : "-" + n);
-      if (!Files.exists(dir.resolve(stem + ".cfg")) && !Files.exists(dir.resolve(stem + ".config"))) {
+      if (!Files.exists(dir.resolve(stem + ".cfg"))
+          && !Files.exists(dir.resolve(stem + ".config"))) {
         return dir.resolve(stem + ".config");
       }
       if (n > 1000) throw new FileAlreadyExistsException(dir.resolve(stem + ".config").toString());
     }
   }
 
-  /** What follows the factory PID in a factory configuration's PID ({@code ~name} or {@code .uuid}). */
+  /**
+   * What follows the factory PID in a factory configuration's PID ({@code ~name} or {@code .uuid}).
+   */
   private static String instanceName(String pid, String factoryPid) {
     String rest = pid.startsWith(factoryPid) ? pid.substring(factoryPid.length()) : pid;
     return rest.replaceFirst("^[.~]", "");

@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
 public final class ConfiguredReportingRule {
   static final String PID = "io.sensorgw.reporting";
   private static final Logger LOG = LoggerFactory.getLogger(ConfiguredReportingRule.class);
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1," + ConfigCheck.MAX_ID_LENGTH + "}");
-  private static final String ID_RULE = "1.." + ConfigCheck.MAX_ID_LENGTH + " characters of A-Z a-z 0-9 . _ -";
+  private static final Pattern ID =
+      Pattern.compile("[A-Za-z0-9._-]{1," + ConfigCheck.MAX_ID_LENGTH + "}");
+  private static final String ID_RULE =
+      "1.." + ConfigCheck.MAX_ID_LENGTH + " characters of A-Z a-z 0-9 . _ -";
   private static final long WINDOW_MS_MAX = 3_600_000;
 
   private final String sensorId;
@@ -45,24 +47,43 @@ public final class ConfiguredReportingRule {
     String report = check.oneOf("report", config::report, "on.change", "always");
     double deadband = check.numberIn("deadband", config::deadband, 0, 1e12);
     double percent = check.numberIn("deadband.percent", config::deadband_percent, 0, 1_000_000);
-    long minMs = check.longIn("min.interval.ms", config::min_interval_ms, 0, ConfigCheck.PUBLISH_INTERVAL_MS_MAX);
-    long maxMs = check.longIn("max.interval.ms", config::max_interval_ms, 0, ConfigCheck.PUBLISH_INTERVAL_MS_MAX);
+    long minMs =
+        check.longIn(
+            "min.interval.ms", config::min_interval_ms, 0, ConfigCheck.PUBLISH_INTERVAL_MS_MAX);
+    long maxMs =
+        check.longIn(
+            "max.interval.ms", config::max_interval_ms, 0, ConfigCheck.PUBLISH_INTERVAL_MS_MAX);
     String aggregate =
-        check.oneOf("window.aggregate", config::window_aggregate, "none", "mean", "median", "min", "max");
-    int windowCount = check.intIn("window.count", config::window_count, 0, ReportingRule.MAX_WINDOW_VALUES);
+        check.oneOf(
+            "window.aggregate", config::window_aggregate, "none", "mean", "median", "min", "max");
+    int windowCount =
+        check.intIn("window.count", config::window_count, 0, ReportingRule.MAX_WINDOW_VALUES);
     long windowMs = check.longIn("window.ms", config::window_ms, 0, WINDOW_MS_MAX);
-    check.require(maxMs == 0 || maxMs >= minMs,
+    check.require(
+        maxMs == 0 || maxMs >= minMs,
         "max.interval.ms must be 0 or at least min.interval.ms (" + minMs + "), was " + maxMs);
-    check.require(aggregate.equals("none") || windowCount > 0 || windowMs > 0,
+    check.require(
+        aggregate.equals("none") || windowCount > 0 || windowMs > 0,
         "window.aggregate=" + aggregate + " needs window.count or window.ms");
     problems = check.problems();
-    rule = problems.isEmpty()
-        ? new ReportingRule(value, report.equals("always") ? Report.ALWAYS : Report.ON_CHANGE,
-            deadband, percent, Duration.ofMillis(minMs), Duration.ofMillis(maxMs),
-            Aggregate.valueOf(aggregate.toUpperCase(Locale.ROOT)), windowCount, Duration.ofMillis(windowMs))
-        : null;
+    rule =
+        problems.isEmpty()
+            ? new ReportingRule(
+                value,
+                report.equals("always") ? Report.ALWAYS : Report.ON_CHANGE,
+                deadband,
+                percent,
+                Duration.ofMillis(minMs),
+                Duration.ofMillis(maxMs),
+                Aggregate.valueOf(aggregate.toUpperCase(Locale.ROOT)),
+                windowCount,
+                Duration.ofMillis(windowMs))
+            : null;
     if (rule == null) {
-      LOG.warn("Reporting rule {} not applied: {}", properties.get("service.pid"), String.join("; ", problems));
+      LOG.warn(
+          "Reporting rule {} not applied: {}",
+          properties.get("service.pid"),
+          String.join("; ", problems));
     }
   }
 

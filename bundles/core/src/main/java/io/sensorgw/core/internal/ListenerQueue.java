@@ -33,10 +33,13 @@ final class ListenerQueue {
   private final LongAdder delivered = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder failed = new LongAdder();
+
   /** No more offers: the thread delivers what is queued, then ends. */
   private volatile boolean closing;
+
   /** The thread ends now, whatever is queued. */
   private volatile boolean closed;
+
   private long droppedUnreported; // guarded by lock
 
   ListenerQueue(
@@ -143,8 +146,11 @@ final class ListenerQueue {
     }
     if (undelivered > 0) {
       dropped.add(undelivered);
-      LOG.warn("Reading listener {} went away with {} readings undelivered (it did not take them within {})",
-          name, undelivered, wait);
+      LOG.warn(
+          "Reading listener {} went away with {} readings undelivered (it did not take them within {})",
+          name,
+          undelivered,
+          wait);
     }
     return !thread.isAlive();
   }

@@ -11,11 +11,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends OSGi log entries (SCR's component errors, ConfigAdmin, the framework) to the gateway's
- * log; without it they would be kept in memory by the log service and seen by no one.
+ * Sends OSGi log entries (SCR's component errors, ConfigAdmin, the framework) to the gateway's log;
+ * without it they would be kept in memory by the log service and seen by no one.
  */
 // Immediate and registering nothing: as a (delayed) LogListener service it would never start.
-@Component(immediate = true, service = {})
+@Component(
+    immediate = true,
+    service = {})
 public class OsgiLogToSlf4j implements LogListener {
   private final LogReaderService reader;
 
@@ -32,9 +34,10 @@ public class OsgiLogToSlf4j implements LogListener {
 
   @Override
   public void logged(LogEntry entry) {
-    String name = entry.getLoggerName() == null || entry.getLoggerName().equals("LogService")
-        ? "osgi." + entry.getBundle().getSymbolicName()
-        : entry.getLoggerName();
+    String name =
+        entry.getLoggerName() == null || entry.getLoggerName().equals("LogService")
+            ? "osgi." + entry.getBundle().getSymbolicName()
+            : entry.getLoggerName();
     Logger logger = LoggerFactory.getLogger(name);
     String message = entry.getMessage();
     Throwable error = entry.getException();

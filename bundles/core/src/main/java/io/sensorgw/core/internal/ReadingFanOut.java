@@ -30,8 +30,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ReadingListener} whiteboard: every listener gets its own queue and thread. Each
- * reading is put through its sensor's reporting rules once; listeners get the reported readings,
- * or every reading when they ask for raw ones.
+ * reading is put through its sensor's reporting rules once; listeners get the reported readings, or
+ * every reading when they ask for raw ones.
  */
 @Component(service = ReadingPublisher.class)
 public class ReadingFanOut implements ReadingPublisher {
@@ -41,10 +41,16 @@ public class ReadingFanOut implements ReadingPublisher {
 
   private final List<ListenerQueue> queues = new CopyOnWriteArrayList<>();
   private final Set<ConfiguredReportingRule> configuredRules = ConcurrentHashMap.newKeySet();
-  /** Reporters by sensor id, rebuilt (their state restarted) when a rule is added, changed or removed. */
+
+  /**
+   * Reporters by sensor id, rebuilt (their state restarted) when a rule is added, changed or
+   * removed.
+   */
   private volatile Map<String, Reporter> reporters = Map.of();
+
   /** What reporters held or passed before they were replaced, so the counters only grow. */
   private final LongAdder reportedBefore = new LongAdder();
+
   private final LongAdder heldBefore = new LongAdder();
   private volatile ServiceRegistration<MetricsSource> figures;
 
@@ -60,7 +66,10 @@ public class ReadingFanOut implements ReadingPublisher {
             + properties.get(Constants.SERVICE_ID);
     Object filter = properties.get(ReadingListener.SENSOR_FILTER);
     ListenerQueue queue =
-        new ListenerQueue(name, listener, filter == null ? null : filter.toString(),
+        new ListenerQueue(
+            name,
+            listener,
+            filter == null ? null : filter.toString(),
             reported(properties),
             capacity(properties));
     queues.add(queue);
@@ -96,7 +105,9 @@ public class ReadingFanOut implements ReadingPublisher {
     Map<String, List<ReportingRule>> bySensor = new HashMap<>();
     for (ConfiguredReportingRule configured : configuredRules) {
       if (configured.rule() == null) continue;
-      bySensor.computeIfAbsent(configured.sensorId(), id -> new ArrayList<>()).add(configured.rule());
+      bySensor
+          .computeIfAbsent(configured.sensorId(), id -> new ArrayList<>())
+          .add(configured.rule());
     }
     for (Reporter old : reporters.values()) {
       reportedBefore.add(old.reported());
@@ -121,9 +132,9 @@ public class ReadingFanOut implements ReadingPublisher {
   }
 
   /**
-   * Registers the reporting figures as a {@link MetricsSource} of its own, not as a service of
-   * this component: a reading listener that also shows every metrics source (the console's
-   * Sensors page) would otherwise make a cycle with the fan-out that binds it.
+   * Registers the reporting figures as a {@link MetricsSource} of its own, not as a service of this
+   * component: a reading listener that also shows every metrics source (the console's Sensors page)
+   * would otherwise make a cycle with the fan-out that binds it.
    */
   @Activate
   void activate(BundleContext context) {
@@ -164,15 +175,19 @@ public class ReadingFanOut implements ReadingPublisher {
     queues.clear();
   }
 
-  /** The listener's choice of raw or reported readings: reported unless it says false, in any case. */
+  /**
+   * The listener's choice of raw or reported readings: reported unless it says false, in any case.
+   */
   static boolean reported(Map<String, Object> properties) {
     Object value = properties.get(ReadingListener.REPORTED);
     if (value == null) return true;
     String text = value.toString().trim();
     if (text.equalsIgnoreCase("false")) return false;
     if (!text.equalsIgnoreCase("true")) {
-      LOG.warn("Ignoring {}={}: not true or false; the listener gets reported readings",
-          ReadingListener.REPORTED, value);
+      LOG.warn(
+          "Ignoring {}={}: not true or false; the listener gets reported readings",
+          ReadingListener.REPORTED,
+          value);
     }
     return true;
   }

@@ -19,7 +19,10 @@ final class TypedConfigFormat {
     StringBuilder text = new StringBuilder();
     if (comment != null) text.append("# ").append(comment.replace('\n', ' ')).append('\n');
     for (Map.Entry<String, Object> property : properties.entrySet()) {
-      text.append(key(property.getKey())).append('=').append(value(property.getValue())).append('\n');
+      text.append(key(property.getKey()))
+          .append('=')
+          .append(value(property.getValue()))
+          .append('\n');
     }
     return text.toString();
   }
@@ -28,7 +31,8 @@ final class TypedConfigFormat {
     // FileInstall reads the whole file as plain properties (quotes and all) when a key has an
     // escape in it: such a key cannot be written in this format.
     if (!key.matches("[A-Za-z0-9._~-]+")) {
-      throw new IllegalArgumentException("a configuration key FileInstall cannot read back: " + key);
+      throw new IllegalArgumentException(
+          "a configuration key FileInstall cannot read back: " + key);
     }
     return key;
   }
@@ -36,7 +40,8 @@ final class TypedConfigFormat {
   private static String value(Object value) {
     if (value == null) throw new IllegalArgumentException("a configuration value cannot be null");
     if (value.getClass().isArray()) {
-      StringBuilder out = new StringBuilder(typeCode(value.getClass().getComponentType())).append('[');
+      StringBuilder out =
+          new StringBuilder(typeCode(value.getClass().getComponentType())).append('[');
       for (int i = 0; i < Array.getLength(value); i++) {
         if (i > 0) out.append(',');
         out.append(quoted(String.valueOf(Array.get(value, i))));
@@ -65,7 +70,8 @@ final class TypedConfigFormat {
     if (type == Short.class || type == short.class) return "S";
     if (type == Byte.class || type == byte.class) return "X";
     if (type == Character.class || type == char.class) return "C";
-    throw new IllegalArgumentException("no file format for a configuration value of type " + type.getName());
+    throw new IllegalArgumentException(
+        "no file format for a configuration value of type " + type.getName());
   }
 
   private static String quoted(String text) {

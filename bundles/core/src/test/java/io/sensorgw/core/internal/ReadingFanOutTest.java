@@ -32,7 +32,8 @@ class ReadingFanOutTest {
   }
 
   private static Reading reading(String sensor, long sequence) {
-    return new Reading(sensor, sequence, Instant.now(), Map.of(), Quality.SIMULATED, Duration.ZERO, "");
+    return new Reading(
+        sensor, sequence, Instant.now(), Map.of(), Quality.SIMULATED, Duration.ZERO, "");
   }
 
   private static Map<String, Object> props(long serviceId, Object... extra) {
@@ -56,23 +57,24 @@ class ReadingFanOutTest {
     CountDownLatch blockedEntered = new CountDownLatch(1);
     List<Long> blockedGot = new CopyOnWriteArrayList<>();
     List<Long> toldDropped = new CopyOnWriteArrayList<>();
-    ReadingListener blocked = new ReadingListener() {
-      @Override
-      public void onReading(Reading r) {
-        blockedGot.add(r.sequence());
-        blockedEntered.countDown();
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    ReadingListener blocked =
+        new ReadingListener() {
+          @Override
+          public void onReading(Reading r) {
+            blockedGot.add(r.sequence());
+            blockedEntered.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
 
-      @Override
-      public void onDropped(long count) {
-        toldDropped.add(count);
-      }
-    };
+          @Override
+          public void onDropped(long count) {
+            toldDropped.add(count);
+          }
+        };
     List<Reading> fastGot = new CopyOnWriteArrayList<>();
     fanOut.addListener(blocked, props(1, ReadingListener.QUEUE_CAPACITY, 4));
     fanOut.addListener(fastGot::add, props(2));
@@ -84,8 +86,8 @@ class ReadingFanOutTest {
     await(() -> fastGot.size() == 100, "fast listener got all 100");
     for (int i = 0; i < 100; i++) assertEquals(i + 1, fastGot.get(i).sequence());
 
-    ListenerStats blockedStats = fanOut.listenerStats().stream()
-        .filter(s -> s.capacity() == 4).findFirst().orElseThrow();
+    ListenerStats blockedStats =
+        fanOut.listenerStats().stream().filter(s -> s.capacity() == 4).findFirst().orElseThrow();
     assertEquals(4, blockedStats.queued());
     assertEquals(95, blockedStats.dropped(), "99 queued behind a stuck listener, capacity 4");
     release.countDown();
@@ -98,10 +100,12 @@ class ReadingFanOutTest {
   @Test
   void failingListenerIsCountedAndKeepsReceiving() {
     List<Long> seen = new CopyOnWriteArrayList<>();
-    fanOut.addListener(r -> {
-      seen.add(r.sequence());
-      if (r.sequence() % 2 == 0) throw new IllegalStateException("even");
-    }, props(3));
+    fanOut.addListener(
+        r -> {
+          seen.add(r.sequence());
+          if (r.sequence() % 2 == 0) throw new IllegalStateException("even");
+        },
+        props(3));
     for (long seq = 1; seq <= 10; seq++) fanOut.publish(reading("a", seq));
     await(() -> seen.size() == 10, "all ten delivered");
     await(() -> fanOut.listenerStats().get(0).failed() == 5, "five failures counted");
@@ -120,31 +124,38 @@ class ReadingFanOutTest {
 
     fanOut.removeListener(listener);
     assertTrue(fanOut.listenerStats().isEmpty());
-    await(() -> Thread.getAllStackTraces().keySet().stream()
-        .noneMatch(t -> t.getName().endsWith("-4") && t.getName().startsWith("sensorgw-listener-")),
+    await(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(
+                    t ->
+                        t.getName().endsWith("-4") && t.getName().startsWith("sensorgw-listener-")),
         "listener thread gone");
   }
 
   @Test
-  void readingsQueuedForAListenerThatGoesAwayAreStillDeliveredBeforeRemovalReturns() throws Exception {
+  void readingsQueuedForAListenerThatGoesAwayAreStillDeliveredBeforeRemovalReturns()
+      throws Exception {
     CountDownLatch firstEntered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<Long> got = new CopyOnWriteArrayList<>();
-    ReadingListener reconfigured = reading -> {
-      got.add(reading.sequence());
-      if (reading.sequence() == 1) {
-        firstEntered.countDown();
-        try {
-          release.await(BOUND_S, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+    ReadingListener reconfigured =
+        reading -> {
+          got.add(reading.sequence());
+          if (reading.sequence() == 1) {
+            firstEntered.countDown();
+            try {
+              release.await(BOUND_S, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
     fanOut.addListener(reconfigured, props(6));
     fanOut.publish(reading("a", 1));
     assertTrue(firstEntered.await(BOUND_S, TimeUnit.SECONDS));
-    for (long seq = 2; seq <= 50; seq++) fanOut.publish(reading("a", seq)); // queued behind the first
+    for (long seq = 2; seq <= 50; seq++)
+      fanOut.publish(reading("a", seq)); // queued behind the first
     release.countDown();
     fanOut.removeListener(reconfigured); // as when its component is reconfigured: still active now
     assertEquals(50, got.size(), "every queued reading delivered before the listener went: " + got);
@@ -156,14 +167,15 @@ class ReadingFanOutTest {
   void aListenerStuckWhenItGoesAwayIsInterruptedAndItsQueueCountedAsDropped() throws Exception {
     CountDownLatch firstEntered = new CountDownLatch(1);
     CountDownLatch never = new CountDownLatch(1);
-    ReadingListener stuck = reading -> {
-      firstEntered.countDown();
-      try {
-        never.await(BOUND_S, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // it gives up when interrupted
-      }
-    };
+    ReadingListener stuck =
+        reading -> {
+          firstEntered.countDown();
+          try {
+            never.await(BOUND_S, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // it gives up when interrupted
+          }
+        };
     ListenerQueue queue = new ListenerQueue("direct", stuck, null, true, 16);
     queue.start();
     queue.offer(reading("a", 1));
@@ -179,48 +191,71 @@ class ReadingFanOutTest {
     CountDownLatch firstEntered = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     List<String> calls = new CopyOnWriteArrayList<>();
-    fanOut.addListener(new ReadingListener() {
-      @Override
-      public void onReading(Reading reading) {
-        calls.add("reading " + reading.sequence());
-        if (reading.sequence() == 1) {
-          firstEntered.countDown();
-          try {
-            release.await(BOUND_S, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    fanOut.addListener(
+        new ReadingListener() {
+          @Override
+          public void onReading(Reading reading) {
+            calls.add("reading " + reading.sequence());
+            if (reading.sequence() == 1) {
+              firstEntered.countDown();
+              try {
+                release.await(BOUND_S, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
           }
-        }
-      }
 
-      @Override
-      public void onCaughtUp() {
-        calls.add("caught up");
-      }
-    }, props(5));
+          @Override
+          public void onCaughtUp() {
+            calls.add("caught up");
+          }
+        },
+        props(5));
     fanOut.publish(reading("a", 1));
     assertTrue(firstEntered.await(BOUND_S, TimeUnit.SECONDS));
     for (long seq = 2; seq <= 6; seq++) fanOut.publish(reading("a", seq)); // a burst queues up
     release.countDown();
     await(() -> calls.contains("caught up"), "caught up");
-    assertEquals(List.of("reading 1", "reading 2", "reading 3", "reading 4", "reading 5", "reading 6",
-        "caught up"), calls, "one flush point, after the whole burst");
+    assertEquals(
+        List.of(
+            "reading 1",
+            "reading 2",
+            "reading 3",
+            "reading 4",
+            "reading 5",
+            "reading 6",
+            "caught up"),
+        calls,
+        "one flush point, after the whole burst");
   }
 
   /** A configured rule from metatype defaults with some overrides (method names as keys). */
   private static ConfiguredReportingRule rule(Object... overrides) {
     Map<String, Object> values = new java.util.HashMap<>();
-    for (int i = 0; i < overrides.length; i += 2) values.put((String) overrides[i], overrides[i + 1]);
-    ReportingRuleConfig config = (ReportingRuleConfig) java.lang.reflect.Proxy.newProxyInstance(
-        ReportingRuleConfig.class.getClassLoader(), new Class<?>[] {ReportingRuleConfig.class},
-        (proxy, method, args) -> values.containsKey(method.getName())
-            ? values.get(method.getName()) : method.getDefaultValue());
+    for (int i = 0; i < overrides.length; i += 2)
+      values.put((String) overrides[i], overrides[i + 1]);
+    ReportingRuleConfig config =
+        (ReportingRuleConfig)
+            java.lang.reflect.Proxy.newProxyInstance(
+                ReportingRuleConfig.class.getClassLoader(),
+                new Class<?>[] {ReportingRuleConfig.class},
+                (proxy, method, args) ->
+                    values.containsKey(method.getName())
+                        ? values.get(method.getName())
+                        : method.getDefaultValue());
     return new ConfiguredReportingRule(config, Map.of());
   }
 
   private static Reading distance(long sequence, double cm) {
-    return new Reading("lidar", sequence, Instant.EPOCH.plusMillis(sequence * 10),
-        Map.of("distance", io.sensorgw.api.Value.of(cm, "cm")), Quality.SIMULATED, Duration.ZERO, "");
+    return new Reading(
+        "lidar",
+        sequence,
+        Instant.EPOCH.plusMillis(sequence * 10),
+        Map.of("distance", io.sensorgw.api.Value.of(cm, "cm")),
+        Quality.SIMULATED,
+        Duration.ZERO,
+        "");
   }
 
   @Test
@@ -228,17 +263,23 @@ class ReadingFanOutTest {
     List<Long> reported = new CopyOnWriteArrayList<>();
     List<Long> raw = new CopyOnWriteArrayList<>();
     List<Long> otherSensor = new CopyOnWriteArrayList<>();
-    fanOut.addListener(r -> {
-      if (r.sensorId().equals("lidar")) reported.add(r.sequence()); else otherSensor.add(r.sequence());
-    }, props(1));
-    fanOut.addListener(r -> raw.add(r.sequence()),
+    fanOut.addListener(
+        r -> {
+          if (r.sensorId().equals("lidar")) reported.add(r.sequence());
+          else otherSensor.add(r.sequence());
+        },
+        props(1));
+    fanOut.addListener(
+        r -> raw.add(r.sequence()),
         props(2, ReadingListener.REPORTED, "false", ReadingListener.SENSOR_FILTER, "lidar"));
     fanOut.addRule(rule("sensor", "lidar", "value", "distance", "deadband", 5.0));
 
     double[] cm = {100, 102, 104, 105, 108, 107, 99};
     for (int i = 0; i < cm.length; i++) fanOut.publish(distance(i + 1, cm[i]));
     fanOut.publish(reading("imu", 1));
-    await(() -> raw.size() == cm.length && reported.size() == 3 && otherSensor.size() == 1, "deliveries");
+    await(
+        () -> raw.size() == cm.length && reported.size() == 3 && otherSensor.size() == 1,
+        "deliveries");
     assertEquals(List.of(1L, 4L, 7L), reported, "100, then 105 (5 from 100), then 99 (6 from 105)");
     assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), raw);
     Map<String, Number> metrics = fanOut.metrics();
@@ -248,9 +289,13 @@ class ReadingFanOutTest {
 
   @Test
   void aBadRuleIsCountedAndNotApplied() {
-    ConfiguredReportingRule bad = rule("sensor", "lidar", "window_aggregate", "mean", "deadband", -1.0);
-    assertEquals(List.of("deadband must be a finite number in 0..1000000000000, was -1",
-        "window.aggregate=mean needs window.count or window.ms"), bad.problems());
+    ConfiguredReportingRule bad =
+        rule("sensor", "lidar", "window_aggregate", "mean", "deadband", -1.0);
+    assertEquals(
+        List.of(
+            "deadband must be a finite number in 0..1000000000000, was -1",
+            "window.aggregate=mean needs window.count or window.ms"),
+        bad.problems());
     List<Long> reported = new CopyOnWriteArrayList<>();
     fanOut.addListener(r -> reported.add(r.sequence()), props(1));
     fanOut.addRule(bad);
@@ -267,7 +312,9 @@ class ReadingFanOutTest {
     assertFalse(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, " FALSE ")));
     assertFalse(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, Boolean.FALSE)));
     assertTrue(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "True")));
-    assertTrue(ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "no")), "not a boolean: warned, reported");
+    assertTrue(
+        ReadingFanOut.reported(Map.of(ReadingListener.REPORTED, "no")),
+        "not a boolean: warned, reported");
     assertTrue(ReadingFanOut.reported(Map.of()));
   }
 }

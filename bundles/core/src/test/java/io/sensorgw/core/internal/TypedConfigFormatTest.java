@@ -39,7 +39,8 @@ class TypedConfigFormatTest {
     for (Map.Entry<String, Object> e : expected.entrySet()) {
       Object value = actual.get(e.getKey());
       if (e.getValue() instanceof double[] doubles) {
-        assertArrayEquals(new Double[] {doubles[0], doubles[1], doubles[2]}, (Object[]) value, e.getKey());
+        assertArrayEquals(
+            new Double[] {doubles[0], doubles[1], doubles[2]}, (Object[]) value, e.getKey());
       } else if (e.getValue() instanceof Object[] objects) {
         assertArrayEquals(objects, (Object[]) value, e.getKey());
       } else {
@@ -59,7 +60,8 @@ class TypedConfigFormatTest {
   @Test
   void theFileIsAsciiWithEveryValueQuoted() {
     String text = TypedConfigFormat.format(null, sample());
-    for (char c : text.toCharArray()) assertEquals(true, c == '\n' || (c >= 0x20 && c <= 0x7e), "only ASCII: " + text);
+    for (char c : text.toCharArray())
+      assertEquals(true, c == '\n' || (c >= 0x20 && c <= 0x7e), "only ASCII: " + text);
     for (String line : text.split("\n")) {
       String value = line.substring(line.indexOf('=') + 1);
       assertEquals(true, value.matches("[A-Z]?[\\[(]?\".*"), "typed or quoted: " + line);
@@ -78,6 +80,8 @@ class TypedConfigFormatTest {
 
   @Test
   void aKeyFileInstallWouldMisreadIsRefused() {
-    assertThrows(IllegalArgumentException.class, () -> TypedConfigFormat.format(null, Map.of("odd=key", "x")));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> TypedConfigFormat.format(null, Map.of("odd=key", "x")));
   }
 }

@@ -37,16 +37,15 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAs
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * The dashboard: the page at {@code /}, its script, style and uPlot under {@code /dashboard/},
- * and, as the default servlet while this bundle runs (above the http bundle's), the JSON 404 for
- * any path no route takes;
- * and two JSON routes of its own. {@code /dashboard/sensors?since=N} answers when the set of
- * sensors changed after generation N (at once if it has, else when it does, at the latest after
- * {@value #WAIT_MS} ms), holding no thread while it waits; {@code /dashboard/reading/{id}} reads
- * a sensor that publishes nothing, once per interval for all pages ({@link SharedReads});
- * {@code /dashboard/gateway} gives the
- * gateway's figures (version, bundles, every metrics and health source). Reading needs the
- * {@code read} scope like every route (the access filter; a browser logs in at /login).
+ * The dashboard: the page at {@code /}, its script, style and uPlot under {@code /dashboard/}, and,
+ * as the default servlet while this bundle runs (above the http bundle's), the JSON 404 for any
+ * path no route takes; and two JSON routes of its own. {@code /dashboard/sensors?since=N} answers
+ * when the set of sensors changed after generation N (at once if it has, else when it does, at the
+ * latest after {@value #WAIT_MS} ms), holding no thread while it waits; {@code
+ * /dashboard/reading/{id}} reads a sensor that publishes nothing, once per interval for all pages
+ * ({@link SharedReads}); {@code /dashboard/gateway} gives the gateway's figures (version, bundles,
+ * every metrics and health source). Reading needs the {@code read} scope like every route (the
+ * access filter; a browser logs in at /login).
  */
 @Component(service = Servlet.class, property = "service.ranking:Integer=0")
 @HttpWhiteboardServletPattern({"/", "/dashboard/*"})
@@ -54,26 +53,34 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 public class DashboardServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   static final long WAIT_MS = 20_000;
+
   /** Pages waiting for a change at once; more are answered at once (and ask again later). */
   static final int MAX_WAITING = 256;
+
   /** The files served, by name under /dashboard/, with their types; nothing else is. */
-  static final Map<String, String> FILES = Map.of(
-      "dashboard.js", "text/javascript",
-      "dashboard.css", "text/css",
-      "uplot/uPlot.iife.min.js", "text/javascript",
-      "uplot/uPlot.min.css", "text/css");
+  static final Map<String, String> FILES =
+      Map.of(
+          "dashboard.js", "text/javascript",
+          "dashboard.css", "text/css",
+          "uplot/uPlot.iife.min.js", "text/javascript",
+          "uplot/uPlot.min.css", "text/css");
+
   /** Everything from this gateway only; frames come as blobs; never framed. */
-  static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
-      + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+  static final String PAGE_POLICY =
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+          + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
   private final transient ObjectMapper mapper = new ObjectMapper();
   private final transient BundleContext context;
-  private final transient SensorRoster<Sensor> roster = new SensorRoster<>(System::currentTimeMillis);
+  private final transient SensorRoster<Sensor> roster =
+      new SensorRoster<>(System::currentTimeMillis);
   private final transient Map<String, MetricsSource> metrics = new ConcurrentHashMap<>();
   private final transient Map<String, HealthSource> health = new ConcurrentHashMap<>();
   private final transient SharedReads sharedReads = new SharedReads(System::nanoTime);
+
   /** How often a page's quiet sensor is read for all pages: a camera's read costs a capture. */
   static final long CAMERA_READ_INTERVAL_NANOS = 5_000_000_000L;
+
   static final long READ_INTERVAL_NANOS = 1_000_000_000L;
 
   @Activate
@@ -81,7 +88,10 @@ public class DashboardServlet extends HttpServlet {
     this.context = context;
   }
 
-  @Reference(service = Sensor.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+  @Reference(
+      service = Sensor.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   void addSensor(Sensor sensor) {
     roster.added(sensor.info().id(), sensor);
@@ -92,8 +102,11 @@ public class DashboardServlet extends HttpServlet {
     sharedReads.forget(sensor.info().id());
   }
 
-  @Reference(service = MetricsSource.class, cardinality = ReferenceCardinality.MULTIPLE,
-      policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  @Reference(
+      service = MetricsSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
   void addMetrics(MetricsSource source, Map<String, Object> properties) {
     metrics.put(String.valueOf(properties.get(MetricsSource.NAME)), source);
   }
@@ -102,8 +115,11 @@ public class DashboardServlet extends HttpServlet {
     metrics.remove(String.valueOf(properties.get(MetricsSource.NAME)), source);
   }
 
-  @Reference(service = HealthSource.class, cardinality = ReferenceCardinality.MULTIPLE,
-      policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+  @Reference(
+      service = HealthSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY)
   void addHealth(HealthSource source, Map<String, Object> properties) {
     health.put(String.valueOf(properties.get(HealthSource.NAME)), source);
   }
@@ -119,9 +135,11 @@ public class DashboardServlet extends HttpServlet {
   }
 
   @Override
-  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     if (!request.getServletPath().equals("/dashboard")) { // the default servlet: "/" or no route
-      String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+      String path =
+          request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
       if (path.isEmpty() || path.equals("/")) {
         file(response, "index.html", "text/html");
       } else {
@@ -150,7 +168,8 @@ public class DashboardServlet extends HttpServlet {
     }
   }
 
-  private void sensors(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private void sensors(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     long since;
     try {
       String text = request.getParameter("since");
@@ -162,92 +181,107 @@ public class DashboardServlet extends HttpServlet {
     AsyncContext async = request.startAsync();
     async.setTimeout(WAIT_MS);
     AtomicBoolean answered = new AtomicBoolean();
-    SensorRoster.Waiter waiter = () -> {
-      if (!answered.compareAndSet(false, true)) return;
-      try {
-        json((HttpServletResponse) async.getResponse(), 200, roster(roster.since(since)));
-      } catch (IOException | IllegalStateException gone) {
-        // the page went away meanwhile
-      } finally {
-        async.complete();
-      }
-    };
-    async.addListener(new AsyncListener() {
-      @Override
-      public void onTimeout(AsyncEvent event) {
-        roster.forget(waiter);
-        waiter.changed(); // nothing changed: the same list, and the page asks again
-      }
+    SensorRoster.Waiter waiter =
+        () -> {
+          if (!answered.compareAndSet(false, true)) return;
+          try {
+            json((HttpServletResponse) async.getResponse(), 200, roster(roster.since(since)));
+          } catch (IOException | IllegalStateException gone) {
+            // the page went away meanwhile
+          } finally {
+            async.complete();
+          }
+        };
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onTimeout(AsyncEvent event) {
+            roster.forget(waiter);
+            waiter.changed(); // nothing changed: the same list, and the page asks again
+          }
 
-      @Override
-      public void onError(AsyncEvent event) {
-        roster.forget(waiter);
-        answered.set(true);
-      }
+          @Override
+          public void onError(AsyncEvent event) {
+            roster.forget(waiter);
+            answered.set(true);
+          }
 
-      @Override
-      public void onComplete(AsyncEvent event) {
-        roster.forget(waiter);
-      }
+          @Override
+          public void onComplete(AsyncEvent event) {
+            roster.forget(waiter);
+          }
 
-      @Override
-      public void onStartAsync(AsyncEvent event) {
-        // not restarted
-      }
-    });
+          @Override
+          public void onStartAsync(AsyncEvent event) {
+            // not restarted
+          }
+        });
     if (!roster.await(since, waiter, MAX_WAITING)) waiter.changed();
   }
 
   /** The reading of a sensor that publishes nothing, read once per interval for every page. */
-  private void reading(HttpServletRequest request, HttpServletResponse response, String id) throws IOException {
+  private void reading(HttpServletRequest request, HttpServletResponse response, String id)
+      throws IOException {
     Sensor sensor = roster.get(id);
     if (sensor == null) {
       error(response, 404, "no sensor " + (id.length() > 80 ? id.substring(0, 80) + "..." : id));
       return;
     }
-    long interval = sensor.info().kind().equals("camera") ? CAMERA_READ_INTERVAL_NANOS : READ_INTERVAL_NANOS;
+    long interval =
+        sensor.info().kind().equals("camera") ? CAMERA_READ_INTERVAL_NANOS : READ_INTERVAL_NANOS;
     AsyncContext async = request.startAsync();
     async.setTimeout(WAIT_MS);
     AtomicBoolean answered = new AtomicBoolean();
-    async.addListener(new AsyncListener() {
-      @Override
-      public void onTimeout(AsyncEvent event) throws IOException {
-        if (answered.compareAndSet(false, true)) {
-          error((HttpServletResponse) event.getAsyncContext().getResponse(), 504, "the sensor did not answer in time");
-          event.getAsyncContext().complete();
-        }
-      }
+    async.addListener(
+        new AsyncListener() {
+          @Override
+          public void onTimeout(AsyncEvent event) throws IOException {
+            if (answered.compareAndSet(false, true)) {
+              error(
+                  (HttpServletResponse) event.getAsyncContext().getResponse(),
+                  504,
+                  "the sensor did not answer in time");
+              event.getAsyncContext().complete();
+            }
+          }
 
-      @Override
-      public void onError(AsyncEvent event) {
-        answered.set(true);
-      }
+          @Override
+          public void onError(AsyncEvent event) {
+            answered.set(true);
+          }
 
-      @Override
-      public void onComplete(AsyncEvent event) {
-        // answered
-      }
+          @Override
+          public void onComplete(AsyncEvent event) {
+            // answered
+          }
 
-      @Override
-      public void onStartAsync(AsyncEvent event) {
-        // not restarted
-      }
-    });
-    sharedReads.read(id, interval, sensor::read).whenComplete((reading, failure) -> {
-      if (!answered.compareAndSet(false, true)) return;
-      try {
-        HttpServletResponse out = (HttpServletResponse) async.getResponse();
-        if (failure != null) {
-          error(out, 503, "the sensor could not be read: " + (failure.getCause() != null ? failure.getCause() : failure));
-        } else {
-          json(out, 200, ReadingFormat.reading(reading)); // the one shape of a reading
-        }
-      } catch (IOException | IllegalStateException gone) {
-        // the page went away meanwhile
-      } finally {
-        async.complete();
-      }
-    });
+          @Override
+          public void onStartAsync(AsyncEvent event) {
+            // not restarted
+          }
+        });
+    sharedReads
+        .read(id, interval, sensor::read)
+        .whenComplete(
+            (reading, failure) -> {
+              if (!answered.compareAndSet(false, true)) return;
+              try {
+                HttpServletResponse out = (HttpServletResponse) async.getResponse();
+                if (failure != null) {
+                  error(
+                      out,
+                      503,
+                      "the sensor could not be read: "
+                          + (failure.getCause() != null ? failure.getCause() : failure));
+                } else {
+                  json(out, 200, ReadingFormat.reading(reading)); // the one shape of a reading
+                }
+              } catch (IOException | IllegalStateException gone) {
+                // the page went away meanwhile
+              } finally {
+                async.complete();
+              }
+            });
   }
 
   private static Map<String, Object> roster(SensorRoster.Snapshot<Sensor> snapshot) {
@@ -293,25 +327,34 @@ public class DashboardServlet extends HttpServlet {
     bundleFigures.put("notResolved", notResolved);
     body.put("bundles", bundleFigures);
     Map<String, Object> sources = new TreeMap<>();
-    metrics.forEach((name, source) -> {
-      try {
-        sources.put(name, source.metrics());
-      } catch (RuntimeException e) { // one broken source does not take the card down
-        sources.put(name, Map.of());
-      }
-    });
+    metrics.forEach(
+        (name, source) -> {
+          try {
+            sources.put(name, source.metrics());
+          } catch (RuntimeException e) { // one broken source does not take the card down
+            sources.put(name, Map.of());
+          }
+        });
     body.put("metrics", sources);
     Map<String, Object> parts = new TreeMap<>();
-    health.forEach((name, source) -> {
-      HealthSource.Health state = source.health();
-      parts.put(name, Map.of("state", state.state().name().toLowerCase(Locale.ROOT), "reason", state.reason()));
-    });
+    health.forEach(
+        (name, source) -> {
+          HealthSource.Health state = source.health();
+          parts.put(
+              name,
+              Map.of(
+                  "state",
+                  state.state().name().toLowerCase(Locale.ROOT),
+                  "reason",
+                  state.reason()));
+        });
     body.put("parts", parts);
     return body;
   }
 
   private void file(HttpServletResponse response, String name, String type) throws IOException {
-    try (InputStream in = DashboardServlet.class.getClassLoader().getResourceAsStream("dashboard/" + name)) {
+    try (InputStream in =
+        DashboardServlet.class.getClassLoader().getResourceAsStream("dashboard/" + name)) {
       if (in == null) {
         error(response, 500, "the bundle lacks " + name);
         return;
@@ -323,7 +366,8 @@ public class DashboardServlet extends HttpServlet {
       response.setHeader("X-Content-Type-Options", "nosniff");
       response.setHeader("Referrer-Policy", "no-referrer");
       // The page is checked each time (a new bundle is seen at once); uPlot's files never change.
-      response.setHeader("Cache-Control", name.startsWith("uplot/") ? "max-age=604800" : "no-cache");
+      response.setHeader(
+          "Cache-Control", name.startsWith("uplot/") ? "max-age=604800" : "no-cache");
       in.transferTo(response.getOutputStream());
     }
   }

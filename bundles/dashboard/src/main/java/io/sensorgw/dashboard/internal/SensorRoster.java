@@ -38,13 +38,19 @@ final class SensorRoster<S> {
   }
 
   void added(String id, S sensor) {
-    change(id, "added", () -> {
-      sensors.put(id, sensor);
-      return true;
-    });
+    change(
+        id,
+        "added",
+        () -> {
+          sensors.put(id, sensor);
+          return true;
+        });
   }
 
-  /** Only when {@code sensor} is the one registered under that id (an old instance going is no news). */
+  /**
+   * Only when {@code sensor} is the one registered under that id (an old instance going is no
+   * news).
+   */
   void removed(String id, S sensor) {
     change(id, "removed", () -> sensors.remove(id, sensor));
   }
@@ -62,7 +68,10 @@ final class SensorRoster<S> {
     called.forEach(Waiter::changed); // outside the lock: a waiter writes its answer
   }
 
-  /** What is registered now, the generation, and the changes after {@code since} (all kept when it is too old). */
+  /**
+   * What is registered now, the generation, and the changes after {@code since} (all kept when it
+   * is too old).
+   */
   synchronized Snapshot<S> since(long since) {
     List<Change> after = changes.stream().filter(c -> c.generation() > since).toList();
     return new Snapshot<>(generation, List.copyOf(sensors.values()), after);

@@ -9,9 +9,9 @@ import java.util.function.Supplier;
 
 /**
  * Reads for pages, shared: a sensor that publishes nothing (it reads on request) is read for the
- * dashboards at most once per interval however many are open, and a read in flight is joined,
- * not repeated. A camera's read renders and analyses a frame (about 125 ms of CPU simulated, a
- * capture on a Pi): four dashboards each asking would cost four times that for the same picture.
+ * dashboards at most once per interval however many are open, and a read in flight is joined, not
+ * repeated. A camera's read renders and analyses a frame (about 125 ms of CPU simulated, a capture
+ * on a Pi): four dashboards each asking would cost four times that for the same picture.
  */
 final class SharedReads {
   private record Last(long askedNanos, CompletionStage<Reading> reading) {}
@@ -24,17 +24,25 @@ final class SharedReads {
   }
 
   /**
-   * The reading of the last read of {@code sensor} when it was asked for less than
-   * {@code intervalNanos} ago (or is still running), else a new read from {@code read}.
+   * The reading of the last read of {@code sensor} when it was asked for less than {@code
+   * intervalNanos} ago (or is still running), else a new read from {@code read}.
    */
-  CompletionStage<Reading> read(String sensor, long intervalNanos, Supplier<CompletionStage<Reading>> read) {
+  CompletionStage<Reading> read(
+      String sensor, long intervalNanos, Supplier<CompletionStage<Reading>> read) {
     long now = nanos.getAsLong();
-    Last last = bySensor.compute(sensor, (id, previous) -> {
-      boolean fresh = previous != null && (now - previous.askedNanos() < intervalNanos
-          || !previous.reading().toCompletableFuture().isDone());
-      boolean failed = previous != null && previous.reading().toCompletableFuture().isCompletedExceptionally();
-      return fresh && !failed ? previous : new Last(now, read.get());
-    });
+    Last last =
+        bySensor.compute(
+            sensor,
+            (id, previous) -> {
+              boolean fresh =
+                  previous != null
+                      && (now - previous.askedNanos() < intervalNanos
+                          || !previous.reading().toCompletableFuture().isDone());
+              boolean failed =
+                  previous != null
+                      && previous.reading().toCompletableFuture().isCompletedExceptionally();
+              return fresh && !failed ? previous : new Last(now, read.get());
+            });
     return last.reading();
   }
 

@@ -21,7 +21,9 @@ class SensorRosterTest {
     roster.added("tfluna-1", second);
     SensorRoster.Snapshot<Object> now = roster.since(before);
     assertEquals(List.of(second), now.sensors(), "the new instance is registered");
-    assertEquals(List.of("removed", "added"), now.changes().stream().map(SensorRoster.Change::kind).toList());
+    assertEquals(
+        List.of("removed", "added"),
+        now.changes().stream().map(SensorRoster.Change::kind).toList());
     assertEquals(before + 2, now.generation());
     assertEquals(42L, now.changes().get(0).atMillis());
   }
@@ -42,7 +44,8 @@ class SensorRosterTest {
   void waitersAreCalledOnceAtTheNextChangeAndOnlyWhenUpToDate() {
     AtomicInteger called = new AtomicInteger();
     long generation = roster.since(-1).generation();
-    assertFalse(roster.await(generation - 1, called::incrementAndGet, 10), "behind: answered at once");
+    assertFalse(
+        roster.await(generation - 1, called::incrementAndGet, 10), "behind: answered at once");
     assertTrue(roster.await(generation, called::incrementAndGet, 10));
     assertFalse(roster.await(generation, called::incrementAndGet, 1), "bounded");
     roster.added("a", new Object());

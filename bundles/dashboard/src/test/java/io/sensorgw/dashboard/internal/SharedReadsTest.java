@@ -22,8 +22,15 @@ class SharedReadsTest {
 
   private CompletionStage<Reading> device() {
     int n = deviceReads.incrementAndGet();
-    return CompletableFuture.completedFuture(new Reading("imx477-1", n, Instant.EPOCH,
-        Map.of("luminosity", Value.of(n, "grey level")), Quality.SIMULATED, Duration.ZERO, ""));
+    return CompletableFuture.completedFuture(
+        new Reading(
+            "imx477-1",
+            n,
+            Instant.EPOCH,
+            Map.of("luminosity", Value.of(n, "grey level")),
+            Quality.SIMULATED,
+            Duration.ZERO,
+            ""));
   }
 
   @Test
@@ -31,7 +38,8 @@ class SharedReadsTest {
     for (int page = 0; page < 4; page++) reads.read("imx477-1", 5_000, this::device);
     assertEquals(1, deviceReads.get());
     nanos.set(5_000);
-    assertEquals(2, reads.read("imx477-1", 5_000, this::device).toCompletableFuture().join().sequence());
+    assertEquals(
+        2, reads.read("imx477-1", 5_000, this::device).toCompletableFuture().join().sequence());
     reads.read("tfluna-1", 5_000, this::device);
     assertEquals(3, deviceReads.get(), "per sensor");
   }

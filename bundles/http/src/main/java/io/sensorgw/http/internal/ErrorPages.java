@@ -25,7 +25,8 @@ public class ErrorPages extends HttpServlet {
   private final transient Json json = new Json();
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
     int status = code instanceof Integer value ? value : response.getStatus();
     String allow = response.getHeader("Allow");

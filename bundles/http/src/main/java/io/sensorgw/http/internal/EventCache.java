@@ -7,10 +7,10 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 
 /**
- * Every stream client gets the same reading objects: format each one once, not once per client.
- * A ring per sensor remembers the last {@code SLOTS} readings by sequence; a slot whose reading is
- * not this very object (overwritten, or never formatted) is formatted again. One ring per sensor
- * id seen: a few kilobytes each.
+ * Every stream client gets the same reading objects: format each one once, not once per client. A
+ * ring per sensor remembers the last {@code SLOTS} readings by sequence; a slot whose reading is
+ * not this very object (overwritten, or never formatted) is formatted again. One ring per sensor id
+ * seen: a few kilobytes each.
  */
 final class EventCache {
   private static final int SLOTS = 256;

@@ -23,8 +23,8 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 /**
  * {@code /health}: liveness, each sensor's state and each other part's ({@link HealthSource}:
  * store, telemetry). Reads only states the parts keep, so it answers at once whatever the devices,
- * the database or the broker are doing. {@code up} only when every part is up; otherwise
- * {@code degraded}, with the parts that are not and why.
+ * the database or the broker are doing. {@code up} only when every part is up; otherwise {@code
+ * degraded}, with the parts that are not and why.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/health")
@@ -40,7 +40,9 @@ public class HealthServlet extends HttpServlet {
     this.sensors = sensors;
   }
 
-  @Reference(service = HealthSource.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = HealthSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addPart(HealthSource part, Map<String, Object> properties) {
     parts.put(part, String.valueOf(properties.getOrDefault(HealthSource.NAME, "unnamed")));
@@ -63,22 +65,24 @@ public class HealthServlet extends HttpServlet {
     for (SensorDirectory.Entry entry : sensors.all()) {
       SensorState state = entry.sensor().state();
       states.put(entry.id(), name(state));
-      if (!isUp(state)) down.put("sensor " + entry.id(), reason(state, entry.sensor().stateReason()));
+      if (!isUp(state))
+        down.put("sensor " + entry.id(), reason(state, entry.sensor().stateReason()));
     }
     Map<String, Object> partStates = new TreeMap<>();
-    parts.forEach((part, name) -> {
-      HealthSource.Health health;
-      try {
-        health = part.health();
-      } catch (RuntimeException e) { // a part that cannot say is not up
-        health = new HealthSource.Health(SensorState.ERROR, "health check failed: " + e);
-      }
-      Map<String, String> one = new LinkedHashMap<>();
-      one.put("state", name(health.state()));
-      if (!health.reason().isEmpty()) one.put("reason", health.reason());
-      partStates.put(name, one);
-      if (!isUp(health.state())) down.put(name, reason(health.state(), health.reason()));
-    });
+    parts.forEach(
+        (part, name) -> {
+          HealthSource.Health health;
+          try {
+            health = part.health();
+          } catch (RuntimeException e) { // a part that cannot say is not up
+            health = new HealthSource.Health(SensorState.ERROR, "health check failed: " + e);
+          }
+          Map<String, String> one = new LinkedHashMap<>();
+          one.put("state", name(health.state()));
+          if (!health.reason().isEmpty()) one.put("reason", health.reason());
+          partStates.put(name, one);
+          if (!isUp(health.state())) down.put(name, reason(health.state(), health.reason()));
+        });
     Map<String, Object> body = new LinkedHashMap<>();
     // The gateway is alive when it answers; degraded says which parts are not up, and why.
     body.put("status", down.isEmpty() ? "up" : "degraded");

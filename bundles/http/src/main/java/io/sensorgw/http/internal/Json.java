@@ -29,8 +29,11 @@ final class Json {
     mapper.writeValue(response.getOutputStream(), body);
   }
 
-  /** 404 for an unknown sensor, or 503 with Retry-After while its driver bundle is being swapped. */
-  void unknownSensor(HttpServletResponse response, SensorDirectory sensors, String id) throws IOException {
+  /**
+   * 404 for an unknown sensor, or 503 with Retry-After while its driver bundle is being swapped.
+   */
+  void unknownSensor(HttpServletResponse response, SensorDirectory sensors, String id)
+      throws IOException {
     if (sensors.isBeingSwapped(id)) {
       response.setHeader("Retry-After", "1");
       error(response, 503, "sensor '" + id + "' is being updated; retry shortly");

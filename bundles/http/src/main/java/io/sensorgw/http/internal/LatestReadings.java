@@ -13,13 +13,17 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * The latest reading of each sensor, for {@code /metrics}: taken from the reading path as it
- * passes (every reading, raw, so a gauge is as fresh as the sensor), never by reading a device.
- * A sensor's entry goes with its service; {@link #retain} also drops one that a reading still in
- * flight brought back, so the map holds the registered sensors only.
+ * The latest reading of each sensor, for {@code /metrics}: taken from the reading path as it passes
+ * (every reading, raw, so a gauge is as fresh as the sensor), never by reading a device. A sensor's
+ * entry goes with its service; {@link #retain} also drops one that a reading still in flight
+ * brought back, so the map holds the registered sensors only.
  */
-@Component(service = {LatestReadings.class, ReadingListener.class},
-    property = {ReadingListener.REPORTED + ":Boolean=false", ReadingListener.QUEUE_CAPACITY + ":Integer=64"})
+@Component(
+    service = {LatestReadings.class, ReadingListener.class},
+    property = {
+      ReadingListener.REPORTED + ":Boolean=false",
+      ReadingListener.QUEUE_CAPACITY + ":Integer=64"
+    })
 public class LatestReadings implements ReadingListener {
   private final Map<String, Reading> latest = new ConcurrentHashMap<>();
 
@@ -28,7 +32,9 @@ public class LatestReadings implements ReadingListener {
     latest.put(reading.sensorId(), reading);
   }
 
-  @Reference(service = Sensor.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = Sensor.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addSensor(Sensor sensor) {
     // Nothing to keep until it publishes a reading.

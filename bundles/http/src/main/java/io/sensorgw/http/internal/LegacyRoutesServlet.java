@@ -16,7 +16,12 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
  * registered sensor of that model, so existing clients keep working.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern({"/imx477/sensor", "/mpu6050/sensor", "/tfluna/sensor", "/hcsr04/sensor"})
+@HttpWhiteboardServletPattern({
+  "/imx477/sensor",
+  "/mpu6050/sensor",
+  "/tfluna/sensor",
+  "/hcsr04/sensor"
+})
 @HttpWhiteboardServletAsyncSupported
 public class LegacyRoutesServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;

@@ -54,19 +54,26 @@ public class MetricsServlet extends HttpServlet {
   private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
   @Activate
-  public MetricsServlet(@Reference SensorDirectory sensors, @Reference ReadingPublisher publisher,
-      @Reference RequestCounter requests, @Reference LatestReadings latest) {
+  public MetricsServlet(
+      @Reference SensorDirectory sensors,
+      @Reference ReadingPublisher publisher,
+      @Reference RequestCounter requests,
+      @Reference LatestReadings latest) {
     this.sensors = sensors;
     this.publisher = publisher;
     this.requests = requests;
     this.latest = latest;
   }
 
-  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+  @Reference(
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
       policyOption = ReferencePolicyOption.GREEDY)
   private volatile Alarms alarms;
 
-  @Reference(service = MetricsSource.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = MetricsSource.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addSource(MetricsSource source, Map<String, Object> properties) {
     sources.put(source, String.valueOf(properties.getOrDefault(MetricsSource.NAME, "unnamed")));
@@ -77,7 +84,8 @@ public class MetricsServlet extends HttpServlet {
   }
 
   @Override
-  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     response.setStatus(200);
     response.setContentType(writer.getContentType());
     response.setHeader("Cache-Control", "no-store");
@@ -86,35 +94,73 @@ public class MetricsServlet extends HttpServlet {
 
   MetricSnapshots snapshots() {
     List<MetricSnapshot> all = new ArrayList<>();
-    GaugeSnapshot.Builder sensorUp = GaugeSnapshot.builder().name("sensorgw_sensor_up")
-        .help("1 when the sensor's state is ok or starting, else 0; the state is a label");
-    GaugeSnapshot.Builder sensorStats = GaugeSnapshot.builder().name("sensorgw_sensor_statistic")
-        .help("A driver's own counters (reads, cacheHits, errors, frames, ...) by name");
-    GaugeSnapshot.Builder readingValue = GaugeSnapshot.builder().name("sensorgw_reading_value")
-        .help("Each numeric value of a sensor's latest reading, by sensor, value name and unit");
+    GaugeSnapshot.Builder sensorUp =
+        GaugeSnapshot.builder()
+            .name("sensorgw_sensor_up")
+            .help("1 when the sensor's state is ok or starting, else 0; the state is a label");
+    GaugeSnapshot.Builder sensorStats =
+        GaugeSnapshot.builder()
+            .name("sensorgw_sensor_statistic")
+            .help("A driver's own counters (reads, cacheHits, errors, frames, ...) by name");
+    GaugeSnapshot.Builder readingValue =
+        GaugeSnapshot.builder()
+            .name("sensorgw_reading_value")
+            .help(
+                "Each numeric value of a sensor's latest reading, by sensor, value name and unit");
     Set<String> registered = new java.util.HashSet<>();
     Map<String, GaugeSnapshot.Builder> executor = new LinkedHashMap<>();
-    for (String figure : List.of("active", "queued", "queue_capacity", "completed", "failed", "rejected",
-        "latency_mean_ms", "latency_max_ms")) {
-      executor.put(figure, GaugeSnapshot.builder().name("sensorgw_executor_" + figure)
-          .help("Managed executor of a sensor: " + figure.replace('_', ' ')));
+    for (String figure :
+        List.of(
+            "active",
+            "queued",
+            "queue_capacity",
+            "completed",
+            "failed",
+            "rejected",
+            "latency_mean_ms",
+            "latency_max_ms")) {
+      executor.put(
+          figure,
+          GaugeSnapshot.builder()
+              .name("sensorgw_executor_" + figure)
+              .help("Managed executor of a sensor: " + figure.replace('_', ' ')));
     }
     for (SensorDirectory.Entry entry : sensors.all()) {
       String state = entry.sensor().state().name().toLowerCase(Locale.ROOT);
       registered.add(entry.id());
-      latest.of(entry.id()).ifPresent(reading -> {
-        for (Map.Entry<String, Value> value : reading.values().entrySet()) {
-          if (!Double.isFinite(value.getValue().value())) continue;
-          point(readingValue, Labels.of("sensor", entry.id(), "value", value.getKey(), "unit",
-              value.getValue().unit()), value.getValue().value());
-        }
-      });
-      sensorUp.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder()
-          .labels(Labels.of("sensor", entry.id(), "model", entry.model(), "state", state))
-          .value(state.equals("ok") || state.equals("starting") ? 1 : 0).build());
-      entry.sensor().statistics().forEach((name, value) -> sensorStats.dataPoint(
-          GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("sensor", entry.id(), "name", name))
-              .value(value.doubleValue()).build()));
+      latest
+          .of(entry.id())
+          .ifPresent(
+              reading -> {
+                for (Map.Entry<String, Value> value : reading.values().entrySet()) {
+                  if (!Double.isFinite(value.getValue().value())) continue;
+                  point(
+                      readingValue,
+                      Labels.of(
+                          "sensor",
+                          entry.id(),
+                          "value",
+                          value.getKey(),
+                          "unit",
+                          value.getValue().unit()),
+                      value.getValue().value());
+                }
+              });
+      sensorUp.dataPoint(
+          GaugeSnapshot.GaugeDataPointSnapshot.builder()
+              .labels(Labels.of("sensor", entry.id(), "model", entry.model(), "state", state))
+              .value(state.equals("ok") || state.equals("starting") ? 1 : 0)
+              .build());
+      entry
+          .sensor()
+          .statistics()
+          .forEach(
+              (name, value) ->
+                  sensorStats.dataPoint(
+                      GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                          .labels(Labels.of("sensor", entry.id(), "name", name))
+                          .value(value.doubleValue())
+                          .build()));
       ExecutorStats stats = entry.sensor().executorStats();
       Labels labels = Labels.of("sensor", entry.id(), "executor", stats.name());
       point(executor.get("active"), labels, stats.active());
@@ -133,50 +179,108 @@ public class MetricsServlet extends HttpServlet {
     executor.values().forEach(builder -> all.add(builder.build()));
 
     List<ListenerStats> listeners = publisher.listenerStats();
-    all.add(listenerGauge("sensorgw_listener_queued", "Readings waiting in a listener's queue", listeners, ListenerStats::queued));
-    all.add(listenerCounter("sensorgw_listener_delivered", "Readings handed to a listener", listeners, ListenerStats::delivered));
-    all.add(listenerCounter("sensorgw_listener_dropped", "Oldest readings dropped because a listener fell behind", listeners, ListenerStats::dropped));
-    all.add(listenerCounter("sensorgw_listener_failed", "Listener calls that threw", listeners, ListenerStats::failed));
+    all.add(
+        listenerGauge(
+            "sensorgw_listener_queued",
+            "Readings waiting in a listener's queue",
+            listeners,
+            ListenerStats::queued));
+    all.add(
+        listenerCounter(
+            "sensorgw_listener_delivered",
+            "Readings handed to a listener",
+            listeners,
+            ListenerStats::delivered));
+    all.add(
+        listenerCounter(
+            "sensorgw_listener_dropped",
+            "Oldest readings dropped because a listener fell behind",
+            listeners,
+            ListenerStats::dropped));
+    all.add(
+        listenerCounter(
+            "sensorgw_listener_failed",
+            "Listener calls that threw",
+            listeners,
+            ListenerStats::failed));
 
-    CounterSnapshot.Builder http = CounterSnapshot.builder().name("sensorgw_http_requests")
-        .help("HTTP requests by route (servlet pattern) and status");
-    requests.counts().forEach((key, count) -> http.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-        .labels(Labels.of("route", key.route(), "status", Integer.toString(key.status()))).value(count).build()));
+    CounterSnapshot.Builder http =
+        CounterSnapshot.builder()
+            .name("sensorgw_http_requests")
+            .help("HTTP requests by route (servlet pattern) and status");
+    requests
+        .counts()
+        .forEach(
+            (key, count) ->
+                http.dataPoint(
+                    CounterSnapshot.CounterDataPointSnapshot.builder()
+                        .labels(
+                            Labels.of(
+                                "route", key.route(), "status", Integer.toString(key.status())))
+                        .value(count)
+                        .build()));
     all.add(http.build());
 
-    GaugeSnapshot.Builder source = GaugeSnapshot.builder().name("sensorgw_source_metric")
-        .help("Figures of other bundles (store, telemetry) by source and name");
-    sources.forEach((metrics, name) -> metrics.metrics().forEach((figure, value) -> source.dataPoint(
-        GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(Labels.of("source", name, "name", figure))
-            .value(value.doubleValue()).build())));
+    GaugeSnapshot.Builder source =
+        GaugeSnapshot.builder()
+            .name("sensorgw_source_metric")
+            .help("Figures of other bundles (store, telemetry) by source and name");
+    sources.forEach(
+        (metrics, name) ->
+            metrics
+                .metrics()
+                .forEach(
+                    (figure, value) ->
+                        source.dataPoint(
+                            GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                                .labels(Labels.of("source", name, "name", figure))
+                                .value(value.doubleValue())
+                                .build())));
     all.add(source.build());
 
     Alarms current = alarms;
     if (current != null) {
-      all.add(GaugeSnapshot.builder().name("sensorgw_alarms_active").help("Alarms raised now")
-          .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(current.active().size()).build())
-          .build());
+      all.add(
+          GaugeSnapshot.builder()
+              .name("sensorgw_alarms_active")
+              .help("Alarms raised now")
+              .dataPoint(
+                  GaugeSnapshot.GaugeDataPointSnapshot.builder()
+                      .value(current.active().size())
+                      .build())
+              .build());
     }
     return new MetricSnapshots(all);
   }
 
   private static void point(GaugeSnapshot.Builder builder, Labels labels, double value) {
-    builder.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
+    builder.dataPoint(
+        GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(labels).value(value).build());
   }
 
-  private static GaugeSnapshot listenerGauge(String name, String help, List<ListenerStats> listeners,
+  private static GaugeSnapshot listenerGauge(
+      String name,
+      String help,
+      List<ListenerStats> listeners,
       ToDoubleFunction<ListenerStats> value) {
     GaugeSnapshot.Builder builder = GaugeSnapshot.builder().name(name).help(help);
-    for (ListenerStats stats : listeners) point(builder, Labels.of("listener", stats.name()), value.applyAsDouble(stats));
+    for (ListenerStats stats : listeners)
+      point(builder, Labels.of("listener", stats.name()), value.applyAsDouble(stats));
     return builder.build();
   }
 
-  private static CounterSnapshot listenerCounter(String name, String help, List<ListenerStats> listeners,
+  private static CounterSnapshot listenerCounter(
+      String name,
+      String help,
+      List<ListenerStats> listeners,
       ToDoubleFunction<ListenerStats> value) {
     CounterSnapshot.Builder builder = CounterSnapshot.builder().name(name).help(help);
     for (ListenerStats stats : listeners) {
-      builder.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
-          .labels(Labels.of("listener", stats.name())).value(value.applyAsDouble(stats)).build());
+      builder.dataPoint(
+          CounterSnapshot.CounterDataPointSnapshot.builder()
+              .labels(Labels.of("listener", stats.name()))
+              .value(value.applyAsDouble(stats))
+              .build());
     }
     return builder.build();
   }

@@ -20,7 +20,8 @@ public class NoRouteServlet extends HttpServlet {
   private final transient Json json = new Json();
 
   @Override
-  protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void service(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     String path = request.getRequestURI();
     if (path.length() > 100) path = path.substring(0, 100) + "...";
     json.error(response, 404, "no route " + path.replaceAll("[^\\x20-\\x7e]", "?"));

@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ReadResponder {
   private static final Logger LOG = LoggerFactory.getLogger(ReadResponder.class);
+
   /** Safety net only: every sensor read has its own, shorter timeout. */
   static final long ASYNC_TIMEOUT_MS = 60_000;
 
@@ -41,21 +42,35 @@ final class ReadResponder {
    * Answers with the result of {@code work}, mapped to JSON by {@code body}, once it completes;
    * failures become 503/504 JSON errors.
    */
-  <T> void respond(HttpServletRequest request, HttpServletResponse response,
-      Supplier<? extends CompletionStage<T>> work, Function<T, Object> body, String id) {
-    respondWith(request, response, work, result -> json.write(response, 200, body.apply(result)), id);
+  <T> void respond(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Supplier<? extends CompletionStage<T>> work,
+      Function<T, Object> body,
+      String id) {
+    respondWith(
+        request, response, work, result -> json.write(response, 200, body.apply(result)), id);
   }
 
   /** As {@link #respond}, answering with the bytes the work produced, e.g. a JPEG frame. */
-  void respondBytes(HttpServletRequest request, HttpServletResponse response,
-      Supplier<? extends CompletionStage<byte[]>> work, String contentType, String id) {
-    respondWith(request, response, work, bytes -> {
-      response.setStatus(200);
-      response.setContentType(contentType);
-      response.setHeader("Cache-Control", "no-store");
-      response.setContentLength(bytes.length);
-      response.getOutputStream().write(bytes);
-    }, id);
+  void respondBytes(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Supplier<? extends CompletionStage<byte[]>> work,
+      String contentType,
+      String id) {
+    respondWith(
+        request,
+        response,
+        work,
+        bytes -> {
+          response.setStatus(200);
+          response.setContentType(contentType);
+          response.setHeader("Cache-Control", "no-store");
+          response.setContentLength(bytes.length);
+          response.getOutputStream().write(bytes);
+        },
+        id);
   }
 
   /** Writes a successful result. */
@@ -63,8 +78,12 @@ final class ReadResponder {
     void write(T result) throws IOException;
   }
 
-  private <T> void respondWith(HttpServletRequest request, HttpServletResponse response,
-      Supplier<? extends CompletionStage<T>> work, ResultWriter<T> writer, String id) {
+  private <T> void respondWith(
+      HttpServletRequest request,
+      HttpServletResponse response,
+      Supplier<? extends CompletionStage<T>> work,
+      ResultWriter<T> writer,
+      String id) {
     AsyncContext async = request.startAsync();
     async.setTimeout(ASYNC_TIMEOUT_MS);
     AtomicBoolean answered = new AtomicBoolean();
@@ -115,8 +134,8 @@ final class ReadResponder {
 
   private void writeFailure(HttpServletResponse response, String id, Throwable error)
       throws IOException {
-    Throwable cause = error instanceof CompletionException && error.getCause() != null
-        ? error.getCause() : error;
+    Throwable cause =
+        error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof TimeoutException) {
       json.error(response, 504, "read of sensor " + id + " timed out");
     } else if (cause instanceof RejectedExecutionException) {

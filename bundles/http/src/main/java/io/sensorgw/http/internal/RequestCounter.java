@@ -21,8 +21,11 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPat
  * Counts HTTP requests by route (the servlet pattern that served them, so the label set stays
  * small) and status, when they complete; asynchronous requests are counted when they finish.
  */
-// Ranked first, so it also counts the answers of filters after it (the backpressure limiter's 503s).
-@Component(service = {Filter.class, RequestCounter.class}, property = "service.ranking:Integer=1000")
+// Ranked first, so it also counts the answers of filters after it (the backpressure limiter's
+// 503s).
+@Component(
+    service = {Filter.class, RequestCounter.class},
+    property = "service.ranking:Integer=1000")
 @HttpWhiteboardFilterPattern("/*")
 @HttpWhiteboardFilterAsyncSupported
 public class RequestCounter implements Filter {
@@ -40,23 +43,28 @@ public class RequestCounter implements Filter {
       chain.doFilter(req, res);
     } finally {
       if (request.isAsyncStarted()) {
-        request.getAsyncContext().addListener(new AsyncListener() {
-          @Override
-          public void onComplete(AsyncEvent event) {
-            count(request, response);
-          }
+        request
+            .getAsyncContext()
+            .addListener(
+                new AsyncListener() {
+                  @Override
+                  public void onComplete(AsyncEvent event) {
+                    count(request, response);
+                  }
 
-          @Override
-          public void onTimeout(AsyncEvent event) {}
+                  @Override
+                  public void onTimeout(AsyncEvent event) {}
 
-          @Override
-          public void onError(AsyncEvent event) {}
+                  @Override
+                  public void onError(AsyncEvent event) {}
 
-          @Override
-          public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this); // a new async cycle (after a dispatch)
-          }
-        });
+                  @Override
+                  public void onStartAsync(AsyncEvent event) {
+                    event
+                        .getAsyncContext()
+                        .addListener(this); // a new async cycle (after a dispatch)
+                  }
+                });
       } else {
         count(request, response);
       }

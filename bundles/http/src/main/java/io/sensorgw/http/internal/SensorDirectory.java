@@ -1,13 +1,13 @@
 package io.sensorgw.http.internal;
 
 import io.sensorgw.api.Sensor;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
@@ -24,10 +24,14 @@ public class SensorDirectory {
   private static final Logger LOG = LoggerFactory.getLogger(SensorDirectory.class);
 
   /** A sensor service and the registration facts routes need, with the bundle that provides it. */
-  record Entry(Sensor sensor, String id, String model, long serviceId, String bundle, Bundle provider) {}
+  record Entry(
+      Sensor sensor, String id, String model, long serviceId, String bundle, Bundle provider) {}
 
-  /** How long a sensor whose bundle stopped counts as being swapped (503) rather than gone (404). */
+  /**
+   * How long a sensor whose bundle stopped counts as being swapped (503) rather than gone (404).
+   */
   static final Duration SWAP_GRACE = Duration.ofSeconds(30);
+
   private final Map<String, Long> swapping = new ConcurrentHashMap<>();
 
   // Sorted by id so listings are stable; several registrations of one id are kept in service order.
@@ -37,10 +41,12 @@ public class SensorDirectory {
       service = Sensor.class,
       cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
-  void addSensor(Sensor sensor, Map<String, Object> properties, ServiceReference<Sensor> reference) {
+  void addSensor(
+      Sensor sensor, Map<String, Object> properties, ServiceReference<Sensor> reference) {
     String id = id(sensor, properties);
     if (id == null) {
-      LOG.warn("Ignoring a Sensor service without the {} property: {}", Sensor.SENSOR_ID, properties);
+      LOG.warn(
+          "Ignoring a Sensor service without the {} property: {}", Sensor.SENSOR_ID, properties);
       return;
     }
     Object model = properties.get(Sensor.SENSOR_MODEL);
@@ -50,8 +56,11 @@ public class SensorDirectory {
             id,
             model == null ? sensor.info().model() : model.toString(),
             ((Number) properties.get(Constants.SERVICE_ID)).longValue(),
-            reference.getBundle() == null ? ""
-                : reference.getBundle().getSymbolicName() + " " + reference.getBundle().getVersion(),
+            reference.getBundle() == null
+                ? ""
+                : reference.getBundle().getSymbolicName()
+                    + " "
+                    + reference.getBundle().getVersion(),
             reference.getBundle());
     swapping.remove(entry.id());
     byId.compute(
@@ -73,7 +82,9 @@ public class SensorDirectory {
         (key, entries) -> {
           for (Entry e : entries) {
             // Its bundle is stopping: an update or a removal is under way, not a deleted sensor.
-            if (e.sensor() == sensor && e.provider() != null && e.provider().getState() == Bundle.STOPPING) {
+            if (e.sensor() == sensor
+                && e.provider() != null
+                && e.provider().getState() == Bundle.STOPPING) {
               swapping.put(key, System.nanoTime());
             }
           }
@@ -84,8 +95,8 @@ public class SensorDirectory {
 
   /**
    * The id a sensor is served under: the one it reports, which is its {@code sensor.id} property
-   * except when the configured id broke the id rule and the driver registered it, in error, under
-   * a placeholder (a configured {@code front door} cannot be a path segment). Null without the
+   * except when the configured id broke the id rule and the driver registered it, in error, under a
+   * placeholder (a configured {@code front door} cannot be a path segment). Null without the
    * property.
    */
   private static String id(Sensor sensor, Map<String, Object> properties) {
@@ -118,7 +129,10 @@ public class SensorDirectory {
     return entries == null ? Optional.empty() : Optional.of(entries.get(0));
   }
 
-  /** The first registered sensor of a model, as the old system's {@code /{model}/sensor} routes expect. */
+  /**
+   * The first registered sensor of a model, as the old system's {@code /{model}/sensor} routes
+   * expect.
+   */
   Optional<Entry> firstOfModel(String model) {
     return all().stream()
         .filter(e -> e.model().equalsIgnoreCase(model))

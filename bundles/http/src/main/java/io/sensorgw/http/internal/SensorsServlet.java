@@ -15,9 +15,9 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAs
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code /api/sensors}, {@code /api/sensors/{id}}, {@code /api/sensors/{id}/reading}, and
- * {@code GET /api/sensors/{id}/frame.jpg[?overlay=true]} for cameras, and
- * {@code POST /api/sensors/{id}/calibrate?samples=N} for sensors that can be calibrated.
+ * {@code /api/sensors}, {@code /api/sensors/{id}}, {@code /api/sensors/{id}/reading}, and {@code
+ * GET /api/sensors/{id}/frame.jpg[?overlay=true]} for cameras, and {@code POST
+ * /api/sensors/{id}/calibrate?samples=N} for sensors that can be calibrated.
  */
 @Component(service = Servlet.class)
 @HttpWhiteboardServletPattern("/api/sensors/*")
@@ -39,8 +39,8 @@ public class SensorsServlet extends HttpServlet {
       throws IOException {
     String path = request.getPathInfo();
     if (path == null || path.equals("/")) {
-      json.write(response, 200, Map.of("sensors",
-          sensors.all().stream().map(Json::sensor).toList()));
+      json.write(
+          response, 200, Map.of("sensors", sensors.all().stream().map(Json::sensor).toList()));
       return;
     }
     String[] parts = path.substring(1).split("/", -1);
@@ -91,7 +91,10 @@ public class SensorsServlet extends HttpServlet {
       json.error(response, 400, "samples must be a whole number from 1 to 100000");
       return;
     }
-    reads.respond(request, response, () -> calibratable.calibrate(samples),
+    reads.respond(
+        request,
+        response,
+        () -> calibratable.calibrate(samples),
         offsets -> Map.of("sensor", parts[0], "samples", samples, "offsets", Json.values(offsets)),
         parts[0]);
   }
@@ -107,8 +110,10 @@ public class SensorsServlet extends HttpServlet {
     super.service(request, response);
   }
 
-  private void notAllowed(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  private void notAllowed(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     response.setHeader("Allow", "GET, HEAD");
-    json.error(response, 405, request.getMethod() + " is not allowed on " + request.getRequestURI());
+    json.error(
+        response, 405, request.getMethod() + " is not allowed on " + request.getRequestURI());
   }
 }

@@ -36,14 +36,17 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAs
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 
 /**
- * {@code GET /api/stream[?sensor=a,b][&raw=true]}: Server-Sent Events, one {@code reading} event per
- * reading (the reported ones, or with {@code raw=true} every reading), and one {@code alarm} event
- * per alarm raised or cleared (first the alarms active when the client connects). Each client is a
- * {@link ReadingListener} and an {@link AlarmListener} of its own, so the fan-out gives it its own
- * thread and bounded queue: a slow client loses its oldest readings (told with a {@code dropped}
- * event) and slows nobody else. Heartbeat comments keep proxies from closing an idle stream.
+ * {@code GET /api/stream[?sensor=a,b][&raw=true]}: Server-Sent Events, one {@code reading} event
+ * per reading (the reported ones, or with {@code raw=true} every reading), and one {@code alarm}
+ * event per alarm raised or cleared (first the alarms active when the client connects). Each client
+ * is a {@link ReadingListener} and an {@link AlarmListener} of its own, so the fan-out gives it its
+ * own thread and bounded queue: a slow client loses its oldest readings (told with a {@code
+ * dropped} event) and slows nobody else. Heartbeat comments keep proxies from closing an idle
+ * stream.
  */
-@Component(service = Servlet.class, configurationPid = StreamServlet.PID,
+@Component(
+    service = Servlet.class,
+    configurationPid = StreamServlet.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = StreamServlet.Config.class)
 @HttpWhiteboardServletPattern("/api/stream")
@@ -52,38 +55,59 @@ public class StreamServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   static final String PID = "io.sensorgw.http.stream";
 
-  @ObjectClassDefinition(name = "sensorgw live stream", description = "GET /api/stream (Server-Sent Events)")
+  @ObjectClassDefinition(
+      name = "sensorgw live stream",
+      description = "GET /api/stream (Server-Sent Events)")
   public @interface Config {
-    @AttributeDefinition(name = "Client queue", description = "Readings held for a slow client before the oldest are dropped")
+    @AttributeDefinition(
+        name = "Client queue",
+        description = "Readings held for a slow client before the oldest are dropped")
     int client_queue_capacity() default 256;
 
-    @AttributeDefinition(name = "Heartbeat (s)", description = "A comment line this often keeps proxies from closing the stream")
+    @AttributeDefinition(
+        name = "Heartbeat (s)",
+        description = "A comment line this often keeps proxies from closing the stream")
     int heartbeat_seconds() default 15;
 
-    @AttributeDefinition(name = "Most clients",
-        description = "Streams open at once (each holds a connection and its queue); more get 503, 1-10000",
-        min = "1", max = "10000")
+    @AttributeDefinition(
+        name = "Most clients",
+        description =
+            "Streams open at once (each holds a connection and its queue); more get 503, 1-10000",
+        min = "1",
+        max = "10000")
     int max_clients() default 64;
   }
 
   private final transient BundleContext context;
   private final transient Json json = new Json();
+
   /** The SSE text of a reading, formatted once for all clients. */
-  private final transient EventCache events = new EventCache(reading -> {
-    try {
-      return "event: reading\nid: " + reading.sensorId() + ":" + reading.sequence() + "\ndata: "
-          + json.toString(Json.reading(reading)) + "\n\n";
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  });
+  private final transient EventCache events =
+      new EventCache(
+          reading -> {
+            try {
+              return "event: reading\nid: "
+                  + reading.sensorId()
+                  + ":"
+                  + reading.sequence()
+                  + "\ndata: "
+                  + json.toString(Json.reading(reading))
+                  + "\n\n";
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
+
   private final int queueCapacity;
   private final int maxClients;
   private final transient Set<Client> clients = ConcurrentHashMap.newKeySet();
+
   /** Alarm events held for a client whose output is busy; beyond it the oldest are dropped. */
   private static final int PENDING_ALARMS = 256;
+
   /** How soon the housekeeping thread tries again to write alarms when the output was busy. */
   private static final Duration ALARM_RETRY = Duration.ofMillis(50);
+
   /** Heartbeats and releasing clients' fan-out places, off the request and fan-out threads. */
   private final transient ManagedExecutor housekeeping = new ManagedExecutor("stream", 1, 1024);
 
@@ -93,10 +117,13 @@ public class StreamServlet extends HttpServlet {
     this.queueCapacity = Math.max(1, config.client_queue_capacity());
     this.maxClients = Math.min(10_000, Math.max(1, config.max_clients()));
     long heartbeat = Math.max(1, config.heartbeat_seconds());
-    housekeeping.scheduleAtFixedRate(() -> {
-      clients.forEach(Client::heartbeat);
-      return null;
-    }, Duration.ofSeconds(heartbeat), Duration.ofSeconds(heartbeat));
+    housekeeping.scheduleAtFixedRate(
+        () -> {
+          clients.forEach(Client::heartbeat);
+          return null;
+        },
+        Duration.ofSeconds(heartbeat),
+        Duration.ofSeconds(heartbeat));
   }
 
   @Deactivate
@@ -106,14 +133,23 @@ public class StreamServlet extends HttpServlet {
   }
 
   @Override
-  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     String filter = request.getParameter("sensor");
     boolean raw = "true".equalsIgnoreCase(request.getParameter("raw"));
-    Set<String> sensors = filter == null || filter.isBlank() ? Set.of()
-        : Arrays.stream(filter.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    Set<String> sensors =
+        filter == null || filter.isBlank()
+            ? Set.of()
+            : Arrays.stream(filter.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .collect(Collectors.toSet());
     if (clients.size() >= maxClients) {
       response.setHeader("Retry-After", "10");
-      json.error(response, 503, "the stream has " + clients.size() + " clients, its most (max.clients of " + PID + ")");
+      json.error(
+          response,
+          503,
+          "the stream has " + clients.size() + " clients, its most (max.clients of " + PID + ")");
       return;
     }
     response.setStatus(200);
@@ -126,13 +162,21 @@ public class StreamServlet extends HttpServlet {
     Client client = new Client(async, response.getOutputStream(), sensors);
     async.addListener(client);
     clients.add(client);
-    client.send(": sensorgw stream" + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors)) + "\n\n", true);
+    client.send(
+        ": sensorgw stream"
+            + (sensors.isEmpty() ? "" : " for " + String.join(",", sensors))
+            + "\n\n",
+        true);
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, queueCapacity);
     properties.put(ReadingListener.REPORTED, !raw);
-    if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
-    client.registration = context.registerService(
-        new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()}, client, properties);
+    if (sensors.size() == 1)
+      properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
+    client.registration =
+        context.registerService(
+            new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()},
+            client,
+            properties);
   }
 
   /** One connected client: its output, its filter, and its place in the reading fan-out. */
@@ -142,7 +186,8 @@ public class StreamServlet extends HttpServlet {
     private final Set<String> sensors;
     private final ReentrantLock writing = new ReentrantLock();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final java.util.ArrayDeque<String> pendingAlarms = new java.util.ArrayDeque<>(); // under itself
+    private final java.util.ArrayDeque<String> pendingAlarms =
+        new java.util.ArrayDeque<>(); // under itself
     private final AtomicBoolean alarmFlushScheduled = new AtomicBoolean();
     volatile ServiceRegistration<?> registration;
 
@@ -188,26 +233,30 @@ public class StreamServlet extends HttpServlet {
 
     private void flushAlarmsSoon(Duration delay) {
       if (!alarmFlushScheduled.compareAndSet(false, true)) return;
-      java.util.concurrent.Callable<Void> flush = () -> {
-        alarmFlushScheduled.set(false);
-        if (closed.get()) return null;
-        if (!writing.tryLock()) { // a reading is being written (maybe to a stalled client)
-          flushAlarmsSoon(ALARM_RETRY);
-          return null;
-        }
-        try {
-          writePendingAlarms(true);
-        } finally {
-          writing.unlock();
-        }
-        return null;
-      };
+      java.util.concurrent.Callable<Void> flush =
+          () -> {
+            alarmFlushScheduled.set(false);
+            if (closed.get()) return null;
+            if (!writing.tryLock()) { // a reading is being written (maybe to a stalled client)
+              flushAlarmsSoon(ALARM_RETRY);
+              return null;
+            }
+            try {
+              writePendingAlarms(true);
+            } finally {
+              writing.unlock();
+            }
+            return null;
+          };
       try {
         if (delay.isZero()) {
           // Refused (queue full, stopping): the next reading or alarm writes them instead.
-          housekeeping.submit(flush).whenComplete((done, failure) -> {
-            if (failure != null) alarmFlushScheduled.set(false);
-          });
+          housekeeping
+              .submit(flush)
+              .whenComplete(
+                  (done, failure) -> {
+                    if (failure != null) alarmFlushScheduled.set(false);
+                  });
         } else {
           housekeeping.schedule(flush, delay);
         }
@@ -242,7 +291,9 @@ public class StreamServlet extends HttpServlet {
       send("event: dropped\ndata: {\"dropped\":" + count + "}\n\n", false);
     }
 
-    /** From housekeeping: skipped while a reading is being written, so a slow client blocks nobody. */
+    /**
+     * From housekeeping: skipped while a reading is being written, so a slow client blocks nobody.
+     */
     void heartbeat() {
       if (!writing.tryLock()) return;
       try {
@@ -277,14 +328,15 @@ public class StreamServlet extends HttpServlet {
       clients.remove(this);
       ServiceRegistration<?> current = registration;
       if (current != null) {
-        housekeeping.submit(() -> {
-          try {
-            current.unregister();
-          } catch (IllegalStateException e) {
-            // already gone with the bundle
-          }
-          return null;
-        });
+        housekeeping.submit(
+            () -> {
+              try {
+                current.unregister();
+              } catch (IllegalStateException e) {
+                // already gone with the bundle
+              }
+              return null;
+            });
       }
       try {
         async.complete();

@@ -12,13 +12,16 @@ import org.junit.jupiter.api.Test;
 
 class EventCacheTest {
   private final AtomicInteger formatted = new AtomicInteger();
-  private final EventCache cache = new EventCache(r -> {
-    formatted.incrementAndGet();
-    return r.sensorId() + "#" + r.sequence();
-  });
+  private final EventCache cache =
+      new EventCache(
+          r -> {
+            formatted.incrementAndGet();
+            return r.sensorId() + "#" + r.sequence();
+          });
 
   private static Reading reading(String sensor, long sequence) {
-    return new Reading(sensor, sequence, Instant.EPOCH, Map.of(), Quality.SIMULATED, Duration.ZERO, "");
+    return new Reading(
+        sensor, sequence, Instant.EPOCH, Map.of(), Quality.SIMULATED, Duration.ZERO, "");
   }
 
   @Test

@@ -6,7 +6,6 @@ import io.sensorgw.api.Alarms;
 import io.sensorgw.format.ReadingFormat;
 import java.io.IOException;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,13 +19,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Alarms to MQTT: {@code <prefix>/alarm/<rule>} retained state and {@code <prefix>/alarm/<rule>/event}
- * per change, both through the spool (as telemetry: nothing accepted is lost), and a Home
- * Assistant {@code binary_sensor} per rule when discovery is on. {@link #accept} only queues: the
- * alarms bundle's thread never waits on a disk.
+ * Alarms to MQTT: {@code <prefix>/alarm/<rule>} retained state and {@code
+ * <prefix>/alarm/<rule>/event} per change, both through the spool (as telemetry: nothing accepted
+ * is lost), and a Home Assistant {@code binary_sensor} per rule when discovery is on. {@link
+ * #accept} only queues: the alarms bundle's thread never waits on a disk.
  */
 final class AlarmPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(AlarmPublisher.class);
+
   /** Alarm changes queued before the spool takes them; beyond it they are dropped and counted. */
   static final int QUEUE_CAPACITY = 10_000;
 
@@ -41,8 +41,10 @@ final class AlarmPublisher {
   private final Sink sink;
   private final ThreadPoolExecutor executor;
   private final Set<String> discovered = ConcurrentHashMap.newKeySet();
+
   /** The alarms bundle's rules at the last look; written on the executor only. */
   private volatile Set<String> knownRules = Set.of();
+
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -50,11 +52,18 @@ final class AlarmPublisher {
     this.topics = topics;
     this.homeAssistant = homeAssistant;
     this.sink = sink;
-    executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE_CAPACITY), task -> {
-      Thread thread = new Thread(task, "sensorgw-mqtt-alarms");
-      thread.setDaemon(true);
-      return thread;
-    });
+    executor =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+            task -> {
+              Thread thread = new Thread(task, "sensorgw-mqtt-alarms");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   /** Returns at once: the alarm is queued (or, past the queue's bound, counted as dropped). */
@@ -73,9 +82,9 @@ final class AlarmPublisher {
 
   /**
    * The alarm rules as the alarms bundle has them now (from the housekeeping tick): a Home
-   * Assistant entity for each new one, and for each rule deleted since, its entity removed (an empty
-   * retained config, as Home Assistant's discovery asks) and its retained state cleared. Queued like
-   * an alarm; never waits.
+   * Assistant entity for each new one, and for each rule deleted since, its entity removed (an
+   * empty retained config, as Home Assistant's discovery asks) and its retained state cleared.
+   * Queued like an alarm; never waits.
    */
   void followRules(List<Alarms.Rule> rules) {
     if (homeAssistant == null) return;
@@ -83,19 +92,22 @@ final class AlarmPublisher {
     for (Alarms.Rule rule : rules) sensorByRule.put(rule.name(), rule.sensorId());
     if (sensorByRule.keySet().equals(knownRules)) return; // nothing new, nothing deleted: no task
     try {
-      executor.execute(() -> {
-        sensorByRule.forEach(this::discover);
-        // Only a rule the alarms bundle had and has no more: an alarm from another source (any
-        // AlarmListener may be told of one) keeps its entity.
-        for (String gone : knownRules) {
-          if (!sensorByRule.containsKey(gone) && discovered.remove(gone)) {
-            sink.append(homeAssistant.alarmConfigTopic(gone), new byte[0], 1, true);
-            sink.append(topics.alarm(gone), new byte[0], 1, true);
-            LOG.info("MQTT: alarm rule {} deleted: its Home Assistant entity removed", Topics.shown(gone));
-          }
-        }
-        knownRules = Set.copyOf(sensorByRule.keySet());
-      });
+      executor.execute(
+          () -> {
+            sensorByRule.forEach(this::discover);
+            // Only a rule the alarms bundle had and has no more: an alarm from another source (any
+            // AlarmListener may be told of one) keeps its entity.
+            for (String gone : knownRules) {
+              if (!sensorByRule.containsKey(gone) && discovered.remove(gone)) {
+                sink.append(homeAssistant.alarmConfigTopic(gone), new byte[0], 1, true);
+                sink.append(topics.alarm(gone), new byte[0], 1, true);
+                LOG.info(
+                    "MQTT: alarm rule {} deleted: its Home Assistant entity removed",
+                    Topics.shown(gone));
+              }
+            }
+            knownRules = Set.copyOf(sensorByRule.keySet());
+          });
     } catch (RejectedExecutionException full) {
       dropped.incrementAndGet(); // the next tick tries again
     }
@@ -105,12 +117,18 @@ final class AlarmPublisher {
   private void discover(String rule, String sensorId) {
     if (homeAssistant == null || discovered.contains(rule)) return;
     try {
-      sink.append(homeAssistant.alarmConfigTopic(rule),
-          mapper.writeValueAsBytes(homeAssistant.alarmConfig(rule, sensorId)), 1, true);
+      sink.append(
+          homeAssistant.alarmConfigTopic(rule),
+          mapper.writeValueAsBytes(homeAssistant.alarmConfig(rule, sensorId)),
+          1,
+          true);
       discovered.add(rule);
     } catch (IOException | RuntimeException e) {
       dropped.incrementAndGet();
-      LOG.warn("MQTT: alarm rule {}: its discovery config could not be published: {}", Topics.shown(rule), e.toString());
+      LOG.warn(
+          "MQTT: alarm rule {}: its discovery config could not be published: {}",
+          Topics.shown(rule),
+          e.toString());
     }
   }
 
@@ -123,7 +141,8 @@ final class AlarmPublisher {
       published.incrementAndGet();
     } catch (IOException | RuntimeException e) {
       dropped.incrementAndGet();
-      LOG.warn("MQTT: alarm {} could not be published: {}", Topics.shown(alarm.rule()), e.toString());
+      LOG.warn(
+          "MQTT: alarm {} could not be published: {}", Topics.shown(alarm.rule()), e.toString());
     }
   }
 

@@ -33,14 +33,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * MQTT commands: {@code <prefix>/<sensor>/cmd/read|calibrate} and {@code <prefix>/cmd/config},
- * each answered on {@code <request topic>/result} with {@code {"id", "status", "body"}}.
+ * MQTT commands: {@code <prefix>/<sensor>/cmd/read|calibrate} and {@code <prefix>/cmd/config}, each
+ * answered on {@code <request topic>/result} with {@code {"id", "status", "body"}}.
  *
- * <p>Paho's callback thread only checks the topic, takes a token and queues the request: the
- * JSON, the sensor and ConfigAdmin are dealt with on this class's own thread, and a read or a
- * calibration completes on the sensor's executor, so no MQTT thread ever waits on hardware. At most
- * {@link #MAX_PENDING} commands are open at a time; beyond that a request is only counted (an
- * answer would cost as much as the flood).
+ * <p>Paho's callback thread only checks the topic, takes a token and queues the request: the JSON,
+ * the sensor and ConfigAdmin are dealt with on this class's own thread, and a read or a calibration
+ * completes on the sensor's executor, so no MQTT thread ever waits on hardware. At most {@link
+ * #MAX_PENDING} commands are open at a time; beyond that a request is only counted (an answer would
+ * cost as much as the flood).
  */
 final class Commands {
   private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
@@ -49,7 +49,15 @@ final class Commands {
 
   /** A result's status; {@code name} is what the result says. */
   enum Status {
-    OK, BAD_REQUEST, UNKNOWN_SENSOR, UNKNOWN_VERB, UNSUPPORTED, UNKNOWN_PID, FORBIDDEN, RATE_LIMITED, FAILED;
+    OK,
+    BAD_REQUEST,
+    UNKNOWN_SENSOR,
+    UNKNOWN_VERB,
+    UNSUPPORTED,
+    UNKNOWN_PID,
+    FORBIDDEN,
+    RATE_LIMITED,
+    FAILED;
 
     String code() {
       return name().toLowerCase(Locale.ROOT);
@@ -85,7 +93,10 @@ final class Commands {
    * @param sensorBySegment the sensor whose id, made a topic level, is the argument; or null
    * @param replies publishes a result (topic, JSON): through the spool, as telemetry
    */
-  Commands(MqttSettings settings, Function<String, Sensor> sensorBySegment, Supplier<ConfigurationAdmin> configAdmin,
+  Commands(
+      MqttSettings settings,
+      Function<String, Sensor> sensorBySegment,
+      Supplier<ConfigurationAdmin> configAdmin,
       BiConsumer<String, byte[]> replies) {
     this.topics = settings.topics;
     this.configAllowed = settings.configAllowed;
@@ -93,13 +104,17 @@ final class Commands {
     this.sensorBySegment = sensorBySegment;
     this.configAdmin = configAdmin;
     this.replies = replies;
-    this.bucket = new TokenBucket(settings.commandsRatePerS, settings.commandsBurst, System::nanoTime);
+    this.bucket =
+        new TokenBucket(settings.commandsRatePerS, settings.commandsBurst, System::nanoTime);
     for (Status status : Status.values()) answered.put(status, new AtomicLong());
-    executor = new ScheduledThreadPoolExecutor(1, task -> {
-      Thread thread = new Thread(task, "sensorgw-mqtt-commands");
-      thread.setDaemon(true);
-      return thread;
-    });
+    executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            task -> {
+              Thread thread = new Thread(task, "sensorgw-mqtt-commands");
+              thread.setDaemon(true);
+              return thread;
+            });
     executor.setRemoveOnCancelPolicy(true); // timeouts of finished commands do not pile up
   }
 
@@ -124,13 +139,18 @@ final class Commands {
     }
     boolean allowed = bucket.tryTake();
     try {
-      executor.execute(() -> {
-        if (allowed) {
-          handle(topic, target, payload);
-        } else {
-          answer(topic, idOf(payload), Status.RATE_LIMITED, Map.of("error", "more than the allowed commands per second"));
-        }
-      });
+      executor.execute(
+          () -> {
+            if (allowed) {
+              handle(topic, target, payload);
+            } else {
+              answer(
+                  topic,
+                  idOf(payload),
+                  Status.RATE_LIMITED,
+                  Map.of("error", "more than the allowed commands per second"));
+            }
+          });
     } catch (RejectedExecutionException stopping) {
       pending.decrementAndGet();
     }
@@ -152,8 +172,13 @@ final class Commands {
     String id = null;
     try {
       if (payload.length > CommandRules.MAX_PAYLOAD_BYTES) {
-        throw new Refusal(Status.BAD_REQUEST, "payload is " + payload.length + " bytes (at most "
-            + CommandRules.MAX_PAYLOAD_BYTES + ")");
+        throw new Refusal(
+            Status.BAD_REQUEST,
+            "payload is "
+                + payload.length
+                + " bytes (at most "
+                + CommandRules.MAX_PAYLOAD_BYTES
+                + ")");
       }
       JsonNode request;
       try {
@@ -161,22 +186,30 @@ final class Commands {
       } catch (IOException e) {
         throw new Refusal(Status.BAD_REQUEST, "payload is not JSON");
       }
-      if (request == null || !request.isObject()) throw new Refusal(Status.BAD_REQUEST, "payload is not a JSON object");
+      if (request == null || !request.isObject())
+        throw new Refusal(Status.BAD_REQUEST, "payload is not a JSON object");
       JsonNode idNode = request.get("id");
-      if (idNode == null || !idNode.isTextual()) throw new Refusal(Status.BAD_REQUEST, "id (a string) is missing");
+      if (idNode == null || !idNode.isTextual())
+        throw new Refusal(Status.BAD_REQUEST, "id (a string) is missing");
       String problem = CommandRules.idProblem(idNode.asText());
       if (problem != null) throw new Refusal(Status.BAD_REQUEST, problem);
       id = idNode.asText();
       String answerId = id;
-      start(target, request).whenCompleteAsync((body, failure) -> {
-        if (failure == null) {
-          answer(topic, answerId, Status.OK, body);
-        } else {
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-          Status status = cause instanceof Refusal refusal ? refusal.status : Status.FAILED;
-          answer(topic, answerId, status, error(cause));
-        }
-      }, executor);
+      start(target, request)
+          .whenCompleteAsync(
+              (body, failure) -> {
+                if (failure == null) {
+                  answer(topic, answerId, Status.OK, body);
+                } else {
+                  Throwable cause =
+                      failure instanceof CompletionException && failure.getCause() != null
+                          ? failure.getCause()
+                          : failure;
+                  Status status = cause instanceof Refusal refusal ? refusal.status : Status.FAILED;
+                  answer(topic, answerId, status, error(cause));
+                }
+              },
+              executor);
     } catch (Refusal refusal) {
       answer(topic, id, refusal.status, error(refusal));
     } catch (RuntimeException e) { // a bug here must cost one answer, not the commands thread
@@ -186,19 +219,27 @@ final class Commands {
   }
 
   private static Map<String, Object> error(Throwable cause) {
-    String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String reason =
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     if (reason.length() > MAX_REASON_CHARS) reason = reason.substring(0, MAX_REASON_CHARS) + "...";
     return Map.of("error", reason);
   }
 
-  /** The command's work; completes with the result's body, or fails with a {@link Refusal} or a cause. */
-  private CompletableFuture<Object> start(CommandRules.Target target, JsonNode request) throws Refusal {
+  /**
+   * The command's work; completes with the result's body, or fails with a {@link Refusal} or a
+   * cause.
+   */
+  private CompletableFuture<Object> start(CommandRules.Target target, JsonNode request)
+      throws Refusal {
     if (target.config()) {
-      if (!target.verb().equals("config")) throw new Refusal(Status.UNKNOWN_VERB, "unknown command '" + shown(target.verb()) + "' (config)");
+      if (!target.verb().equals("config"))
+        throw new Refusal(
+            Status.UNKNOWN_VERB, "unknown command '" + shown(target.verb()) + "' (config)");
       return CompletableFuture.completedFuture(configure(request));
     }
     Sensor sensor = sensorBySegment.apply(target.sensorSegment());
-    if (sensor == null) throw new Refusal(Status.UNKNOWN_SENSOR, "no sensor '" + shown(target.sensorSegment()) + "'");
+    if (sensor == null)
+      throw new Refusal(Status.UNKNOWN_SENSOR, "no sensor '" + shown(target.sensorSegment()) + "'");
     String sensorId = sensor.info().id();
     switch (target.verb()) {
       case "read":
@@ -208,15 +249,19 @@ final class Commands {
           throw new Refusal(Status.UNSUPPORTED, "sensor '" + sensorId + "' cannot be calibrated");
         }
         int samples = samples(request);
-        return bounded(calibratable.calibrate(samples), "calibration").thenApply(offsets -> {
-          Map<String, Object> body = new LinkedHashMap<>();
-          body.put("sensor", sensorId);
-          body.put("samples", samples);
-          body.put("offsets", ReadingFormat.values(offsets));
-          return body;
-        });
+        return bounded(calibratable.calibrate(samples), "calibration")
+            .thenApply(
+                offsets -> {
+                  Map<String, Object> body = new LinkedHashMap<>();
+                  body.put("sensor", sensorId);
+                  body.put("samples", samples);
+                  body.put("offsets", ReadingFormat.values(offsets));
+                  return body;
+                });
       default:
-        throw new Refusal(Status.UNKNOWN_VERB, "unknown command '" + shown(target.verb()) + "' (read, calibrate)");
+        throw new Refusal(
+            Status.UNKNOWN_VERB,
+            "unknown command '" + shown(target.verb()) + "' (read, calibrate)");
     }
   }
 
@@ -227,10 +272,16 @@ final class Commands {
   private static int samples(JsonNode request) throws Refusal {
     JsonNode node = request.get("samples");
     if (node == null) return CommandRules.DEFAULT_SAMPLES;
-    if (!node.canConvertToInt() || !node.isIntegralNumber() || node.asInt() < CommandRules.MIN_SAMPLES
+    if (!node.canConvertToInt()
+        || !node.isIntegralNumber()
+        || node.asInt() < CommandRules.MIN_SAMPLES
         || node.asInt() > CommandRules.MAX_SAMPLES) {
-      throw new Refusal(Status.BAD_REQUEST, "samples must be a whole number from " + CommandRules.MIN_SAMPLES + " to "
-          + CommandRules.MAX_SAMPLES);
+      throw new Refusal(
+          Status.BAD_REQUEST,
+          "samples must be a whole number from "
+              + CommandRules.MIN_SAMPLES
+              + " to "
+              + CommandRules.MAX_SAMPLES);
     }
     return node.asInt();
   }
@@ -241,25 +292,33 @@ final class Commands {
    */
   private <T> CompletableFuture<T> bounded(CompletionStage<T> stage, String what) {
     CompletableFuture<T> result = new CompletableFuture<>();
-    ScheduledFuture<?> timeout = executor.schedule(
-        () -> result.completeExceptionally(new Refusal(Status.FAILED, what + " not done within " + timeoutMs + " ms")),
-        timeoutMs, TimeUnit.MILLISECONDS);
-    stage.whenComplete((value, failure) -> {
-      timeout.cancel(false);
-      if (failure == null) result.complete(value);
-      else result.completeExceptionally(failure);
-    });
+    ScheduledFuture<?> timeout =
+        executor.schedule(
+            () ->
+                result.completeExceptionally(
+                    new Refusal(Status.FAILED, what + " not done within " + timeoutMs + " ms")),
+            timeoutMs,
+            TimeUnit.MILLISECONDS);
+    stage.whenComplete(
+        (value, failure) -> {
+          timeout.cancel(false);
+          if (failure == null) result.complete(value);
+          else result.completeExceptionally(failure);
+        });
     return result;
   }
 
   /**
-   * {@code {"id", "pid", "properties": {key: value}}}: sets allowed keys through ConfigAdmin. The pid
-   * is a PID, or for a factory configuration (whose PID ConfigAdmin makes up) the name of its file
-   * in {@code config/} without the extension, e.g. {@code io.sensorgw.device.tfluna-lidar}.
+   * {@code {"id", "pid", "properties": {key: value}}}: sets allowed keys through ConfigAdmin. The
+   * pid is a PID, or for a factory configuration (whose PID ConfigAdmin makes up) the name of its
+   * file in {@code config/} without the extension, e.g. {@code io.sensorgw.device.tfluna-lidar}.
    */
   private Map<String, Object> configure(JsonNode request) throws Refusal {
     JsonNode pidNode = request.get("pid");
-    if (pidNode == null || !pidNode.isTextual() || pidNode.asText().isEmpty() || pidNode.asText().length() > 256) {
+    if (pidNode == null
+        || !pidNode.isTextual()
+        || pidNode.asText().isEmpty()
+        || pidNode.asText().length() > 256) {
       throw new Refusal(Status.BAD_REQUEST, "pid (a string of 1 to 256 characters) is missing");
     }
     String pid = pidNode.asText();
@@ -268,7 +327,8 @@ final class Commands {
       throw new Refusal(Status.BAD_REQUEST, "properties (an object of key: value) is missing");
     }
     if (properties.size() > CommandRules.MAX_KEYS) {
-      throw new Refusal(Status.BAD_REQUEST, "at most " + CommandRules.MAX_KEYS + " properties at a time");
+      throw new Refusal(
+          Status.BAD_REQUEST, "at most " + CommandRules.MAX_KEYS + " properties at a time");
     }
     Set<String> allowedKeys = configAllowed.getOrDefault(pid, Set.of());
     List<String> keys = new ArrayList<>();
@@ -277,11 +337,14 @@ final class Commands {
       String denied = CommandRules.deniedKey(key);
       if (denied != null) throw new Refusal(Status.FORBIDDEN, "key '" + shown(key) + "' " + denied);
       if (!allowedKeys.contains(key)) {
-        throw new Refusal(Status.FORBIDDEN, "key '" + shown(key) + "' of '" + shown(pid) + "' is not in commands.config.allow");
+        throw new Refusal(
+            Status.FORBIDDEN,
+            "key '" + shown(key) + "' of '" + shown(pid) + "' is not in commands.config.allow");
       }
       JsonNode value = properties.get(key);
       if (!value.isValueNode() || value.isNull()) {
-        throw new Refusal(Status.BAD_REQUEST, "key '" + shown(key) + "': a string, number or boolean");
+        throw new Refusal(
+            Status.BAD_REQUEST, "key '" + shown(key) + "': a string, number or boolean");
       }
     }
     ConfigurationAdmin admin = configAdmin.get();
@@ -289,12 +352,21 @@ final class Commands {
     try {
       String escaped = filterEscaped(pid);
       Configuration[] found = admin.listConfigurations("(service.pid=" + escaped + ")");
-      if (found == null || found.length == 0) { // a factory configuration, by the name of its file in config/
-        found = admin.listConfigurations("(|(felix.fileinstall.filename=*/" + escaped + ".cfg)(felix.fileinstall.filename=*/"
-            + escaped + ".config))");
+      if (found == null
+          || found.length == 0) { // a factory configuration, by the name of its file in config/
+        found =
+            admin.listConfigurations(
+                "(|(felix.fileinstall.filename=*/"
+                    + escaped
+                    + ".cfg)(felix.fileinstall.filename=*/"
+                    + escaped
+                    + ".config))");
       }
-      if (found == null || found.length == 0) throw new Refusal(Status.UNKNOWN_PID, "no configuration '" + shown(pid) + "'");
-      if (found.length > 1) throw new Refusal(Status.FAILED, "'" + shown(pid) + "' names " + found.length + " configurations");
+      if (found == null || found.length == 0)
+        throw new Refusal(Status.UNKNOWN_PID, "no configuration '" + shown(pid) + "'");
+      if (found.length > 1)
+        throw new Refusal(
+            Status.FAILED, "'" + shown(pid) + "' names " + found.length + " configurations");
       Configuration configuration = found[0];
       Dictionary<String, Object> current = configuration.getProperties();
       Dictionary<String, Object> updated = new Hashtable<>();
@@ -311,26 +383,38 @@ final class Commands {
       body.put("updated", keys);
       return body;
     } catch (IOException | org.osgi.framework.InvalidSyntaxException | IllegalStateException e) {
-      throw new Refusal(Status.FAILED, "configuration '" + shown(pid) + "' could not be updated: " + e.getMessage());
+      throw new Refusal(
+          Status.FAILED,
+          "configuration '" + shown(pid) + "' could not be updated: " + e.getMessage());
     }
   }
 
-  /** A JSON value as the key's present type (a .config file's Integer stays an Integer); else as JSON has it. */
+  /**
+   * A JSON value as the key's present type (a .config file's Integer stays an Integer); else as
+   * JSON has it.
+   */
   private static Object typed(String key, JsonNode value, Object present) throws Refusal {
     String text = value.asText();
     try {
-      if (present instanceof Integer) return value.isNumber() ? value.intValue() : Integer.valueOf(text.trim());
-      if (present instanceof Long) return value.isNumber() ? value.longValue() : Long.valueOf(text.trim());
-      if (present instanceof Double || present instanceof Float) return value.isNumber() ? value.doubleValue() : Double.valueOf(text.trim());
+      if (present instanceof Integer)
+        return value.isNumber() ? value.intValue() : Integer.valueOf(text.trim());
+      if (present instanceof Long)
+        return value.isNumber() ? value.longValue() : Long.valueOf(text.trim());
+      if (present instanceof Double || present instanceof Float)
+        return value.isNumber() ? value.doubleValue() : Double.valueOf(text.trim());
       if (present instanceof Boolean) {
         if (value.isBoolean()) return value.booleanValue();
         if (text.equals("true") || text.equals("false")) return Boolean.valueOf(text);
         throw new NumberFormatException();
       }
       if (present instanceof String) return text;
-      if (present != null) throw new Refusal(Status.BAD_REQUEST, "key '" + shown(key) + "' is a list: not settable by command");
+      if (present != null)
+        throw new Refusal(
+            Status.BAD_REQUEST, "key '" + shown(key) + "' is a list: not settable by command");
     } catch (NumberFormatException e) {
-      throw new Refusal(Status.BAD_REQUEST, "key '" + shown(key) + "' must be a " + present.getClass().getSimpleName());
+      throw new Refusal(
+          Status.BAD_REQUEST,
+          "key '" + shown(key) + "' must be a " + present.getClass().getSimpleName());
     }
     if (value.isBoolean()) return value.booleanValue();
     if (value.isIntegralNumber()) return value.longValue();
@@ -351,7 +435,8 @@ final class Commands {
       replies.accept(requestTopic + "/result", mapper.writeValueAsBytes(result));
       answered.get(status).incrementAndGet();
     } catch (IOException | RuntimeException e) {
-      LOG.warn("MQTT: could not answer a command on {}: {}", Topics.shown(requestTopic), e.toString());
+      LOG.warn(
+          "MQTT: could not answer a command on {}: {}", Topics.shown(requestTopic), e.toString());
     } finally {
       pending.decrementAndGet();
     }
@@ -366,7 +451,8 @@ final class Commands {
     figures.put("commandsPending", pending.get());
     for (Status status : Status.values()) {
       StringBuilder name = new StringBuilder("commands");
-      for (String word : status.code().split("_")) name.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
+      for (String word : status.code().split("_"))
+        name.append(Character.toUpperCase(word.charAt(0))).append(word.substring(1));
       figures.put(name.toString(), answered.get(status).get());
     }
     return figures;

@@ -7,14 +7,13 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Home Assistant MQTT discovery: one retained config per sensor value, under one device per
- * sensor, reading its state from the sensor's reading topic with a value template. Each sensor
- * device points with {@code via_device} to the gateway's own device (a connectivity
- * {@code binary_sensor} on the status topic). An entity is available while both the gateway is
- * online and its sensor's state is OK ({@code availability_mode: all}); a value expires after the
- * sensor's max age. With commands on, a {@code button} per command; per alarm rule a
- * {@code binary_sensor} of class {@code problem}.
- * See https://www.home-assistant.io/integrations/sensor.mqtt/, /binary_sensor.mqtt/,
+ * Home Assistant MQTT discovery: one retained config per sensor value, under one device per sensor,
+ * reading its state from the sensor's reading topic with a value template. Each sensor device
+ * points with {@code via_device} to the gateway's own device (a connectivity {@code binary_sensor}
+ * on the status topic). An entity is available while both the gateway is online and its sensor's
+ * state is OK ({@code availability_mode: all}); a value expires after the sensor's max age. With
+ * commands on, a {@code button} per command; per alarm rule a {@code binary_sensor} of class {@code
+ * problem}. See https://www.home-assistant.io/integrations/sensor.mqtt/, /binary_sensor.mqtt/,
  * /button.mqtt/ and /integrations/mqtt/#discovery.
  */
 final class HomeAssistant {
@@ -30,7 +29,12 @@ final class HomeAssistant {
 
   /** {@code <prefix>/sensor/<gateway>/<sensor>_<value>/config}. */
   String configTopic(String sensorId, String valueName) {
-    return prefix + "/sensor/" + Topics.segment(gatewayId) + "/" + objectId(sensorId, valueName) + "/config";
+    return prefix
+        + "/sensor/"
+        + Topics.segment(gatewayId)
+        + "/"
+        + objectId(sensorId, valueName)
+        + "/config";
   }
 
   /**
@@ -39,10 +43,12 @@ final class HomeAssistant {
    * @param expireAfterS seconds after which Home Assistant shows the value unavailable when no
    *     reading came: the sensor's max age, rounded up, at least 1; 0 for none
    */
-  Map<String, Object> config(String sensorId, String model, String valueName, Value value, long expireAfterS) {
+  Map<String, Object> config(
+      String sensorId, String model, String valueName, Value value, long expireAfterS) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", valueName);
-    config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, valueName));
+    config.put(
+        "unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, valueName));
     config.put("default_entity_id", "sensor." + objectId(sensorId, valueName));
     config.put("state_topic", topics.reading(sensorId));
     config.put("value_template", "{{ value_json['values']['" + valueName + "']['value'] }}");
@@ -68,9 +74,23 @@ final class HomeAssistant {
 
   /** Available while the gateway is online and the sensor's state is OK. */
   private void availability(Map<String, Object> config, String sensorId) {
-    config.put("availability", List.of(
-        Map.of("topic", topics.status(), "payload_available", "online", "payload_not_available", "offline"),
-        Map.of("topic", topics.availability(sensorId), "payload_available", "online", "payload_not_available", "offline")));
+    config.put(
+        "availability",
+        List.of(
+            Map.of(
+                "topic",
+                topics.status(),
+                "payload_available",
+                "online",
+                "payload_not_available",
+                "offline"),
+            Map.of(
+                "topic",
+                topics.availability(sensorId),
+                "payload_available",
+                "online",
+                "payload_not_available",
+                "offline")));
     config.put("availability_mode", "all");
   }
 
@@ -120,17 +140,26 @@ final class HomeAssistant {
 
   /** {@code <prefix>/button/<gateway>/<sensor>_<verb>/config}. */
   String buttonConfigTopic(String sensorId, String verb) {
-    return prefix + "/button/" + Topics.segment(gatewayId) + "/" + objectId(sensorId, verb) + "/config";
+    return prefix
+        + "/button/"
+        + Topics.segment(gatewayId)
+        + "/"
+        + objectId(sensorId, verb)
+        + "/config";
   }
 
   /** A button that publishes the command {@code verb} to the sensor's command topic. */
   Map<String, Object> buttonConfig(String sensorId, String model, String verb) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", verb);
-    config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, verb) + "_button");
+    config.put(
+        "unique_id",
+        "sensorgw_" + Topics.segment(gatewayId) + "_" + objectId(sensorId, verb) + "_button");
     config.put("default_entity_id", "button." + objectId(sensorId, verb));
     config.put("command_topic", topics.command(sensorId, verb));
-    config.put("payload_press", "{\"id\":\"homeassistant\"}"); // a command needs an id; the default PRESS is no JSON
+    config.put(
+        "payload_press",
+        "{\"id\":\"homeassistant\"}"); // a command needs an id; the default PRESS is no JSON
     config.put("qos", 1);
     config.put("retain", false);
     availability(config, sensorId);
@@ -140,15 +169,25 @@ final class HomeAssistant {
 
   /** {@code <prefix>/binary_sensor/<gateway>/alarm_<rule>/config}. */
   String alarmConfigTopic(String rule) {
-    return prefix + "/binary_sensor/" + Topics.segment(gatewayId) + "/alarm_" + Topics.segment(rule) + "/config";
+    return prefix
+        + "/binary_sensor/"
+        + Topics.segment(gatewayId)
+        + "/alarm_"
+        + Topics.segment(rule)
+        + "/config";
   }
 
-  /** An alarm rule as a problem sensor, on while the alarm is active, in the device of its sensor. */
+  /**
+   * An alarm rule as a problem sensor, on while the alarm is active, in the device of its sensor.
+   */
   Map<String, Object> alarmConfig(String rule, String sensorId) {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("name", "alarm " + rule);
-    config.put("unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
-    config.put("default_entity_id", "binary_sensor." + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
+    config.put(
+        "unique_id", "sensorgw_" + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
+    config.put(
+        "default_entity_id",
+        "binary_sensor." + Topics.segment(gatewayId) + "_alarm_" + Topics.segment(rule));
     config.put("state_topic", topics.alarm(rule));
     config.put("value_template", "{{ 'ON' if value_json.active else 'OFF' }}");
     config.put("payload_on", "ON");
@@ -164,7 +203,9 @@ final class HomeAssistant {
     return config;
   }
 
-  /** Home Assistant's device class for a unit, or null where none fits (acceleration, grey level). */
+  /**
+   * Home Assistant's device class for a unit, or null where none fits (acceleration, grey level).
+   */
   static String deviceClass(String unit) {
     return switch (unit.toLowerCase(Locale.ROOT)) {
       case "mm", "cm", "m", "km" -> "distance";

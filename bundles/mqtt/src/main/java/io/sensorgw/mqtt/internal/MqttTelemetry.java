@@ -17,7 +17,6 @@ import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,14 +58,14 @@ import org.slf4j.LoggerFactory;
  * that appends every reading to the disk {@link Spool}; a sender thread publishes the spool in
  * order with Eclipse Paho and commits what the broker acknowledged. Connection loss rewinds the
  * sender to the last commit, so unacknowledged messages are sent again after reconnecting
- * (at-least-once for QoS 1 and 2). A retained {@code status} topic says {@code online}; the
- * broker publishes the last will {@code offline} when the gateway dies.
+ * (at-least-once for QoS 1 and 2). A retained {@code status} topic says {@code online}; the broker
+ * publishes the last will {@code offline} when the gateway dies.
  *
  * <p>Faults are states ({@link HealthSource}, {@code health.name=mqtt}), never a dead thread or a
- * failed activation: a bad setting, an unwritable spool, a lost broker, a stuck sender and
- * dropped messages each give a one-line reason, and each clears itself when its cause goes. A
- * spooled message that can never be sent (Paho refuses it) is set aside and counted, so it cannot
- * hold back the ones behind it.
+ * failed activation: a bad setting, an unwritable spool, a lost broker, a stuck sender and dropped
+ * messages each give a one-line reason, and each clears itself when its cause goes. A spooled
+ * message that can never be sent (Paho refuses it) is set aside and counted, so it cannot hold back
+ * the ones behind it.
  *
  * <p>Active only when configured (PID {@code io.sensorgw.mqtt}): a gateway without a broker does
  * not fill its disk with a spool nobody will read.
@@ -77,13 +76,18 @@ import org.slf4j.LoggerFactory;
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = {MetricsSource.NAME + "=mqtt", HealthSource.NAME + "=mqtt"})
 @Designate(ocd = MqttConfig.class)
-public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSource, AlarmListener, MqttCallbackExtended {
+public class MqttTelemetry
+    implements ReadingListener, MetricsSource, HealthSource, AlarmListener, MqttCallbackExtended {
   static final String PID = "io.sensorgw.mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttTelemetry.class);
   private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] OFFLINE = "offline".getBytes(StandardCharsets.US_ASCII);
-  /** Messages kept in memory while the spool cannot be written (a full disk); then the oldest go. */
+
+  /**
+   * Messages kept in memory while the spool cannot be written (a full disk); then the oldest go.
+   */
   static final int HELD_MAX = 10_000;
+
   /** Distinct causes logged per activation; the counters keep counting past it. */
   private static final int LOGGED_CAUSES_MAX = 100;
 
@@ -92,31 +96,46 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private final HomeAssistant homeAssistant;
   private final MqttAsyncClient client; // null when a bad setting stops the connection
   private final MqttConnectOptions options;
+
   /** publish.interval.ms by sensor: the same rule as the drivers' and the reporting rules'. */
   private final Map<String, Reporter> publishing = new ConcurrentHashMap<>();
+
   /** Sensor id -> discovery config topics published for it (removed with the sensor). */
   private final Map<String, Set<String>> discovered = new ConcurrentHashMap<>();
+
   private final Map<String, String> models = new ConcurrentHashMap<>();
+
   /** The bound sensors (commands, expire_after, buttons) and their availability topics. */
   private final SensorAvailability sensors = new SensorAvailability();
+
   private final Commands commands; // null: commands off
   private final AlarmPublisher alarms;
 
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
   private volatile ConfigurationAdmin configAdmin;
-  /** The alarm rules, for their Home Assistant entities; absent while the alarms bundle is not running. */
+
+  /**
+   * The alarm rules, for their Home Assistant entities; absent while the alarms bundle is not
+   * running.
+   */
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
   private volatile Alarms alarmRules;
+
   /** Sensor id -> when its first reading came while its model was not known yet. */
   private final Map<String, Long> firstSeen = new ConcurrentHashMap<>();
+
   private static final Duration MODEL_WAIT = Duration.ofSeconds(10);
+
   /** Reconnects (delayed), the spool's periodic sync, retries of the spool, the sender's watch. */
-  private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "sensorgw-mqtt-housekeeping");
-    thread.setDaemon(true);
-    thread.setUncaughtExceptionHandler(MqttTelemetry::uncaught);
-    return thread;
-  });
+  private final ScheduledExecutorService housekeeping =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "sensorgw-mqtt-housekeeping");
+            thread.setDaemon(true);
+            thread.setUncaughtExceptionHandler(MqttTelemetry::uncaught);
+            return thread;
+          });
+
   private volatile Spool spool; // null until it could be opened
   private volatile Thread sender;
 
@@ -125,8 +144,10 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private long generation;
   private boolean connected;
   private Spool.Position readFrom = new Spool.Position(0, 0);
+
   /** The end of the last message set aside, so a resend after a rewind does not count it twice. */
   private Spool.Position setAsideUpTo = new Spool.Position(0, 0);
+
   private volatile boolean running = true;
   private int failedAttempts;
   // Head-of-line isolation (guarded by inFlight): a message the broker will not take (larger than
@@ -144,6 +165,7 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
   private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
+
   private volatile int heldCount; // held.size(), for readers that must not wait on a disk write
   private long lastHeldAttemptNanos; // guarded by held
 
@@ -159,7 +181,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private volatile String senderFailure = "";
   private volatile long dropNanos;
   private volatile String dropCause = "";
-  private static final String[] SPOOL_LOSSES = {"spoolDroppedFull", "spoolDroppedOld", "spoolCorrupt", "spoolTornTails"};
+  private static final String[] SPOOL_LOSSES = {
+    "spoolDroppedFull", "spoolDroppedOld", "spoolCorrupt", "spoolTornTails"
+  };
   private final long[] spoolLossesSeen = new long[SPOOL_LOSSES.length]; // housekeeping only
   private long ticksWithoutSpool; // housekeeping only
   private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
@@ -192,29 +216,44 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   @Activate
   public MqttTelemetry(MqttConfig config) {
     this.settings = new MqttSettings(config, MqttTelemetry::hostName);
-    this.homeAssistant = new HomeAssistant(settings.homeAssistantPrefix, settings.gatewayId, settings.topics);
+    this.homeAssistant =
+        new HomeAssistant(settings.homeAssistantPrefix, settings.gatewayId, settings.topics);
     if (!settings.problems().isEmpty()) {
       // One line: what is wrong and what stops because of it.
       LOG.error("MQTT: bad settings ({}): {}", stopped(), String.join("; ", settings.problems()));
     }
     if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
-    this.alarms = new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
-    this.commands = settings.commandsEnabled && !settings.stops(MqttSettings.Part.COMMANDS)
-        && !settings.stops(MqttSettings.Part.READINGS)
-        ? new Commands(settings, sensors::bySegment, () -> configAdmin, (topic, json) -> spoolAppend(topic, json, 1, false))
-        : null;
+    this.alarms =
+        new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
+    this.commands =
+        settings.commandsEnabled
+                && !settings.stops(MqttSettings.Part.COMMANDS)
+                && !settings.stops(MqttSettings.Part.READINGS)
+            ? new Commands(
+                settings,
+                sensors::bySegment,
+                () -> configAdmin,
+                (topic, json) -> spoolAppend(topic, json, 1, false))
+            : null;
     if (discovery() && !settings.stops(MqttSettings.Part.READINGS)) {
       try { // the gateway's device, which each sensor's device points to
-        spoolAppend(homeAssistant.gatewayConfigTopic(), mapper.writeValueAsBytes(homeAssistant.gatewayConfig()), 1, true);
+        spoolAppend(
+            homeAssistant.gatewayConfigTopic(),
+            mapper.writeValueAsBytes(homeAssistant.gatewayConfig()),
+            1,
+            true);
       } catch (IOException e) {
         drop("the gateway's discovery config could not be written as JSON");
       }
     }
     MqttAsyncClient created = null;
     this.options = new MqttConnectOptions();
-    if (!settings.stops(MqttSettings.Part.READINGS) && !settings.stops(MqttSettings.Part.CONNECTION)) {
+    if (!settings.stops(MqttSettings.Part.READINGS)
+        && !settings.stops(MqttSettings.Part.CONNECTION)) {
       try {
-        created = new MqttAsyncClient(settings.brokerUris.get(0), settings.clientId, new MemoryPersistence());
+        created =
+            new MqttAsyncClient(
+                settings.brokerUris.get(0), settings.clientId, new MemoryPersistence());
         created.setCallback(this);
         options.setServerURIs(settings.brokerUris.toArray(String[]::new));
       } catch (MqttException | RuntimeException e) { // Paho's own checks of the URIs and client id
@@ -235,21 +274,27 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       options.setPassword(settings.password);
     }
     if (settings.socketFactory != null) options.setSocketFactory(settings.socketFactory);
-    housekeeping.scheduleWithFixedDelay(guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
+    housekeeping.scheduleWithFixedDelay(
+        guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
     if (client != null) {
       startSender();
-      LOG.info("MQTT: publishing to {} under {}/ (spool {} pending)", String.join(", ", settings.brokerUris),
-          settings.prefix, spool == null ? "not open" : spool.pending());
+      LOG.info(
+          "MQTT: publishing to {} under {}/ (spool {} pending)",
+          String.join(", ", settings.brokerUris),
+          settings.prefix,
+          spool == null ? "not open" : spool.pending());
       connect();
     } else if (!settings.stops(MqttSettings.Part.READINGS)) {
-      LOG.warn("MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
+      LOG.warn(
+          "MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
     }
   }
 
   private String stopped() {
     List<String> effects = new ArrayList<>();
     if (settings.stops(MqttSettings.Part.READINGS)) effects.add("no reading is accepted");
-    else if (settings.stops(MqttSettings.Part.CONNECTION)) effects.add("readings are spooled, none is sent");
+    else if (settings.stops(MqttSettings.Part.CONNECTION))
+      effects.add("readings are spooled, none is sent");
     if (settings.stops(MqttSettings.Part.DISCOVERY)) effects.add("Home Assistant discovery is off");
     if (settings.stops(MqttSettings.Part.COMMANDS)) effects.add("commands are off");
     return String.join(", ", effects);
@@ -273,7 +318,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       try {
         task.run();
       } catch (Throwable e) {
-        if (firstOf("task " + what + " " + e)) LOG.error("MQTT: {} failed; it runs again in a second", what, e);
+        if (firstOf("task " + what + " " + e))
+          LOG.error("MQTT: {} failed; it runs again in a second", what, e);
       }
     };
   }
@@ -292,7 +338,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   private void openSpool() {
     try {
-      Spool opened = new Spool(settings.spoolDir, settings.spoolMaxBytes, settings.spoolMaxAge, Clock.systemUTC());
+      Spool opened =
+          new Spool(
+              settings.spoolDir, settings.spoolMaxBytes, settings.spoolMaxAge, Clock.systemUTC());
       synchronized (inFlight) {
         readFrom = opened.committed();
         spool = opened;
@@ -303,7 +351,10 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     } catch (IOException | RuntimeException e) {
       String reason = "cannot open the spool " + settings.spoolDir + ": " + e;
       if (spoolUnavailable == null) {
-        LOG.error("MQTT: {}; readings are held in memory (up to {}) and it is tried again every 5 s", reason, HELD_MAX);
+        LOG.error(
+            "MQTT: {}; readings are held in memory (up to {}) and it is tried again every 5 s",
+            reason,
+            HELD_MAX);
         spoolUnavailable = new Fault(reason, Instant.now());
       }
     }
@@ -312,7 +363,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   /** Once a second: retries of the spool, its sync, its losses, and the sender's watch. */
   private void tick() {
     if (!settings.stops(MqttSettings.Part.READINGS)) {
-      sensors.changes((id, online) -> spoolAppend(settings.topics.availability(id), online ? ONLINE : OFFLINE, 1, true));
+      sensors.changes(
+          (id, online) ->
+              spoolAppend(settings.topics.availability(id), online ? ONLINE : OFFLINE, 1, true));
       Alarms rules = alarmRules;
       if (rules != null) alarms.followRules(rules.rules());
     }
@@ -342,18 +395,27 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
   }
 
-  /** Messages the spool dropped or found damaged since the last look: a state, and a line per cause. */
+  /**
+   * Messages the spool dropped or found damaged since the last look: a state, and a line per cause.
+   */
   private void noticeSpoolLosses(Map<String, Number> figures) {
     for (int i = 0; i < SPOOL_LOSSES.length; i++) {
       long count = figures.get(SPOOL_LOSSES[i]).longValue();
       if (count == spoolLossesSeen[i]) continue;
       spoolLossesSeen[i] = count;
-      String cause = switch (i) {
-        case 0 -> "the spool is full (spool.max.mb=" + (settings.spoolMaxBytes >> 20) + "): the oldest unsent messages were dropped";
-        case 1 -> "unsent messages older than spool.max.age.h=" + settings.spoolMaxAge.toHours() + " were dropped";
-        case 2 -> "damaged spool records were skipped";
-        default -> "an unfinished record was cut from the end of the spool";
-      };
+      String cause =
+          switch (i) {
+            case 0 ->
+                "the spool is full (spool.max.mb="
+                    + (settings.spoolMaxBytes >> 20)
+                    + "): the oldest unsent messages were dropped";
+            case 1 ->
+                "unsent messages older than spool.max.age.h="
+                    + settings.spoolMaxAge.toHours()
+                    + " were dropped";
+            case 2 -> "damaged spool records were skipped";
+            default -> "an unfinished record was cut from the end of the spool";
+          };
       // The spool logs each damaged stretch and cut itself, with its file and offset.
       if (i < 2 && firstOf(cause)) LOG.warn("MQTT: {} ({} so far)", cause, count);
       drop(cause + " (" + SPOOL_LOSSES[i] + " " + count + ")");
@@ -365,7 +427,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       if (held.size() >= HELD_MAX) {
         held.pollFirst();
         heldDropped.incrementAndGet();
-        String cause = "the spool cannot be written and " + HELD_MAX + " messages are already held in memory";
+        String cause =
+            "the spool cannot be written and " + HELD_MAX + " messages are already held in memory";
         if (firstOf(cause)) LOG.error("MQTT: {}: dropping the oldest", cause);
         drop(cause);
       }
@@ -384,7 +447,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       Spool current = spool;
       if (current == null || held.isEmpty()) return;
       long now = System.nanoTime();
-      if (spoolUnwritable != null && !retry && now - lastHeldAttemptNanos < TimeUnit.SECONDS.toNanos(1)) return;
+      if (spoolUnwritable != null
+          && !retry
+          && now - lastHeldAttemptNanos < TimeUnit.SECONDS.toNanos(1)) return;
       lastHeldAttemptNanos = now;
       while (!held.isEmpty()) {
         Outgoing message = held.peekFirst();
@@ -404,12 +469,16 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
           if (firstOf(cause)) LOG.warn("MQTT: {} ({})", cause, Topics.shown(message.topic()));
           drop(cause);
         } catch (java.nio.channels.ClosedByInterruptException e) {
-          return; // the caller was interrupted (stopping), not the disk: kept, retried or flushed at stop
+          return; // the caller was interrupted (stopping), not the disk: kept, retried or flushed
+          // at stop
         } catch (IOException e) {
           spoolErrors.incrementAndGet();
           if (spoolUnwritable == null) {
-            LOG.error("MQTT: cannot write the spool {} ({}); holding messages in memory (up to {}) and retrying every second",
-                settings.spoolDir, e.toString(), HELD_MAX);
+            LOG.error(
+                "MQTT: cannot write the spool {} ({}); holding messages in memory (up to {}) and retrying every second",
+                settings.spoolDir,
+                e.toString(),
+                HELD_MAX);
             spoolUnwritable = new Fault(e.toString(), Instant.now());
           }
           return;
@@ -437,7 +506,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
     Set<String> configs = discovered.remove(id.toString());
     if (configs != null && running) {
-      for (String topic : configs) spoolAppend(topic, new byte[0], 1, true); // empty retained: entity removed
+      for (String topic : configs)
+        spoolAppend(topic, new byte[0], 1, true); // empty retained: entity removed
     }
   }
 
@@ -454,11 +524,17 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       return;
     }
     try {
-      long interval = settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
-      Reading due = publishing.computeIfAbsent(reading.sensorId(), id -> Reporter.atMostEvery(Duration.ofMillis(interval)))
-          .offer(reading);
+      long interval =
+          settings.intervalBySensor.getOrDefault(reading.sensorId(), settings.publishIntervalMs);
+      Reading due =
+          publishing
+              .computeIfAbsent(
+                  reading.sensorId(), id -> Reporter.atMostEvery(Duration.ofMillis(interval)))
+              .offer(reading);
       if (due != null) spoolReading(due);
-    } catch (RuntimeException e) { // counted and logged once per cause here, not once per reading by the fan-out
+    } catch (
+        RuntimeException
+            e) { // counted and logged once per cause here, not once per reading by the fan-out
       refused.incrementAndGet();
       String cause = "a reading could not be taken: " + e;
       if (firstOf(cause)) LOG.error("MQTT: {}", cause, e);
@@ -490,20 +566,29 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       long first = firstSeen.computeIfAbsent(reading.sensorId(), id -> System.nanoTime());
       if (System.nanoTime() - first < MODEL_WAIT.toNanos()) return;
     }
-    Set<String> published = discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
+    Set<String> published =
+        discovered.computeIfAbsent(reading.sensorId(), id -> ConcurrentHashMap.newKeySet());
     Sensor sensor = sensors.get(reading.sensorId());
     String model = models.getOrDefault(reading.sensorId(), "");
-    long expireAfterS = sensor == null ? 0 : HomeAssistant.expireAfterSeconds(sensor.info().maxAge(), settings.expireAfterMinS);
+    long expireAfterS =
+        sensor == null
+            ? 0
+            : HomeAssistant.expireAfterSeconds(sensor.info().maxAge(), settings.expireAfterMinS);
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       String topic = homeAssistant.configTopic(reading.sensorId(), value.getKey());
       if (!published.add(topic)) continue;
-      spoolDiscovery(topic, homeAssistant.config(reading.sensorId(), model, value.getKey(), value.getValue(), expireAfterS));
+      spoolDiscovery(
+          topic,
+          homeAssistant.config(
+              reading.sensorId(), model, value.getKey(), value.getValue(), expireAfterS));
     }
     if (commands == null) return;
-    List<String> verbs = sensor instanceof Calibratable ? List.of("read", "calibrate") : List.of("read");
+    List<String> verbs =
+        sensor instanceof Calibratable ? List.of("read", "calibrate") : List.of("read");
     for (String verb : verbs) {
       String topic = homeAssistant.buttonConfigTopic(reading.sensorId(), verb);
-      if (published.add(topic)) spoolDiscovery(topic, homeAssistant.buttonConfig(reading.sensorId(), model, verb));
+      if (published.add(topic))
+        spoolDiscovery(topic, homeAssistant.buttonConfig(reading.sensorId(), model, verb));
     }
   }
 
@@ -533,17 +618,20 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   private void connect() {
     if (!running) return;
     try {
-      client.connect(options, null, new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          // connectComplete does the rest
-        }
+      client.connect(
+          options,
+          null,
+          new IMqttActionListener() {
+            @Override
+            public void onSuccess(IMqttToken token) {
+              // connectComplete does the rest
+            }
 
-        @Override
-        public void onFailure(IMqttToken token, Throwable cause) {
-          connectFailed(cause);
-        }
-      });
+            @Override
+            public void onFailure(IMqttToken token, Throwable cause) {
+              connectFailed(cause);
+            }
+          });
     } catch (MqttException | RuntimeException e) { // a throw here must not end the reconnect loop
       connectFailed(e);
     }
@@ -567,11 +655,16 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     synchronized (inFlight) {
       attempt = ++failedAttempts;
     }
-    long backoff = Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
+    long backoff =
+        Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
     long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
     if (attempt == 1 || attempt % 10 == 0) {
-      LOG.warn("MQTT: cannot reach {} ({}); retrying in {} ms, {} messages spooled",
-          String.join(", ", settings.brokerUris), lastError, delay, pending());
+      LOG.warn(
+          "MQTT: cannot reach {} ({}); retrying in {} ms, {} messages spooled",
+          String.join(", ", settings.brokerUris),
+          lastError,
+          delay,
+          pending());
     }
     try {
       housekeeping.schedule(guarded("reconnect", this::connect), delay, TimeUnit.MILLISECONDS);
@@ -582,15 +675,18 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   private static String describe(Throwable cause) {
     if (cause == null) return "unknown cause";
-    if (cause instanceof MqttException e && e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION) {
+    if (cause instanceof MqttException e
+        && e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION) {
       return "bad user name or password";
     }
-    if (cause instanceof MqttException e && e.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED) {
+    if (cause instanceof MqttException e
+        && e.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED) {
       return "not authorized";
     }
     Throwable root = cause;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    String message =
+        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     return message + (root != cause && root.getMessage() != null ? ": " + root.getMessage() : "");
   }
 
@@ -605,7 +701,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       if (commands != null) { // a clean session: subscribe on every connect
         try {
           String[] filters = commands.filters();
-          client.subscribe(filters, new int[filters.length]); // QoS 0: a command is not replayed late
+          client.subscribe(
+              filters, new int[filters.length]); // QoS 0: a command is not replayed late
         } catch (MqttException e) {
           LOG.warn("MQTT: could not subscribe to commands: {}", e.toString());
         }
@@ -644,8 +741,10 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
         inFlight.notifyAll();
       }
       if (isolated) {
-        LOG.warn("MQTT: the broker closed the connection while only the oldest spooled message was in flight, "
-            + "{} times without acknowledging anything: it is set aside when the connection is back", LOSSES_BEFORE_PROBING + 1);
+        LOG.warn(
+            "MQTT: the broker closed the connection while only the oldest spooled message was in flight, "
+                + "{} times without acknowledging anything: it is set aside when the connection is back",
+            LOSSES_BEFORE_PROBING + 1);
       }
       lastError = describe(cause);
       disconnected = new Fault(lastError, Instant.now());
@@ -658,8 +757,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
 
   /**
    * Called as the connection is lost (holds inFlight): counts losses without progress, starts
-   * probing, and names the oldest message as the cause when it was in flight alone. Returns
-   * whether it did.
+   * probing, and names the oldest message as the cause when it was in flight alone. Returns whether
+   * it did.
    */
   private boolean isolateHeadOfLine() {
     if (!sentSinceConnect || ackedSinceConnect || spool == null) {
@@ -682,7 +781,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Commands current = commands;
     if (current == null) return;
     try {
-      current.arrived(topic, message.getPayload()); // queues only: this thread never waits on a device
+      current.arrived(
+          topic, message.getPayload()); // queues only: this thread never waits on a device
     } catch (RuntimeException e) { // Paho's callback thread must survive us
       if (firstOf("command " + e)) LOG.error("MQTT: taking a command failed", e);
     }
@@ -740,7 +840,9 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     Spool current;
     synchronized (inFlight) {
       current = spool;
-      if (current == null || !connected || inFlight.size() >= (probing ? 1 : settings.maxInflight)) {
+      if (current == null
+          || !connected
+          || inFlight.size() >= (probing ? 1 : settings.maxInflight)) {
         inFlight.wait(500);
         return;
       }
@@ -770,19 +872,31 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       if (isolatedCause) poisonAt = null;
     }
     if (isolatedCause) {
-      setAside(entry, message, "the broker closed the connection each time it was sent (larger than its "
-          + "max_packet_size, or refused by it)");
+      setAside(
+          entry,
+          message,
+          "the broker closed the connection each time it was sent (larger than its "
+              + "max_packet_size, or refused by it)");
       return;
     }
-    String problem = Topics.topicProblem(message.topic()); // e.g. spooled by a version that did not check
+    String problem =
+        Topics.topicProblem(message.topic()); // e.g. spooled by a version that did not check
     if (problem != null) {
       setAside(entry, message, "topic " + problem);
       return;
     }
     try {
-      client.publish(message.topic(), message.payload(), message.qos(), message.retain(), entry, acknowledgement);
+      client.publish(
+          message.topic(),
+          message.payload(),
+          message.qos(),
+          message.retain(),
+          entry,
+          acknowledgement);
       published.incrementAndGet();
-    } catch (IllegalArgumentException e) { // Paho refuses the message itself: sending it again cannot help
+    } catch (
+        IllegalArgumentException
+            e) { // Paho refuses the message itself: sending it again cannot help
       setAside(entry, message, e.getMessage());
     } catch (MqttException e) {
       synchronized (inFlight) { // not sent: send it again from here
@@ -808,8 +922,12 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       setAside.incrementAndGet();
       String line = "set aside a spooled message that cannot be sent: " + cause;
       if (firstOf(line)) {
-        LOG.warn("MQTT: {} (topic '{}', spool segment {} offset {}); further ones for this cause are only counted (deadLetters)",
-            line, Topics.shown(message.topic()), message.at().segment(), message.at().offset());
+        LOG.warn(
+            "MQTT: {} (topic '{}', spool segment {} offset {}); further ones for this cause are only counted (deadLetters)",
+            line,
+            Topics.shown(message.topic()),
+            message.at().segment(),
+            message.at().offset());
       }
       drop(line);
     }
@@ -856,22 +974,23 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   }
 
   /** Broker acknowledgements (QoS 1/2) or writes (QoS 0): commit the acknowledged prefix. */
-  private final IMqttActionListener acknowledgement = new IMqttActionListener() {
-    @Override
-    public void onSuccess(IMqttToken token) {
-      try {
-        acknowledged.incrementAndGet();
-        complete((InFlight) token.getUserContext());
-      } catch (RuntimeException e) {
-        LOG.error("MQTT: handling an acknowledgement failed", e);
-      }
-    }
+  private final IMqttActionListener acknowledgement =
+      new IMqttActionListener() {
+        @Override
+        public void onSuccess(IMqttToken token) {
+          try {
+            acknowledged.incrementAndGet();
+            complete((InFlight) token.getUserContext());
+          } catch (RuntimeException e) {
+            LOG.error("MQTT: handling an acknowledgement failed", e);
+          }
+        }
 
-    @Override
-    public void onFailure(IMqttToken token, Throwable cause) {
-      lastError = describe(cause); // the connection is lost; connectionLost rewinds
-    }
-  };
+        @Override
+        public void onFailure(IMqttToken token, Throwable cause) {
+          lastError = describe(cause); // the connection is lost; connectionLost rewinds
+        }
+      };
 
   // --- Stop ---
 
@@ -932,7 +1051,8 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       held.clear();
       heldCount = 0;
     }
-    if (lost > 0) LOG.error("MQTT: stopping with {} messages the spool could not take; they are lost", lost);
+    if (lost > 0)
+      LOG.error("MQTT: stopping with {} messages the spool could not take; they are lost", lost);
     Spool current = spool;
     if (current != null) {
       try {
@@ -982,13 +1102,18 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   }
 
   private boolean stuck() {
-    return pending() > 0 && System.nanoTime() - progressNanos > TelemetryHealth.STUCK_AFTER.toNanos();
+    return pending() > 0
+        && System.nanoTime() - progressNanos > TelemetryHealth.STUCK_AFTER.toNanos();
   }
 
-  /** The sender thread lives and has gone round its loop lately (each round waits at most 500 ms). */
+  /**
+   * The sender thread lives and has gone round its loop lately (each round waits at most 500 ms).
+   */
   private boolean senderRunning() {
     Thread thread = sender;
-    return thread != null && thread.isAlive() && System.nanoTime() - senderBeatNanos < TimeUnit.SECONDS.toNanos(30);
+    return thread != null
+        && thread.isAlive()
+        && System.nanoTime() - senderBeatNanos < TimeUnit.SECONDS.toNanos(30);
   }
 
   @Override
@@ -999,20 +1124,23 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
     }
     long now = System.nanoTime();
     boolean connecting = client != null && !up && !everConnected && disconnected == null;
-    return TelemetryHealth.assess(new TelemetryHealth.Facts(
-        settings.problems(),
-        settings.stops(MqttSettings.Part.READINGS) ? null : spoolUnavailable,
-        spoolUnwritable, heldCount, spoolUnsynced,
-        connecting,
-        client == null || up ? null : disconnected,
-        String.join(", ", settings.brokerUris),
-        pending(),
-        client == null || senderRunning(),
-        up && pending() > 0 ? Duration.ofNanos(now - progressNanos) : null,
-        senderFailureNanos == 0 ? null : Duration.ofNanos(now - senderFailureNanos),
-        senderFailure,
-        dropNanos == 0 ? null : Duration.ofNanos(now - dropNanos),
-        dropCause));
+    return TelemetryHealth.assess(
+        new TelemetryHealth.Facts(
+            settings.problems(),
+            settings.stops(MqttSettings.Part.READINGS) ? null : spoolUnavailable,
+            spoolUnwritable,
+            heldCount,
+            spoolUnsynced,
+            connecting,
+            client == null || up ? null : disconnected,
+            String.join(", ", settings.brokerUris),
+            pending(),
+            client == null || senderRunning(),
+            up && pending() > 0 ? Duration.ofNanos(now - progressNanos) : null,
+            senderFailureNanos == 0 ? null : Duration.ofNanos(now - senderFailureNanos),
+            senderFailure,
+            dropNanos == 0 ? null : Duration.ofNanos(now - dropNanos),
+            dropCause));
   }
 
   /** Why the last connection attempt failed or the connection was lost; empty while connected. */

@@ -34,14 +34,16 @@ final class PemTls {
    */
   static SSLSocketFactory socketFactory(String caFile, String certFile, String keyFile)
       throws IOException, GeneralSecurityException {
-    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     if (caFile.isBlank()) {
       trust.init((KeyStore) null);
     } else {
       KeyStore cas = KeyStore.getInstance(KeyStore.getDefaultType());
       cas.load(null, null);
       int i = 0;
-      for (Certificate certificate : certificates(Path.of(caFile))) cas.setCertificateEntry("ca" + i++, certificate);
+      for (Certificate certificate : certificates(Path.of(caFile)))
+        cas.setCertificateEntry("ca" + i++, certificate);
       if (i == 0) throw new GeneralSecurityException("no certificate in " + caFile);
       trust.init(cas);
     }
@@ -50,7 +52,10 @@ final class PemTls {
       KeyStore identity = KeyStore.getInstance(KeyStore.getDefaultType());
       identity.load(null, null);
       char[] none = new char[0];
-      identity.setKeyEntry("client", privateKey(Path.of(keyFile)), none,
+      identity.setKeyEntry(
+          "client",
+          privateKey(Path.of(keyFile)),
+          none,
           certificates(Path.of(certFile)).toArray(new Certificate[0]));
       keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
       keys.init(identity, none);
@@ -60,7 +65,8 @@ final class PemTls {
     return context.getSocketFactory();
   }
 
-  private static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
+  private static List<Certificate> certificates(Path file)
+      throws IOException, GeneralSecurityException {
     CertificateFactory factory = CertificateFactory.getInstance("X.509");
     List<Certificate> certificates = new ArrayList<>();
     for (byte[] der : blocks(file, "CERTIFICATE")) {
@@ -72,8 +78,10 @@ final class PemTls {
   private static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
     List<byte[]> keys = blocks(file, "PRIVATE KEY");
     if (keys.isEmpty()) {
-      throw new GeneralSecurityException(file + " holds no PKCS#8 key (BEGIN PRIVATE KEY); convert with "
-          + "openssl pkcs8 -topk8 -nocrypt");
+      throw new GeneralSecurityException(
+          file
+              + " holds no PKCS#8 key (BEGIN PRIVATE KEY); convert with "
+              + "openssl pkcs8 -topk8 -nocrypt");
     }
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(keys.get(0));
     for (String algorithm : new String[] {"RSA", "EC", "Ed25519"}) {
@@ -90,7 +98,8 @@ final class PemTls {
     Matcher matcher = BLOCK.matcher(Files.readString(file));
     List<byte[]> blocks = new ArrayList<>();
     while (matcher.find()) {
-      if (matcher.group(1).equals(type)) blocks.add(Base64.getMimeDecoder().decode(matcher.group(2)));
+      if (matcher.group(1).equals(type))
+        blocks.add(Base64.getMimeDecoder().decode(matcher.group(2)));
     }
     return blocks;
   }

@@ -7,13 +7,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
- * The sensors the component has bound, by id, and the availability last published for each:
- * {@code online} only while a sensor's state is OK. Commands find their sensor here by its topic
- * level; discovery its max age and capabilities.
+ * The sensors the component has bound, by id, and the availability last published for each: {@code
+ * online} only while a sensor's state is OK. Commands find their sensor here by its topic level;
+ * discovery its max age and capabilities.
  */
 final class SensorAvailability {
   private final Map<String, Sensor> sensors = new ConcurrentHashMap<>();
-  /** Sensor id -> the availability last handed out for it; touched by housekeeping and unbinding. */
+
+  /**
+   * Sensor id -> the availability last handed out for it; touched by housekeeping and unbinding.
+   */
   private final Map<String, Boolean> published = new ConcurrentHashMap<>();
 
   void add(String id, Sensor sensor) {
@@ -30,7 +33,9 @@ final class SensorAvailability {
     return sensors.get(id);
   }
 
-  /** The sensor whose id, made a topic level ({@link Topics#segment}), is {@code segment}; or null. */
+  /**
+   * The sensor whose id, made a topic level ({@link Topics#segment}), is {@code segment}; or null.
+   */
   Sensor bySegment(String segment) {
     for (Map.Entry<String, Sensor> entry : sensors.entrySet()) {
       if (Topics.segment(entry.getKey()).equals(segment)) return entry.getValue();

@@ -27,17 +27,17 @@ import org.slf4j.LoggerFactory;
  * back in order. A message leaves only when the broker acknowledged it (commit), so a broker
  * outage, a network cut or a gateway restart loses nothing while the spool has room.
  *
- * <p>On disk: numbered segment files of records {@code [length][crc32][millis][qos][retain]
- * [topic length][topic][payload]} and a {@code committed} file with the position up to which
- * everything was acknowledged. Bounded by size and age: the oldest segment goes first, and its
- * unsent messages are counted as dropped.
+ * <p>On disk: numbered segment files of records {@code [length][crc32][millis][qos][retain] [topic
+ * length][topic][payload]} and a {@code committed} file with the position up to which everything
+ * was acknowledged. Bounded by size and age: the oldest segment goes first, and its unsent messages
+ * are counted as dropped.
  *
  * <p>Damage costs only what it touched: a record that fails its checks (length, CRC, layout) is
- * skipped by resynchronising on the next intact record, which is kept with everything after it;
- * the skipped stretch is counted ({@code spoolCorrupt}) and logged once with its file and offset.
- * An unfinished record at the end of the newest segment (a crash or a full disk mid-write) is cut.
- * An append that fails part-way is rolled back to the previous end, so a full disk leaves no
- * garbage for the reader and the next append after space returns simply succeeds.
+ * skipped by resynchronising on the next intact record, which is kept with everything after it; the
+ * skipped stretch is counted ({@code spoolCorrupt}) and logged once with its file and offset. An
+ * unfinished record at the end of the newest segment (a crash or a full disk mid-write) is cut. An
+ * append that fails part-way is rolled back to the previous end, so a full disk leaves no garbage
+ * for the reader and the next append after space returns simply succeeds.
  */
 final class Spool implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Spool.class);
@@ -52,7 +52,14 @@ final class Spool implements AutoCloseable {
   }
 
   /** A message read back, where it is and the position just after it (what committing it means). */
-  record Message(String topic, byte[] payload, int qos, boolean retain, long millis, Position at, Position next) {}
+  record Message(
+      String topic,
+      byte[] payload,
+      int qos,
+      boolean retain,
+      long millis,
+      Position at,
+      Position next) {}
 
   /** Opens the spool's files; tests pass one whose channels fail like a full disk. */
   interface Channels {
@@ -61,8 +68,10 @@ final class Spool implements AutoCloseable {
 
   private static final int HEADER = 4 + 8; // length, crc
   private static final int FIXED = 8 + 1 + 1 + 2; // millis, qos, retain, topic length
+
   /** A reading's JSON is a few hundred bytes; the bound keeps a damaged length from allocating. */
   static final int MAX_PAYLOAD = 4 << 20;
+
   static final int MAX_BODY = FIXED + Topics.MAX_TOPIC_BYTES + MAX_PAYLOAD;
   private static final int RESYNC_WINDOW = 64 * 1024;
   private static final String SUFFIX = ".seg";
@@ -76,8 +85,10 @@ final class Spool implements AutoCloseable {
   private final Channels channels;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition appended = lock.newCondition();
+
   /** Segment number -> its facts; guarded by lock. */
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
+
   private FileChannel writer; // the last segment's; guarded by lock
   private FileChannel reader; // the sender's current segment; guarded by lock
   private long readerSegment = -1; // guarded by lock
@@ -102,6 +113,7 @@ final class Spool implements AutoCloseable {
     long bytes; // the end of the last intact record: nothing past it is read
     long messages; // intact records in the whole segment
     long newestMillis;
+
     /** Damaged stretches, start -> end: skipped by every read. */
     final TreeMap<Long, Long> holes = new TreeMap<>();
 
@@ -114,11 +126,13 @@ final class Spool implements AutoCloseable {
     this(dir, maxBytes, Math.max(64 * 1024, Math.min(4 << 20, maxBytes / 16)), maxAge, clock);
   }
 
-  Spool(Path dir, long maxBytes, long segmentBytes, Duration maxAge, Clock clock) throws IOException {
+  Spool(Path dir, long maxBytes, long segmentBytes, Duration maxAge, Clock clock)
+      throws IOException {
     this(dir, maxBytes, segmentBytes, maxAge, clock, FileChannel::open);
   }
 
-  Spool(Path dir, long maxBytes, long segmentBytes, Duration maxAge, Clock clock, Channels channels) throws IOException {
+  Spool(Path dir, long maxBytes, long segmentBytes, Duration maxAge, Clock clock, Channels channels)
+      throws IOException {
     this.dir = dir;
     this.maxBytes = maxBytes;
     this.segmentBytes = segmentBytes;
@@ -130,9 +144,12 @@ final class Spool implements AutoCloseable {
     TreeMap<Long, Path> found = new TreeMap<>();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).toList()) {
-        if (!SEGMENT_NAME.matcher(file.getFileName().toString()).matches() || !Files.isRegularFile(file)) {
+        if (!SEGMENT_NAME.matcher(file.getFileName().toString()).matches()
+            || !Files.isRegularFile(file)) {
           strayFiles++; // someone else's file: not ours to read or delete
-          LOG.warn("MQTT spool: ignoring {}: not a spool segment (those are named like 000000000001.seg)", file);
+          LOG.warn(
+              "MQTT spool: ignoring {}: not a spool segment (those are named like 000000000001.seg)",
+              file);
           continue;
         }
         found.put(Long.parseLong(file.getFileName().toString().replace(SUFFIX, "")), file);
@@ -143,10 +160,13 @@ final class Spool implements AutoCloseable {
         Files.delete(entry.getValue()); // fully sent before the last stop
       } else {
         long sent = entry.getKey() == committed.segment() ? committed.offset() : 0;
-        segments.put(entry.getKey(), scan(entry.getValue(), entry.getKey(), entry.getKey().equals(found.lastKey()), sent));
+        segments.put(
+            entry.getKey(),
+            scan(entry.getValue(), entry.getKey(), entry.getKey().equals(found.lastKey()), sent));
       }
     }
-    if (segments.isEmpty()) segments.put(Math.max(1, committed.segment()), new Segment(Math.max(1, committed.segment())));
+    if (segments.isEmpty())
+      segments.put(Math.max(1, committed.segment()), new Segment(Math.max(1, committed.segment())));
     if (committed.segment() < segments.firstKey()) committed = new Position(segments.firstKey(), 0);
     Segment first = segments.get(committed.segment());
     if (first != null && committed.offset() > first.bytes) {
@@ -165,9 +185,10 @@ final class Spool implements AutoCloseable {
    */
   private Segment scan(Path file, long number, boolean newest, long sent) throws IOException {
     Segment segment = new Segment(number);
-    OpenOption[] mode = newest
-        ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
-        : new OpenOption[] {StandardOpenOption.READ};
+    OpenOption[] mode =
+        newest
+            ? new OpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE}
+            : new OpenOption[] {StandardOpenOption.READ};
     try (FileChannel channel = channels.open(file, mode)) {
       long size = channel.size();
       long offset = 0;
@@ -182,8 +203,12 @@ final class Spool implements AutoCloseable {
         long resume = resync(channel, offset + 1, size);
         if (resume < 0 && newest) {
           tornTails++;
-          LOG.warn("MQTT spool: cut {} bytes of an unfinished record at the end of {} (offset {}): a write that a "
-              + "crash or a full disk interrupted", size - offset, file, offset);
+          LOG.warn(
+              "MQTT spool: cut {} bytes of an unfinished record at the end of {} (offset {}): a write that a "
+                  + "crash or a full disk interrupted",
+              size - offset,
+              file,
+              offset);
           channel.truncate(offset);
           size = offset;
           break;
@@ -206,15 +231,20 @@ final class Spool implements AutoCloseable {
     segment.holes.put(from, to);
     corrupt++;
     corruptBytes += to - from;
-    LOG.warn("MQTT spool: damaged record in {} at offset {}: skipped {} bytes to {}", file(segment.number), from,
-        to - from, toTheEnd ? "the end of the segment" : "the next intact record at offset " + to);
+    LOG.warn(
+        "MQTT spool: damaged record in {} at offset {}: skipped {} bytes to {}",
+        file(segment.number),
+        from,
+        to - from,
+        toTheEnd ? "the end of the segment" : "the next intact record at offset " + to);
   }
 
   /**
    * The first intact record at or after {@code offset} and before the segment's end, skipping known
    * damage and recording new damage; null if there is none.
    */
-  private Message intactAt(Segment segment, FileChannel channel, long offset) throws IOException { // holds lock
+  private Message intactAt(Segment segment, FileChannel channel, long offset)
+      throws IOException { // holds lock
     while (offset < segment.bytes) {
       Map.Entry<Long, Long> hole = segment.holes.floorEntry(offset);
       if (hole != null && offset < hole.getValue()) {
@@ -236,7 +266,9 @@ final class Spool implements AutoCloseable {
   private long count(Segment segment, long offset) throws IOException { // holds lock
     long count = 0;
     try (FileChannel channel = channels.open(file(segment.number), StandardOpenOption.READ)) {
-      for (Message m = intactAt(segment, channel, offset); m != null; m = intactAt(segment, channel, m.next().offset())) {
+      for (Message m = intactAt(segment, channel, offset);
+          m != null;
+          m = intactAt(segment, channel, m.next().offset())) {
         count++;
       }
     }
@@ -266,25 +298,32 @@ final class Spool implements AutoCloseable {
    * Appends one message; never blocks on the network. Makes room by dropping the oldest.
    *
    * @throws IllegalArgumentException if the message can never be published (its topic breaks the
-   *     rules of {@link Topics#topicProblem}, its payload is past {@link #MAX_PAYLOAD}, its QoS is not
-   *     0..2): it is refused here rather than poisoning the spool
+   *     rules of {@link Topics#topicProblem}, its payload is past {@link #MAX_PAYLOAD}, its QoS is
+   *     not 0..2): it is refused here rather than poisoning the spool
    * @throws IOException if it could not be written (a full disk); nothing of it stays behind
    */
   void append(String topic, byte[] payload, int qos, boolean retain) throws IOException {
     String problem = Topics.topicProblem(topic);
     if (problem != null) throw new IllegalArgumentException("topic " + problem);
     if (payload.length > MAX_PAYLOAD) {
-      throw new IllegalArgumentException("payload of " + payload.length + " bytes (at most " + MAX_PAYLOAD + ")");
+      throw new IllegalArgumentException(
+          "payload of " + payload.length + " bytes (at most " + MAX_PAYLOAD + ")");
     }
     if (qos < 0 || qos > 2) throw new IllegalArgumentException("QoS " + qos + " (0, 1 or 2)");
     byte[] topicBytes = topic.getBytes(StandardCharsets.UTF_8);
     ByteBuffer body = ByteBuffer.allocate(FIXED + topicBytes.length + payload.length);
     long now = clock.millis();
-    body.putLong(now).put((byte) qos).put((byte) (retain ? 1 : 0))
-        .putShort((short) topicBytes.length).put(topicBytes).put(payload).flip();
+    body.putLong(now)
+        .put((byte) qos)
+        .put((byte) (retain ? 1 : 0))
+        .putShort((short) topicBytes.length)
+        .put(topicBytes)
+        .put(payload)
+        .flip();
     CRC32 crc = new CRC32();
     crc.update(body.duplicate());
-    ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(body.remaining()).putLong(crc.getValue()).flip();
+    ByteBuffer header =
+        ByteBuffer.allocate(HEADER).putInt(body.remaining()).putLong(crc.getValue()).flip();
     long size = HEADER + body.remaining();
     // An interrupt pending on the caller (the fan-out interrupts its listener threads when it
     // stops them) would close the channel mid-write; it is restored once the write is done.
@@ -298,7 +337,8 @@ final class Spool implements AutoCloseable {
       try {
         FileChannel channel = writer(last);
         channel.position(end); // always at the last intact record, whatever a failed write left
-        while (header.hasRemaining() || body.hasRemaining()) channel.write(new ByteBuffer[] {header, body});
+        while (header.hasRemaining() || body.hasRemaining())
+          channel.write(new ByteBuffer[] {header, body});
       } catch (IOException e) {
         appendFailures++;
         rollBack(end, e);
@@ -317,7 +357,10 @@ final class Spool implements AutoCloseable {
     }
   }
 
-  /** Cuts what a failed write left past {@code end}; if even that fails, the next append overwrites it. */
+  /**
+   * Cuts what a failed write left past {@code end}; if even that fails, the next append overwrites
+   * it.
+   */
   private void rollBack(long end, IOException cause) { // holds lock
     try {
       if (writer.isOpen() && writer.size() > end) writer.truncate(end);
@@ -326,16 +369,24 @@ final class Spool implements AutoCloseable {
     }
   }
 
-  /** The newest segment's channel, opened again if an interrupt of the appending thread closed it. */
+  /**
+   * The newest segment's channel, opened again if an interrupt of the appending thread closed it.
+   */
   private FileChannel writer(Segment last) throws IOException { // holds lock
-    if (!writer.isOpen()) writer = channels.open(file(last.number), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    if (!writer.isOpen())
+      writer =
+          channels.open(file(last.number), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     return writer;
   }
 
   private Segment roll() throws IOException { // holds lock
     long number = segments.lastKey() + 1;
-    FileChannel next = channels.open(file(number), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING);
+    FileChannel next =
+        channels.open(
+            file(number),
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING);
     try {
       writer.close();
     } catch (IOException e) {
@@ -356,7 +407,10 @@ final class Spool implements AutoCloseable {
       boolean tooBig = total > maxBytes;
       boolean tooOld = oldest.newestMillis < oldestAllowed;
       if (!tooBig && !tooOld) break;
-      long unsent = oldest.number == committed.segment() ? count(oldest, committed.offset()) : oldest.messages;
+      long unsent =
+          oldest.number == committed.segment()
+              ? count(oldest, committed.offset())
+              : oldest.messages;
       if (oldest.number < committed.segment()) unsent = 0;
       if (tooBig) droppedFull += unsent;
       else droppedOld += unsent;
@@ -388,7 +442,8 @@ final class Spool implements AutoCloseable {
     try {
       while (true) {
         if (closed) return null;
-        Position at = from.segment() < segments.firstKey() ? new Position(segments.firstKey(), 0) : from;
+        Position at =
+            from.segment() < segments.firstKey() ? new Position(segments.firstKey(), 0) : from;
         Segment segment = segments.get(at.segment());
         if (segment != null && at.offset() < segment.bytes) {
           Message message = intactAt(segment, reader(at.segment()), at.offset());
@@ -473,7 +528,11 @@ final class Spool implements AutoCloseable {
     Path tmp = dir.resolve("committed.tmp");
     Files.writeString(tmp, position.segment() + " " + position.offset() + "\n");
     try {
-      Files.move(tmp, dir.resolve("committed"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp,
+          dir.resolve("committed"),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, dir.resolve("committed"), StandardCopyOption.REPLACE_EXISTING);
     }
@@ -496,14 +555,16 @@ final class Spool implements AutoCloseable {
    * The record at {@code offset} if it is intact and ends by {@code end}, else null. Every length
    * is checked against its bound and the end before anything is allocated for it.
    */
-  private static Message readAt(FileChannel channel, long segment, long offset, long end) throws IOException {
+  private static Message readAt(FileChannel channel, long segment, long offset, long end)
+      throws IOException {
     if (end - offset < HEADER + FIXED) return null;
     ByteBuffer header = ByteBuffer.allocate(HEADER);
     if (!readFully(channel, header, offset)) return null;
     header.flip();
     int length = header.getInt();
     long crc = header.getLong();
-    if (length < FIXED || length > MAX_BODY || length > end - offset - HEADER || (crc >>> 32) != 0) return null;
+    if (length < FIXED || length > MAX_BODY || length > end - offset - HEADER || (crc >>> 32) != 0)
+      return null;
     ByteBuffer body = ByteBuffer.allocate(length);
     if (!readFully(channel, body, offset + HEADER)) return null;
     body.flip();
@@ -515,17 +576,25 @@ final class Spool implements AutoCloseable {
     int retain = body.get();
     int topicLength = body.getShort() & 0xFFFF;
     // A valid CRC over an impossible layout: written wrong, so damage all the same.
-    if (qos < 0 || qos > 2 || (retain != 0 && retain != 1) || topicLength > body.remaining()) return null;
+    if (qos < 0 || qos > 2 || (retain != 0 && retain != 1) || topicLength > body.remaining())
+      return null;
     if (body.remaining() - topicLength > MAX_PAYLOAD) return null;
     byte[] topic = new byte[topicLength];
     body.get(topic);
     byte[] payload = new byte[body.remaining()];
     body.get(payload);
-    return new Message(new String(topic, StandardCharsets.UTF_8), payload, qos, retain == 1, millis,
-        new Position(segment, offset), new Position(segment, offset + HEADER + length));
+    return new Message(
+        new String(topic, StandardCharsets.UTF_8),
+        payload,
+        qos,
+        retain == 1,
+        millis,
+        new Position(segment, offset),
+        new Position(segment, offset + HEADER + length));
   }
 
-  private static boolean readFully(FileChannel channel, ByteBuffer buffer, long at) throws IOException {
+  private static boolean readFully(FileChannel channel, ByteBuffer buffer, long at)
+      throws IOException {
     while (buffer.hasRemaining()) {
       if (channel.read(buffer, at + buffer.position()) < 0) return false;
     }
@@ -534,8 +603,8 @@ final class Spool implements AutoCloseable {
 
   /**
    * The offset of the first intact record in {@code [from, end)}, or -1. Candidates are screened on
-   * their first bytes (a plausible length, the CRC's zero high half, QoS, retain flag, topic length)
-   * before a full read, so scanning a damaged stretch costs little more than reading it.
+   * their first bytes (a plausible length, the CRC's zero high half, QoS, retain flag, topic
+   * length) before a full read, so scanning a damaged stretch costs little more than reading it.
    */
   private static long resync(FileChannel channel, long from, long end) throws IOException {
     ByteBuffer window = ByteBuffer.allocate(RESYNC_WINDOW);
@@ -552,7 +621,8 @@ final class Spool implements AutoCloseable {
         int qos = window.get(i + HEADER + 8);
         int retain = window.get(i + HEADER + 9);
         int topicLength = window.getShort(i + HEADER + 10) & 0xFFFF;
-        if (qos < 0 || qos > 2 || (retain != 0 && retain != 1) || topicLength > length - FIXED) continue;
+        if (qos < 0 || qos > 2 || (retain != 0 && retain != 1) || topicLength > length - FIXED)
+          continue;
         if (readAt(channel, 0, base + i, end) != null) return base + i;
       }
       base += candidates + 1;

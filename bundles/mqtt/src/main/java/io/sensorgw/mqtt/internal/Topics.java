@@ -59,10 +59,10 @@ final class Topics {
   }
 
   /**
-   * Why {@code topic} cannot be published, or null when it can. The rules of MQTT 3.1.1 (4.7, 1.5.3)
-   * that Paho and brokers enforce: not empty, at most 65535 bytes of UTF-8, no wildcard, no U+0000;
-   * and what Mosquitto refuses by disconnecting (control characters, unpaired surrogates) or
-   * reserves for itself (a leading {@code $}). The reason names the rule, not the topic, so that
+   * Why {@code topic} cannot be published, or null when it can. The rules of MQTT 3.1.1 (4.7,
+   * 1.5.3) that Paho and brokers enforce: not empty, at most 65535 bytes of UTF-8, no wildcard, no
+   * U+0000; and what Mosquitto refuses by disconnecting (control characters, unpaired surrogates)
+   * or reserves for itself (a leading {@code $}). The reason names the rule, not the topic, so that
    * it can serve as the cause in counters and log lines.
    */
   static String topicProblem(String topic) {
@@ -75,21 +75,23 @@ final class Topics {
       if (c == '#' || c == '+') return "contains the wildcard '" + c + "' (only subscriptions may)";
     }
     int bytes = topic.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > MAX_TOPIC_BYTES) return "is " + bytes + " bytes of UTF-8 (at most " + MAX_TOPIC_BYTES + ")";
+    if (bytes > MAX_TOPIC_BYTES)
+      return "is " + bytes + " bytes of UTF-8 (at most " + MAX_TOPIC_BYTES + ")";
     return null;
   }
 
   /**
-   * Why {@code prefix} cannot start the topics of a setting ({@code topic.prefix},
-   * {@code homeassistant.prefix}), or null. On top of {@link #topicProblem}: no empty level (a
-   * leading {@code /} or {@code //}), which would split one gateway's topics over several trees.
-   * One trailing {@code /} is allowed and dropped.
+   * Why {@code prefix} cannot start the topics of a setting ({@code topic.prefix}, {@code
+   * homeassistant.prefix}), or null. On top of {@link #topicProblem}: no empty level (a leading
+   * {@code /} or {@code //}), which would split one gateway's topics over several trees. One
+   * trailing {@code /} is allowed and dropped.
    */
   static String prefixProblem(String prefix) {
     String problem = topicProblem(prefix);
     if (problem != null) return problem;
     String body = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
-    if (body.isEmpty() || body.startsWith("/") || body.contains("//")) return "has an empty topic level";
+    if (body.isEmpty() || body.startsWith("/") || body.contains("//"))
+      return "has an empty topic level";
     return null;
   }
 
@@ -101,8 +103,11 @@ final class Topics {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == 0) return "contains U+0000";
-      if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return String.format("contains the control character U+%04X", (int) c);
-      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+      if (c < 0x20 || (c >= 0x7F && c <= 0x9F))
+        return String.format("contains the control character U+%04X", (int) c);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
         i++;
       } else if (Character.isSurrogate(c)) {
         return "contains an unpaired surrogate (not UTF-8)";
@@ -116,7 +121,10 @@ final class Topics {
     StringBuilder out = new StringBuilder();
     for (int i = 0; i < value.length() && out.length() < 80; i++) {
       char c = value.charAt(i);
-      out.append(c < 0x20 || (c >= 0x7F && c <= 0x9F) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+      out.append(
+          c < 0x20 || (c >= 0x7F && c <= 0x9F)
+              ? String.format("\\u%04x", (int) c)
+              : String.valueOf(c));
     }
     return value.length() > 80 ? out + "..." : out.toString();
   }

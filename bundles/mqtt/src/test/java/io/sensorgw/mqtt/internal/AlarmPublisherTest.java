@@ -13,15 +13,21 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Alarm rules to Home Assistant entities: one per rule while it exists, removed when it is deleted. */
+/**
+ * Alarm rules to Home Assistant entities: one per rule while it exists, removed when it is deleted.
+ */
 class AlarmPublisherTest {
   /** What the publisher hands to the spool. */
   record Sent(String topic, String payload, boolean retain) {}
 
   private final List<Sent> sent = new CopyOnWriteArrayList<>();
   private final Topics topics = new Topics("sensorgw/gw-1");
-  private final AlarmPublisher publisher = new AlarmPublisher(topics, new HomeAssistant("homeassistant", "gw-1", topics),
-      (topic, payload, qos, retain) -> sent.add(new Sent(topic, new String(payload, StandardCharsets.UTF_8), retain)));
+  private final AlarmPublisher publisher =
+      new AlarmPublisher(
+          topics,
+          new HomeAssistant("homeassistant", "gw-1", topics),
+          (topic, payload, qos, retain) ->
+              sent.add(new Sent(topic, new String(payload, StandardCharsets.UTF_8), retain)));
 
   @AfterEach
   void close() {
@@ -41,23 +47,36 @@ class AlarmPublisherTest {
   }
 
   @Test
-  void eachRuleHasAnEntityWhileItExistsAndADeletedRuleLosesItsEntityAndRetainedState() throws Exception {
+  void eachRuleHasAnEntityWhileItExistsAndADeletedRuleLosesItsEntityAndRetainedState()
+      throws Exception {
     publisher.followRules(List.of(rule("close"), rule("far")));
     await(() -> sent.size() == 2, "two discovery configs");
-    assertEquals(List.of("homeassistant/binary_sensor/gw-1/alarm_close/config",
-        "homeassistant/binary_sensor/gw-1/alarm_far/config"), sent.stream().map(Sent::topic).sorted().toList());
-    assertTrue(sent.stream().allMatch(m -> m.retain() && m.payload().contains("\"device_class\":\"problem\"")));
+    assertEquals(
+        List.of(
+            "homeassistant/binary_sensor/gw-1/alarm_close/config",
+            "homeassistant/binary_sensor/gw-1/alarm_far/config"),
+        sent.stream().map(Sent::topic).sorted().toList());
+    assertTrue(
+        sent.stream()
+            .allMatch(m -> m.retain() && m.payload().contains("\"device_class\":\"problem\"")));
 
     sent.clear();
     publisher.followRules(List.of(rule("close"), rule("far"))); // unchanged: nothing is sent
     publisher.followRules(List.of(rule("close")));
     await(() -> sent.size() == 2, "the deleted rule's entity and state removed");
-    assertEquals(List.of(new Sent("homeassistant/binary_sensor/gw-1/alarm_far/config", "", true),
-        new Sent("sensorgw/gw-1/alarm/far", "", true)), sent, "empty retained payloads: removed, cleared");
+    assertEquals(
+        List.of(
+            new Sent("homeassistant/binary_sensor/gw-1/alarm_far/config", "", true),
+            new Sent("sensorgw/gw-1/alarm/far", "", true)),
+        sent,
+        "empty retained payloads: removed, cleared");
 
     sent.clear();
-    publisher.accept(new Alarm("elsewhere", "camera-1", "laser lost", true, Instant.EPOCH, Double.NaN, ""));
-    await(() -> sent.size() == 3, "an alarm of a rule the alarms bundle does not have: entity, state, event");
+    publisher.accept(
+        new Alarm("elsewhere", "camera-1", "laser lost", true, Instant.EPOCH, Double.NaN, ""));
+    await(
+        () -> sent.size() == 3,
+        "an alarm of a rule the alarms bundle does not have: entity, state, event");
     sent.clear();
     publisher.followRules(List.of(rule("close"), rule("far")));
     await(() -> sent.size() == 1, "the rule made again");

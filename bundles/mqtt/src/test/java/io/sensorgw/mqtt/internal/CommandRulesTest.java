@@ -12,38 +12,66 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** The fixed rules of commands: denied keys, topic shapes, ids, the allow-list setting, the bucket. */
+/**
+ * The fixed rules of commands: denied keys, topic shapes, ids, the allow-list setting, the bucket.
+ */
 class CommandRulesTest {
   @Test
   void secretsAndProgramsAreNeverSettable() {
-    for (String key : new String[] {".password", ".token", "password", "mqtt.Password", "api.secret", "still.command",
-        "still.arguments", "stream.command", "stream.arguments", "service.pid", "felix.fileinstall.filename"}) {
+    for (String key :
+        new String[] {
+          ".password",
+          ".token",
+          "password",
+          "mqtt.Password",
+          "api.secret",
+          "still.command",
+          "still.arguments",
+          "stream.command",
+          "stream.arguments",
+          "service.pid",
+          "felix.fileinstall.filename"
+        }) {
       assertNotNull(CommandRules.deniedKey(key), key);
     }
-    for (String key : new String[] {"max.age.ms", "publish.interval.ms", "output.rate.hz", "batch.size"}) {
+    for (String key :
+        new String[] {"max.age.ms", "publish.interval.ms", "output.rate.hz", "batch.size"}) {
       assertNull(CommandRules.deniedKey(key), key);
     }
   }
 
   @Test
   void theAllowListCannotAllowADeniedKey() {
-    MqttSettings settings = new MqttSettings(TestConfig.of("commands.config.allow="
-        + "io.sensorgw.device.imx477-cam:still.command,io.sensorgw.store:batch.size"), () -> "host");
+    MqttSettings settings =
+        new MqttSettings(
+            TestConfig.of(
+                "commands.config.allow="
+                    + "io.sensorgw.device.imx477-cam:still.command,io.sensorgw.store:batch.size"),
+            () -> "host");
     assertEquals(Map.of("io.sensorgw.store", Set.of("batch.size")), settings.configAllowed);
     assertTrue(settings.stops(Part.COMMANDS));
     assertFalse(settings.stops(Part.READINGS));
-    assertEquals("commands.config.allow: 'io.sensorgw.device.imx477-cam:still.command' names a program to run",
+    assertEquals(
+        "commands.config.allow: 'io.sensorgw.device.imx477-cam:still.command' names a program to run",
         settings.problems().get(0));
-    MqttSettings junk = new MqttSettings(TestConfig.of("commands.config.allow=nokey"), () -> "host");
+    MqttSettings junk =
+        new MqttSettings(TestConfig.of("commands.config.allow=nokey"), () -> "host");
     assertEquals("commands.config.allow: 'nokey' is not pid:key", junk.problems().get(0));
-    assertEquals(Map.of(), new MqttSettings(TestConfig.of(), () -> "host").configAllowed, "default: nothing allowed");
-    assertFalse(new MqttSettings(TestConfig.of(), () -> "host").commandsEnabled, "default: commands off");
+    assertEquals(
+        Map.of(),
+        new MqttSettings(TestConfig.of(), () -> "host").configAllowed,
+        "default: nothing allowed");
+    assertFalse(
+        new MqttSettings(TestConfig.of(), () -> "host").commandsEnabled, "default: commands off");
   }
 
   @Test
   void onlyTheTwoCommandShapesAreCommands() {
-    assertEquals(new CommandRules.Target("tfluna-1", "read"), CommandRules.target("p/gw", "p/gw/tfluna-1/cmd/read"));
-    assertEquals(new CommandRules.Target(null, "config"), CommandRules.target("p/gw", "p/gw/cmd/config"));
+    assertEquals(
+        new CommandRules.Target("tfluna-1", "read"),
+        CommandRules.target("p/gw", "p/gw/tfluna-1/cmd/read"));
+    assertEquals(
+        new CommandRules.Target(null, "config"), CommandRules.target("p/gw", "p/gw/cmd/config"));
     assertTrue(CommandRules.target("p/gw", "p/gw/cmd/config").config());
     assertNull(CommandRules.target("p/gw", "p/gw/a/b/cmd/read"));
     assertNull(CommandRules.target("p/gw", "p/gw/tfluna-1/cmd/read/extra"));

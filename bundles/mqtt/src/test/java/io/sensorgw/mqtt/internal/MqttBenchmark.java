@@ -25,10 +25,10 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
  * MQTT benchmarks through the real telemetry component (spool, sender, Paho) against the local
- * Mosquitto at {@code args[0]} (tcp://127.0.0.1:port), received by a real subscriber:
- * publish throughput at QoS 0 and 1, reading-to-subscriber latency, and the spool's drain rate
- * after an outage (the broker at {@code args[1]} is started by the script only after spooling).
- * Prints figures; asserts nothing.
+ * Mosquitto at {@code args[0]} (tcp://127.0.0.1:port), received by a real subscriber: publish
+ * throughput at QoS 0 and 1, reading-to-subscriber latency, and the spool's drain rate after an
+ * outage (the broker at {@code args[1]} is started by the script only after spooling). Prints
+ * figures; asserts nothing.
  */
 public final class MqttBenchmark {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,9 +42,14 @@ public final class MqttBenchmark {
   }
 
   static MqttConfig config(Map<String, Object> overrides) {
-    return (MqttConfig) Proxy.newProxyInstance(MqttConfig.class.getClassLoader(), new Class<?>[] {MqttConfig.class},
-        (proxy, method, arguments) -> overrides.containsKey(method.getName())
-            ? overrides.get(method.getName()) : method.getDefaultValue());
+    return (MqttConfig)
+        Proxy.newProxyInstance(
+            MqttConfig.class.getClassLoader(),
+            new Class<?>[] {MqttConfig.class},
+            (proxy, method, arguments) ->
+                overrides.containsKey(method.getName())
+                    ? overrides.get(method.getName())
+                    : method.getDefaultValue());
   }
 
   private static MqttTelemetry telemetry(String broker, int qos, Path spool) {
@@ -65,8 +70,14 @@ public final class MqttBenchmark {
   }
 
   private static Reading reading(long sequence) {
-    return new Reading("bench-1", sequence, Instant.now(), Map.of("distance", Value.of(123.4, "cm")),
-        Quality.SIMULATED, Duration.ofNanos(800_000), "");
+    return new Reading(
+        "bench-1",
+        sequence,
+        Instant.now(),
+        Map.of("distance", Value.of(123.4, "cm")),
+        Quality.SIMULATED,
+        Duration.ofNanos(800_000),
+        "");
   }
 
   /** A subscriber to the benchmark's readings, counting them and timing each one's delivery. */
@@ -109,7 +120,8 @@ public final class MqttBenchmark {
 
   private static void await(BooleanSupplier condition, Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean() && System.nanoTime() < deadline) LockSupport.parkNanos(1_000_000);
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline)
+      LockSupport.parkNanos(1_000_000);
   }
 
   private static void throughput(String broker, int qos, int count) throws Exception {
@@ -120,13 +132,21 @@ public final class MqttBenchmark {
       long start = System.nanoTime();
       for (int i = 1; i <= count; i++) telemetry.onReading(reading(i));
       long spooled = System.nanoTime();
-      await(() -> telemetry.metrics().get("acknowledged").longValue() >= count, Duration.ofMinutes(5));
+      await(
+          () -> telemetry.metrics().get("acknowledged").longValue() >= count,
+          Duration.ofMinutes(5));
       long acked = System.nanoTime();
       await(() -> subscriber.received.get() >= count, Duration.ofSeconds(30));
       long delivered = System.nanoTime();
-      System.out.printf("QoS %d, %,d readings: spooled at %,.0f/s; published and %s at %,.0f msg/s; subscriber got %,d (%,.0f msg/s)%n",
-          qos, count, count / seconds(start, spooled), qos == 0 ? "written" : "acknowledged", count / seconds(start, acked),
-          subscriber.received.get(), subscriber.received.get() / seconds(start, delivered));
+      System.out.printf(
+          "QoS %d, %,d readings: spooled at %,.0f/s; published and %s at %,.0f msg/s; subscriber got %,d (%,.0f msg/s)%n",
+          qos,
+          count,
+          count / seconds(start, spooled),
+          qos == 0 ? "written" : "acknowledged",
+          count / seconds(start, acked),
+          subscriber.received.get(),
+          subscriber.received.get() / seconds(start, delivered));
       telemetry.deactivate();
     }
   }
@@ -145,11 +165,17 @@ public final class MqttBenchmark {
         telemetry.onReading(reading(i));
       }
       await(() -> subscriber.received.get() >= count, Duration.ofSeconds(30));
-      long[] sorted = Arrays.copyOf(subscriber.latencyMicros, (int) Math.min(count, subscriber.received.get()));
+      long[] sorted =
+          Arrays.copyOf(subscriber.latencyMicros, (int) Math.min(count, subscriber.received.get()));
       Arrays.sort(sorted);
-      System.out.printf("latency, reading to subscriber, QoS 1 at %,d readings/s for %d s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d received)%n",
-          perSecond, seconds, sorted[sorted.length / 2] / 1000.0, sorted[(int) (sorted.length * 0.99)] / 1000.0,
-          sorted[sorted.length - 1] / 1000.0, sorted.length);
+      System.out.printf(
+          "latency, reading to subscriber, QoS 1 at %,d readings/s for %d s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d received)%n",
+          perSecond,
+          seconds,
+          sorted[sorted.length / 2] / 1000.0,
+          sorted[(int) (sorted.length * 0.99)] / 1000.0,
+          sorted[sorted.length - 1] / 1000.0,
+          sorted.length);
       telemetry.deactivate();
     }
   }
@@ -159,14 +185,17 @@ public final class MqttBenchmark {
     Path spool = Files.createTempDirectory("mqtt-bench");
     MqttTelemetry telemetry = telemetry(broker, 1, spool);
     for (int i = 1; i <= count; i++) telemetry.onReading(reading(i));
-    System.out.printf("outage: %,d readings spooled (%,d bytes on disk); start the broker now%n",
+    System.out.printf(
+        "outage: %,d readings spooled (%,d bytes on disk); start the broker now%n",
         count, telemetry.metrics().get("spoolBytes").longValue());
     Files.writeString(Path.of(System.getProperty("bench.ready", "/dev/null")), "spooled\n");
     await(() -> telemetry.metrics().get("connected").intValue() == 1, Duration.ofMinutes(2));
     long start = System.nanoTime();
     await(() -> telemetry.metrics().get("spoolPending").longValue() == 0, Duration.ofMinutes(5));
     double took = seconds(start, System.nanoTime());
-    System.out.printf("spool drain after the outage: %,d readings in %.2f s, %,.0f msg/s (QoS 1)%n", count, took, count / took);
+    System.out.printf(
+        "spool drain after the outage: %,d readings in %.2f s, %,.0f msg/s (QoS 1)%n",
+        count, took, count / took);
     telemetry.deactivate();
   }
 

@@ -39,9 +39,16 @@ class MqttTelemetryStateTest {
   @AfterEach
   void stopAll() {
     for (MqttTelemetry telemetry : started) telemetry.deactivate();
-    await(() -> Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.isAlive()
-            && (t.getName().startsWith("sensorgw-mqtt-") || t.getName().contains("sensorgw-unit"))),
-        "no thread of the component left", () -> Thread.getAllStackTraces().keySet().toString());
+    await(
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(
+                    t ->
+                        t.isAlive()
+                            && (t.getName().startsWith("sensorgw-mqtt-")
+                                || t.getName().contains("sensorgw-unit"))),
+        "no thread of the component left",
+        () -> Thread.getAllStackTraces().keySet().toString());
   }
 
   private static int closedPort() throws Exception {
@@ -51,8 +58,15 @@ class MqttTelemetryStateTest {
   }
 
   private MqttTelemetry start(String... lines) throws Exception {
-    List<String> all = new ArrayList<>(List.of("broker.uris=tcp://127.0.0.1:" + closedPort(), "gateway.id=unit",
-        "spool.dir=" + dir.resolve("spool"), "flush.timeout.ms=0", "reconnect.min.ms=100", "reconnect.max.ms=200"));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "broker.uris=tcp://127.0.0.1:" + closedPort(),
+                "gateway.id=unit",
+                "spool.dir=" + dir.resolve("spool"),
+                "flush.timeout.ms=0",
+                "reconnect.min.ms=100",
+                "reconnect.max.ms=200"));
     all.addAll(List.of(lines));
     MqttTelemetry telemetry = new MqttTelemetry(TestConfig.of(all.toArray(String[]::new)));
     started.add(telemetry);
@@ -60,8 +74,14 @@ class MqttTelemetryStateTest {
   }
 
   private static Reading reading(long sequence) {
-    return new Reading("tfluna-1", sequence, Instant.now(), Map.of("distance", Value.of(100, "cm")), Quality.SIMULATED,
-        Duration.ZERO, "");
+    return new Reading(
+        "tfluna-1",
+        sequence,
+        Instant.now(),
+        Map.of("distance", Value.of(100, "cm")),
+        Quality.SIMULATED,
+        Duration.ZERO,
+        "");
   }
 
   private static long metric(MqttTelemetry telemetry, String name) {
@@ -72,18 +92,26 @@ class MqttTelemetryStateTest {
   private static void await(BooleanSupplier condition, String what, Supplier<String> details) {
     long deadline = System.nanoTime() + DEADLINE_NANOS;
     while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what + ": " + details.get());
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("timed out waiting for " + what + ": " + details.get());
       LockSupport.parkNanos(20_000_000);
     }
   }
 
   @Test
-  void aWildcardInTheDiscoveryPrefixIsAnErrorWithItsLineAndReadingsStillGoToTheSpool() throws Exception {
+  void aWildcardInTheDiscoveryPrefixIsAnErrorWithItsLineAndReadingsStillGoToTheSpool()
+      throws Exception {
     MqttTelemetry telemetry = start("homeassistant.discovery=true", "homeassistant.prefix=ha/#");
-    assertEquals(new Health(SensorState.ERROR, "homeassistant.prefix='ha/#' contains the wildcard '#' (only subscriptions may)"),
+    assertEquals(
+        new Health(
+            SensorState.ERROR,
+            "homeassistant.prefix='ha/#' contains the wildcard '#' (only subscriptions may)"),
         telemetry.health());
     telemetry.onReading(reading(1));
-    assertEquals(1, metric(telemetry, "spoolPending"), "the reading, and no discovery config for a bad prefix");
+    assertEquals(
+        1,
+        metric(telemetry, "spoolPending"),
+        "the reading, and no discovery config for a bad prefix");
     assertEquals(0, metric(telemetry, "refused"));
     assertEquals(1, metric(telemetry, "settingsProblems"));
   }
@@ -91,7 +119,9 @@ class MqttTelemetryStateTest {
   @Test
   void aBadReconnectSettingNeverConnectsAndKeepsReadingsForWhenItIsFixed() throws Exception {
     MqttTelemetry bad = start("reconnect.min.ms=0");
-    assertEquals(new Health(SensorState.ERROR, "reconnect.min.ms=0 is out of range (100..600000)"), bad.health());
+    assertEquals(
+        new Health(SensorState.ERROR, "reconnect.min.ms=0 is out of range (100..600000)"),
+        bad.health());
     for (int i = 1; i <= 3; i++) bad.onReading(reading(i));
     assertEquals(3, metric(bad, "spoolPending"));
     assertEquals(0, metric(bad, "connectFailures"), "no attempt at all, let alone 1,270 a second");
@@ -101,8 +131,12 @@ class MqttTelemetryStateTest {
 
     MqttTelemetry fixed = start(); // ConfigAdmin's update: a new instance on the same spool
     assertEquals(3, metric(fixed, "spoolPending"), "kept for the broker");
-    await(() -> fixed.health().state() == SensorState.ERROR && fixed.health().reason().startsWith("not connected to tcp://127.0.0.1:"),
-        "the unreachable broker as the state", () -> fixed.health().toString());
+    await(
+        () ->
+            fixed.health().state() == SensorState.ERROR
+                && fixed.health().reason().startsWith("not connected to tcp://127.0.0.1:"),
+        "the unreachable broker as the state",
+        () -> fixed.health().toString());
     assertTrue(fixed.health().reason().contains(" since 20"), fixed.health().reason());
     assertTrue(fixed.health().reason().endsWith("; 3 messages spooled"), fixed.health().reason());
     assertEquals(0, metric(fixed, "connected"));
@@ -111,7 +145,9 @@ class MqttTelemetryStateTest {
   @Test
   void aBadTopicPrefixRefusesReadingsAndCountsThem() throws Exception {
     MqttTelemetry telemetry = start("topic.prefix=plant//line");
-    assertEquals(new Health(SensorState.ERROR, "topic.prefix='plant//line' has an empty topic level"), telemetry.health());
+    assertEquals(
+        new Health(SensorState.ERROR, "topic.prefix='plant//line' has an empty topic level"),
+        telemetry.health());
     telemetry.onReading(reading(1));
     assertEquals(1, metric(telemetry, "refused"));
     assertFalse(Files.exists(dir.resolve("spool")), "no spool for topics that cannot exist");
@@ -123,13 +159,20 @@ class MqttTelemetryStateTest {
     MqttTelemetry telemetry = start();
     Health health = telemetry.health();
     assertEquals(SensorState.ERROR, health.state());
-    assertTrue(health.reason().contains("cannot open the spool") && health.reason().endsWith("; retrying"), health.reason());
+    assertTrue(
+        health.reason().contains("cannot open the spool") && health.reason().endsWith("; retrying"),
+        health.reason());
     telemetry.onReading(reading(1));
     telemetry.onReading(reading(2));
     assertEquals(2, metric(telemetry, "heldInMemory"));
     Files.delete(blocker);
-    await(() -> metric(telemetry, "spoolPending") == 2 && metric(telemetry, "heldInMemory") == 0,
-        "the held readings in the spool once it opens", () -> telemetry.metrics().toString());
-    await(() -> !telemetry.health().reason().contains("cannot open the spool"), "the spool fault cleared", () -> telemetry.health().toString());
+    await(
+        () -> metric(telemetry, "spoolPending") == 2 && metric(telemetry, "heldInMemory") == 0,
+        "the held readings in the spool once it opens",
+        () -> telemetry.metrics().toString());
+    await(
+        () -> !telemetry.health().reason().contains("cannot open the spool"),
+        "the spool fault cleared",
+        () -> telemetry.health().toString());
   }
 }

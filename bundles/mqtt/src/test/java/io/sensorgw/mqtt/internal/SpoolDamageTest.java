@@ -36,7 +36,11 @@ class SpoolDamageTest {
   }
 
   private static String payload(int i) {
-    return "{\"sensor\":\"tfluna-1\",\"sequence\":" + i + ",\"values\":{\"distance\":{\"value\":" + (100 + i) + ",\"unit\":\"cm\"}}}";
+    return "{\"sensor\":\"tfluna-1\",\"sequence\":"
+        + i
+        + ",\"values\":{\"distance\":{\"value\":"
+        + (100 + i)
+        + ",\"unit\":\"cm\"}}}";
   }
 
   private static List<String> drain(Spool spool) throws Exception {
@@ -56,7 +60,8 @@ class SpoolDamageTest {
   private List<long[]> seventy() throws Exception {
     List<long[]> records = new ArrayList<>();
     try (Spool spool = open()) {
-      for (int i = 0; i < 70; i++) spool.append("sensorgw/gw/tfluna-1/reading", bytes(payload(i)), 1, true);
+      for (int i = 0; i < 70; i++)
+        spool.append("sensorgw/gw/tfluna-1/reading", bytes(payload(i)), 1, true);
       Spool.Position from = spool.committed();
       for (Spool.Message m; (m = spool.next(from, Duration.ZERO)) != null; from = m.next()) {
         assertEquals(1, m.at().segment(), "one segment");
@@ -92,7 +97,10 @@ class SpoolDamageTest {
       assertEquals(69, reopened.pending());
       assertEquals(allBut(35), drain(reopened), "every record after the damage is kept");
       assertEquals(1, figure(reopened, "spoolCorrupt"));
-      assertEquals(damaged[1] - damaged[0], figure(reopened, "spoolCorruptBytes"), "exactly the damaged record skipped");
+      assertEquals(
+          damaged[1] - damaged[0],
+          figure(reopened, "spoolCorruptBytes"),
+          "exactly the damaged record skipped");
       reopened.append("sensorgw/gw/tfluna-1/reading", bytes("after"), 1, false);
       List<String> all = drain(reopened);
       assertEquals("after", all.get(all.size() - 1), "appending goes on behind the damage");
@@ -109,7 +117,8 @@ class SpoolDamageTest {
       Files.deleteIfExists(dir.resolve("committed"));
       flip(at);
       try (Spool reopened = open()) {
-        assertEquals(allBut(20), drain(reopened), "byte " + (at - damaged[0]) + " of the record flipped");
+        assertEquals(
+            allBut(20), drain(reopened), "byte " + (at - damaged[0]) + " of the record flipped");
         assertEquals(1, figure(reopened, "spoolCorrupt"));
       }
     }
@@ -154,7 +163,10 @@ class SpoolDamageTest {
     }
     long intact = Files.size(dir.resolve(SEGMENT));
     byte[] next = record(bytes("t"), 1, bytes("never finished"), 1, 0);
-    Files.write(dir.resolve(SEGMENT), java.util.Arrays.copyOf(next, next.length - 4), StandardOpenOption.APPEND);
+    Files.write(
+        dir.resolve(SEGMENT),
+        java.util.Arrays.copyOf(next, next.length - 4),
+        StandardOpenOption.APPEND);
     try (Spool reopened = open()) {
       assertEquals(intact, Files.size(dir.resolve(SEGMENT)), "cut back to the last intact record");
       assertEquals(1, figure(reopened, "spoolTornTails"));
@@ -169,9 +181,11 @@ class SpoolDamageTest {
 
   @Test
   void aRecordWhoseTopicLengthRunsPastItsBodyIsDamageNotAnException() throws Exception {
-    byte[] liar = record(bytes("t"), 0xFFFF, bytes("x"), 1, 0); // a valid CRC over an impossible layout
+    byte[] liar =
+        record(bytes("t"), 0xFFFF, bytes("x"), 1, 0); // a valid CRC over an impossible layout
     byte[] good = record(bytes("t/ok"), 4, bytes("kept"), 1, 0);
-    Files.write(dir.resolve(SEGMENT), concat(record(bytes("t/ok"), 4, bytes("first"), 1, 0), liar, good));
+    Files.write(
+        dir.resolve(SEGMENT), concat(record(bytes("t/ok"), 4, bytes("first"), 1, 0), liar, good));
     try (Spool spool = open()) {
       assertEquals(List.of("first", "kept"), drain(spool));
       assertEquals(1, figure(spool, "spoolCorrupt"));
@@ -184,21 +198,32 @@ class SpoolDamageTest {
     ByteBuffer huge = ByteBuffer.allocate(12).putInt(Integer.MAX_VALUE).putLong(0);
     ByteBuffer pastTheEnd = ByteBuffer.allocate(12).putInt(Spool.MAX_BODY - 1).putLong(0);
     ByteBuffer negative = ByteBuffer.allocate(12).putInt(-7).putLong(0);
-    Files.write(dir.resolve(SEGMENT), concat(huge.array(), record(bytes("t"), 1, bytes("one"), 0, 0),
-        pastTheEnd.array(), negative.array(), record(bytes("t"), 1, bytes("two"), 0, 0)));
+    Files.write(
+        dir.resolve(SEGMENT),
+        concat(
+            huge.array(),
+            record(bytes("t"), 1, bytes("one"), 0, 0),
+            pastTheEnd.array(),
+            negative.array(),
+            record(bytes("t"), 1, bytes("two"), 0, 0)));
     AtomicLong largestRead = new AtomicLong();
-    Spool.Channels watching = (file, options) -> new WatchedChannel(FileChannel.open(file, options)) {
-      @Override
-      public int read(ByteBuffer dst, long position) throws IOException {
-        largestRead.accumulateAndGet(dst.remaining(), Math::max);
-        return super.read(dst, position);
-      }
-    };
-    try (Spool spool = new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), watching)) {
+    Spool.Channels watching =
+        (file, options) ->
+            new WatchedChannel(FileChannel.open(file, options)) {
+              @Override
+              public int read(ByteBuffer dst, long position) throws IOException {
+                largestRead.accumulateAndGet(dst.remaining(), Math::max);
+                return super.read(dst, position);
+              }
+            };
+    try (Spool spool =
+        new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), watching)) {
       assertEquals(List.of("one", "two"), drain(spool));
       assertEquals(2, figure(spool, "spoolCorrupt"), "two damaged stretches");
     }
-    assertTrue(largestRead.get() <= 64 * 1024, "no read (and no buffer) past the resync window: " + largestRead.get());
+    assertTrue(
+        largestRead.get() <= 64 * 1024,
+        "no read (and no buffer) past the resync window: " + largestRead.get());
   }
 
   @Test
@@ -211,21 +236,30 @@ class SpoolDamageTest {
     Files.createDirectories(dir.resolve("000000000007.seg"));
     try (Spool reopened = open()) {
       assertEquals(List.of("mine"), drain(reopened));
-      assertEquals(3, figure(reopened, "spoolStrayFiles"), "foo.seg, 12a.seg and a folder named like a segment");
+      assertEquals(
+          3,
+          figure(reopened, "spoolStrayFiles"),
+          "foo.seg, 12a.seg and a folder named like a segment");
     }
     assertTrue(Files.exists(dir.resolve("foo.seg")), "not deleted: it is not the spool's");
   }
 
   @Test
-  void anAppendThatFailsPartWayIsRolledBackAndTheNextOneAfterSpaceReturnsSucceeds() throws Exception {
+  void anAppendThatFailsPartWayIsRolledBackAndTheNextOneAfterSpaceReturnsSucceeds()
+      throws Exception {
     AtomicBoolean full = new AtomicBoolean();
     AtomicBoolean truncateFails = new AtomicBoolean();
-    Spool.Channels disk = (file, options) -> new DiskFullChannel(FileChannel.open(file, options), full, truncateFails);
-    try (Spool spool = new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), disk)) {
+    Spool.Channels disk =
+        (file, options) ->
+            new DiskFullChannel(FileChannel.open(file, options), full, truncateFails);
+    try (Spool spool =
+        new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), disk)) {
       spool.append("t", bytes("before"), 1, false);
       long end = Files.size(dir.resolve(SEGMENT));
       full.set(true);
-      IOException e = assertThrows(IOException.class, () -> spool.append("t", bytes("lost to a full disk"), 1, false));
+      IOException e =
+          assertThrows(
+              IOException.class, () -> spool.append("t", bytes("lost to a full disk"), 1, false));
       assertTrue(e.getMessage().contains("No space left"), e.toString());
       assertEquals(end, Files.size(dir.resolve(SEGMENT)), "the partial record was cut");
       assertEquals(1, figure(spool, "spoolAppendFailures"));
@@ -264,8 +298,11 @@ class SpoolDamageTest {
   void closingCutsWhatAFailedWriteLeftBehind() throws Exception {
     AtomicBoolean full = new AtomicBoolean();
     AtomicBoolean truncateFails = new AtomicBoolean(true);
-    Spool.Channels disk = (file, options) -> new DiskFullChannel(FileChannel.open(file, options), full, truncateFails);
-    try (Spool spool = new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), disk)) {
+    Spool.Channels disk =
+        (file, options) ->
+            new DiskFullChannel(FileChannel.open(file, options), full, truncateFails);
+    try (Spool spool =
+        new Spool(dir, 1 << 20, 64 * 1024, Duration.ofDays(1), Clock.systemUTC(), disk)) {
       spool.append("t", bytes("kept"), 1, false);
       full.set(true);
       assertThrows(IOException.class, () -> spool.append("t", bytes("half written"), 1, false));
@@ -280,29 +317,45 @@ class SpoolDamageTest {
   @Test
   void aMessageThatCanNeverBePublishedIsRefusedNotSpooled() throws Exception {
     try (Spool spool = open()) {
-      assertThrows(IllegalArgumentException.class, () -> spool.append("ha/#/sensor/x/config", bytes("{}"), 1, true));
-      assertThrows(IllegalArgumentException.class, () -> spool.append("a/+/b", bytes("{}"), 1, true));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> spool.append("ha/#/sensor/x/config", bytes("{}"), 1, true));
+      assertThrows(
+          IllegalArgumentException.class, () -> spool.append("a/+/b", bytes("{}"), 1, true));
       assertThrows(IllegalArgumentException.class, () -> spool.append("", bytes("{}"), 1, true));
-      assertThrows(IllegalArgumentException.class, () -> spool.append("t", new byte[Spool.MAX_PAYLOAD + 1], 1, true));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> spool.append("t", new byte[Spool.MAX_PAYLOAD + 1], 1, true));
       assertThrows(IllegalArgumentException.class, () -> spool.append("t", bytes("{}"), 3, true));
       assertEquals(0, spool.pending());
       assertEquals(0, Files.size(dir.resolve(SEGMENT)));
     }
   }
 
-  // --- Records as the spool writes them: [length][crc32][millis][qos][retain][topic length][topic][payload] ---
+  // --- Records as the spool writes them: [length][crc32][millis][qos][retain][topic
+  // length][topic][payload] ---
 
   static byte[] record(byte[] topic, int topicLengthField, byte[] payload, int qos, int retain) {
     ByteBuffer body = ByteBuffer.allocate(12 + topic.length + payload.length);
-    body.putLong(1_800_000_000_000L).put((byte) qos).put((byte) retain).putShort((short) topicLengthField)
-        .put(topic).put(payload).flip();
+    body.putLong(1_800_000_000_000L)
+        .put((byte) qos)
+        .put((byte) retain)
+        .putShort((short) topicLengthField)
+        .put(topic)
+        .put(payload)
+        .flip();
     CRC32 crc = new CRC32();
     crc.update(body.duplicate());
-    return ByteBuffer.allocate(12 + body.remaining()).putInt(body.remaining()).putLong(crc.getValue()).put(body).array();
+    return ByteBuffer.allocate(12 + body.remaining())
+        .putInt(body.remaining())
+        .putLong(crc.getValue())
+        .put(body)
+        .array();
   }
 
   static byte[] concat(byte[]... parts) {
-    ByteBuffer all = ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
+    ByteBuffer all =
+        ByteBuffer.allocate(java.util.Arrays.stream(parts).mapToInt(p -> p.length).sum());
     for (byte[] part : parts) all.put(part);
     return all.array();
   }
@@ -363,12 +416,14 @@ class SpoolDamageTest {
     }
 
     @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+    public long transferTo(long position, long count, WritableByteChannel target)
+        throws IOException {
       return delegate.transferTo(position, count, target);
     }
 
     @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+    public long transferFrom(ReadableByteChannel src, long position, long count)
+        throws IOException {
       return delegate.transferFrom(src, position, count);
     }
 

@@ -91,7 +91,10 @@ class SpoolTest {
       assertTrue(dropped > 900, "most of 1000 x 100 B cannot fit in 8 KB: dropped " + dropped);
       assertTrue(spool.figures().get("spoolBytes").longValue() <= 8 * 1024);
       assertEquals(1000 - dropped, spool.pending());
-      assertEquals(1000 - dropped, drain(spool, spool.committed()).size(), "reading starts at the oldest kept");
+      assertEquals(
+          1000 - dropped,
+          drain(spool, spool.committed()).size(),
+          "reading starts at the oldest kept");
     }
   }
 
@@ -114,15 +117,18 @@ class SpoolTest {
   void aReaderWaitsForTheNextAppend() throws Exception {
     try (Spool spool = new Spool(dir, 1 << 20, Duration.ofDays(1), Clock.systemUTC())) {
       assertNull(spool.next(spool.committed(), Duration.ZERO));
-      Thread writer = new Thread(() -> {
-        try {
-          spool.append("t", bytes("late"), 0, false);
-        } catch (IOException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  spool.append("t", bytes("late"), 0, false);
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       writer.start();
-      Spool.Message message = spool.next(spool.committed(), Duration.ofMinutes(2)); // returns at the append
+      Spool.Message message =
+          spool.next(spool.committed(), Duration.ofMinutes(2)); // returns at the append
       assertEquals("late", new String(message.payload(), StandardCharsets.UTF_8));
       writer.join();
     }

@@ -29,15 +29,24 @@ final class TestBroker implements AutoCloseable {
         candidate = socket.getLocalPort();
       }
       Path conf = dir.resolve("mosquitto.conf");
-      Files.write(conf, List.of("listener " + candidate + " 127.0.0.1", "allow_anonymous true",
-          "log_dest file " + dir.resolve("mosquitto.log"), "user " + System.getProperty("user.name")));
-      Process p = new ProcessBuilder("mosquitto", "-c", conf.toString()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("mosquitto.out").toFile()).start();
+      Files.write(
+          conf,
+          List.of(
+              "listener " + candidate + " 127.0.0.1",
+              "allow_anonymous true",
+              "log_dest file " + dir.resolve("mosquitto.log"),
+              "user " + System.getProperty("user.name")));
+      Process p =
+          new ProcessBuilder("mosquitto", "-c", conf.toString())
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolve("mosquitto.out").toFile())
+              .start();
       if (listening(p, candidate)) {
         started = p;
         chosen = candidate;
       } else {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // the port was taken meanwhile: another one
+        p.destroyForcibly()
+            .waitFor(10, TimeUnit.SECONDS); // the port was taken meanwhile: another one
       }
     }
     if (started == null) throw new IllegalStateException("mosquitto did not start: " + log());
@@ -63,7 +72,9 @@ final class TestBroker implements AutoCloseable {
 
   String log() {
     try {
-      return Files.exists(dir.resolve("mosquitto.log")) ? Files.readString(dir.resolve("mosquitto.log")) : "(no log)";
+      return Files.exists(dir.resolve("mosquitto.log"))
+          ? Files.readString(dir.resolve("mosquitto.log"))
+          : "(no log)";
     } catch (IOException e) {
       return "(unreadable)";
     }

@@ -5,7 +5,9 @@ import java.lang.reflect.Proxy;
 import java.util.HashMap;
 import java.util.Map;
 
-/** An {@link MqttConfig} as ConfigAdmin would give it: the defaults, and properties by their keys. */
+/**
+ * An {@link MqttConfig} as ConfigAdmin would give it: the defaults, and properties by their keys.
+ */
 final class TestConfig {
   private TestConfig() {}
 
@@ -16,15 +18,24 @@ final class TestConfig {
       String[] pair = line.split("=", 2);
       properties.put(pair[0], pair[1]);
     }
-    return (MqttConfig) Proxy.newProxyInstance(MqttConfig.class.getClassLoader(), new Class<?>[] {MqttConfig.class},
-        (proxy, method, args) -> {
-          if (method.getDeclaringClass() == Object.class) return method.invoke(properties, args);
-          String value = properties.get(key(method));
-          return value == null ? method.getDefaultValue() : convert(value, method.getReturnType());
-        });
+    return (MqttConfig)
+        Proxy.newProxyInstance(
+            MqttConfig.class.getClassLoader(),
+            new Class<?>[] {MqttConfig.class},
+            (proxy, method, args) -> {
+              if (method.getDeclaringClass() == Object.class)
+                return method.invoke(properties, args);
+              String value = properties.get(key(method));
+              return value == null
+                  ? method.getDefaultValue()
+                  : convert(value, method.getReturnType());
+            });
   }
 
-  /** The DS name mapping: {@code reconnect_min_ms} is {@code reconnect.min.ms}, {@code _password} {@code .password}. */
+  /**
+   * The DS name mapping: {@code reconnect_min_ms} is {@code reconnect.min.ms}, {@code _password}
+   * {@code .password}.
+   */
   private static String key(Method method) {
     return method.getName().replace('_', '.');
   }

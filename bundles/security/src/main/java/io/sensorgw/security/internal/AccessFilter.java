@@ -1,8 +1,8 @@
 package io.sensorgw.security.internal;
 
-import io.sensorgw.web.FailureThrottle;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.web.FailureThrottle;
 import io.sensorgw.web.SameOrigin;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -25,17 +25,17 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.runtime.HttpServiceRuntime;
 import org.osgi.service.servlet.runtime.HttpServiceRuntimeConstants;
-import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardFilterPattern;
 import org.slf4j.Logger;
@@ -43,9 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every request to the gateway's routes passes here first (after the request counter, so refusals
- * are counted): {@link AccessPolicy} decides, a refusal is a JSON error with the status and
- * headers it calls for. Bad credentials are logged once per address and window, never with the
- * secret. Only the first dispatch is checked; an ASYNC re-dispatch (backpressure) was let in.
+ * are counted): {@link AccessPolicy} decides, a refusal is a JSON error with the status and headers
+ * it calls for. Bad credentials are logged once per address and window, never with the secret. Only
+ * the first dispatch is checked; an ASYNC re-dispatch (backpressure) was let in.
  */
 @Component(
     service = {Filter.class, MetricsSource.class},
@@ -61,7 +61,9 @@ public class AccessFilter implements Filter, MetricsSource {
   private final ObjectMapper mapper = new ObjectMapper();
   private final Tokens tokens;
   private final BrowserSessions browserSessions;
-  private final Map<AccessPolicy.Outcome, LongAdder> outcomes = new EnumMap<>(AccessPolicy.Outcome.class);
+  private final Map<AccessPolicy.Outcome, LongAdder> outcomes =
+      new EnumMap<>(AccessPolicy.Outcome.class);
+
   /** Swapped whole on a configuration change: the filter itself is never unregistered for one. */
   private volatile Settings settings;
 
@@ -69,10 +71,12 @@ public class AccessFilter implements Filter, MetricsSource {
   private record Settings(AccessPolicy policy, FailureThrottle throttle, int failuresMax) {}
 
   @Activate
-  public AccessFilter(SecurityConfig config, @Reference Tokens tokens, @Reference BrowserSessions browserSessions) {
+  public AccessFilter(
+      SecurityConfig config, @Reference Tokens tokens, @Reference BrowserSessions browserSessions) {
     this.tokens = tokens;
     this.browserSessions = browserSessions;
-    for (AccessPolicy.Outcome outcome : AccessPolicy.Outcome.values()) outcomes.put(outcome, new LongAdder());
+    for (AccessPolicy.Outcome outcome : AccessPolicy.Outcome.values())
+      outcomes.put(outcome, new LongAdder());
     apply(config);
   }
 
@@ -85,10 +89,15 @@ public class AccessFilter implements Filter, MetricsSource {
     int failuresMax = Math.max(1, Math.min(1000, config.failures_max()));
     int windowS = Math.max(1, Math.min(3600, config.failures_window_s()));
     if (failuresMax != config.failures_max() || windowS != config.failures_window_s()) {
-      LOG.warn("Access: failures.max must be 1..1000 and failures.window.s 1..3600, were {} and {}; using {} and {}",
-          config.failures_max(), config.failures_window_s(), failuresMax, windowS);
+      LOG.warn(
+          "Access: failures.max must be 1..1000 and failures.window.s 1..3600, were {} and {}; using {} and {}",
+          config.failures_max(),
+          config.failures_window_s(),
+          failuresMax,
+          windowS);
     }
-    FailureThrottle throttle = new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
+    FailureThrottle throttle =
+        new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
     Set<String> hosts = allowedHosts(config.allowed_hosts());
     AccessPolicy.HttpMode mode;
     try {
@@ -98,20 +107,38 @@ public class AccessFilter implements Filter, MetricsSource {
       mode = AccessPolicy.HttpMode.BOTH;
     }
     AccessPolicy.HttpMode httpMode = mode;
-    AccessPolicy policy = tokens.store().map(store -> new AccessPolicy(store, throttle, config.anonymous_read(),
-        config.metrics_loopback_anonymous(), hosts, httpMode, () -> httpsPort, browserSessions::sessions)).orElse(null);
+    AccessPolicy policy =
+        tokens
+            .store()
+            .map(
+                store ->
+                    new AccessPolicy(
+                        store,
+                        throttle,
+                        config.anonymous_read(),
+                        config.metrics_loopback_anonymous(),
+                        hosts,
+                        httpMode,
+                        () -> httpsPort,
+                        browserSessions::sessions))
+            .orElse(null);
     settings = new Settings(policy, throttle, failuresMax);
-    LOG.info("Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
-        + "and address; Host allowed: {}",
+    LOG.info(
+        "Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
+            + "and address; Host allowed: {}",
         config.anonymous_read() ? " except for reading (anonymous.read)" : "",
-        config.metrics_loopback_anonymous() ? ", /metrics open from this host" : "", failuresMax, windowS,
+        config.metrics_loopback_anonymous() ? ", /metrics open from this host" : "",
+        failuresMax,
+        windowS,
         hosts.isEmpty() ? "any" : String.join(", ", hosts));
   }
 
   /** The HTTPS port Jetty listens on, from the HTTP runtime's endpoints (0 while unknown). */
   private volatile int httpsPort;
 
-  @Reference(service = HttpServiceRuntime.class, cardinality = ReferenceCardinality.OPTIONAL,
+  @Reference(
+      service = HttpServiceRuntime.class,
+      cardinality = ReferenceCardinality.OPTIONAL,
       policy = ReferencePolicy.DYNAMIC)
   void bindRuntime(ServiceReference<HttpServiceRuntime> runtime) {
     httpsPort = httpsPortOf(runtime.getProperty(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT));
@@ -127,8 +154,12 @@ public class AccessFilter implements Filter, MetricsSource {
 
   /** The port of the first https:// endpoint ({@code https://host:port/}), or 0. */
   static int httpsPortOf(Object endpoints) {
-    Object[] all = endpoints instanceof Object[] array ? array
-        : endpoints instanceof java.util.Collection<?> list ? list.toArray() : new Object[] {endpoints};
+    Object[] all =
+        endpoints instanceof Object[] array
+            ? array
+            : endpoints instanceof java.util.Collection<?> list
+                ? list.toArray()
+                : new Object[] {endpoints};
     for (Object endpoint : all) {
       if (endpoint == null || !endpoint.toString().startsWith("https://")) continue;
       try {
@@ -159,7 +190,8 @@ public class AccessFilter implements Filter, MetricsSource {
       String name = InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
       hosts.add(name);
       int dot = name.indexOf('.');
-      hosts.add((dot < 0 ? name : name.substring(0, dot)) + ".local"); // mDNS, as a Pi announces itself
+      hosts.add(
+          (dot < 0 ? name : name.substring(0, dot)) + ".local"); // mDNS, as a Pi announces itself
       hosts.add(InetAddress.getLocalHost().getCanonicalHostName().toLowerCase(Locale.ROOT));
     } catch (UnknownHostException e) {
       // no resolvable name: the addresses below still count
@@ -173,13 +205,15 @@ public class AccessFilter implements Filter, MetricsSource {
         }
       }
     } catch (SocketException e) {
-      LOG.warn("Access: cannot list this machine's addresses ({}); set allowed.hosts", e.toString());
+      LOG.warn(
+          "Access: cannot list this machine's addresses ({}); set allowed.hosts", e.toString());
     }
     return hosts;
   }
 
   @Override
-  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+  public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
+      throws IOException, ServletException {
     HttpServletRequest request = (HttpServletRequest) req;
     HttpServletResponse response = (HttpServletResponse) res;
     String path = path(request);
@@ -196,22 +230,36 @@ public class AccessFilter implements Filter, MetricsSource {
     String address = request.getRemoteAddr();
     String accept = request.getHeader("Accept");
     boolean navigation = accept != null && accept.contains("text/html");
-    AccessPolicy.Decision decision = policy.decide(new AccessPolicy.Request(request.getMethod(), path,
-        request.getHeader("Host"), request.getHeader("Origin"), address, loopback(address),
-        request.getHeader("Authorization"), request.isSecure(), sessionCookie(request),
-        request.getHeader(Sessions.CSRF_HEADER), navigation ? request.getRequestURI()
-            + (request.getQueryString() == null ? "" : "?" + request.getQueryString()) : null));
+    AccessPolicy.Decision decision =
+        policy.decide(
+            new AccessPolicy.Request(
+                request.getMethod(),
+                path,
+                request.getHeader("Host"),
+                request.getHeader("Origin"),
+                address,
+                loopback(address),
+                request.getHeader("Authorization"),
+                request.isSecure(),
+                sessionCookie(request),
+                request.getHeader(Sessions.CSRF_HEADER),
+                navigation
+                    ? request.getRequestURI()
+                        + (request.getQueryString() == null ? "" : "?" + request.getQueryString())
+                    : null));
     outcomes.get(decision.outcome()).increment();
     if (request.isSecure() && policy.strictTransport()) {
       response.setHeader("Strict-Transport-Security", "max-age=31536000");
     }
     if (decision.allowed()) {
       // Who it is, for the login routes; only theirs: setting an attribute costs every request.
-      if (path.startsWith("/login") || path.equals("/logout")) request.setAttribute(LoginServlet.DECISION, decision);
+      if (path.startsWith("/login") || path.equals("/logout"))
+        request.setAttribute(LoginServlet.DECISION, decision);
       chain.doFilter(req, res);
       return;
     }
-    if (decision.outcome() == AccessPolicy.Outcome.INVALID) logFailure(current, address, request.getMethod(), path);
+    if (decision.outcome() == AccessPolicy.Outcome.INVALID)
+      logFailure(current, address, request.getMethod(), path);
     refuse(response, decision.status(), decision.error(), decision.headers());
   }
 
@@ -234,22 +282,34 @@ public class AccessFilter implements Filter, MetricsSource {
   }
 
   private static boolean loopback(String address) {
-    return address != null && (address.startsWith("127.") || address.equals("::1") || address.equals("0:0:0:0:0:0:0:1"));
+    return address != null
+        && (address.startsWith("127.")
+            || address.equals("::1")
+            || address.equals("0:0:0:0:0:0:0:1"));
   }
 
-  /** The first bad credential of an address in a window, and the one that throttles it, are logged. */
+  /**
+   * The first bad credential of an address in a window, and the one that throttles it, are logged.
+   */
   private static void logFailure(Settings current, String address, String method, String path) {
     long retryAfter = current.throttle().retryAfterSeconds(address);
     if (retryAfter > 0) {
-      LOG.warn("Access: {} bad credentials from {} within the window; refused (429) for {} s", current.failuresMax(),
-          address, retryAfter);
+      LOG.warn(
+          "Access: {} bad credentials from {} within the window; refused (429) for {} s",
+          current.failuresMax(),
+          address,
+          retryAfter);
     } else if (current.throttle().failuresOf(address) == 1) {
-      LOG.warn("Access: bad credentials from {} ({} {}); further ones in this window are counted", address, method,
+      LOG.warn(
+          "Access: bad credentials from {} ({} {}); further ones in this window are counted",
+          address,
+          method,
           AccessPolicy.shown(path));
     }
   }
 
-  private void refuse(HttpServletResponse response, int status, String error, Map<String, String> headers)
+  private void refuse(
+      HttpServletResponse response, int status, String error, Map<String, String> headers)
       throws IOException {
     if (response.isCommitted()) return;
     response.resetBuffer();

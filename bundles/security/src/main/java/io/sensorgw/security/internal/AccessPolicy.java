@@ -14,63 +14,137 @@ import java.util.function.Supplier;
 /**
  * Who may do what, decided from a request's method, path, headers and address; no I/O, so every
  * rule is tested directly. The order: methods nobody may use (TRACE), the Host allow-list (DNS
- * rebinding), {@code /health} (open), a foreign Origin on a WebSocket or a state change (CSRF),
- * the opt-ins for anonymous reads, the throttle, then the token and its scope.
+ * rebinding), {@code /health} (open), a foreign Origin on a WebSocket or a state change (CSRF), the
+ * opt-ins for anonymous reads, the throttle, then the token and its scope.
  */
 final class AccessPolicy {
   /**
-   * What a request brings: {@code session} is the session cookie's value, {@code csrf} the
-   * {@value Sessions#CSRF_HEADER} header, {@code navigation} the path and query a browser asks a page of
+   * What a request brings: {@code session} is the session cookie's value, {@code csrf} the {@value
+   * Sessions#CSRF_HEADER} header, {@code navigation} the path and query a browser asks a page of
    * (null for other requests: scripts, API clients).
    */
-  record Request(String method, String path, String host, String origin, String remoteAddress,
-      boolean fromLoopback, String authorization, boolean secure, String session, String csrf, String navigation) {
-    Request(String method, String path, String host, String origin, String remoteAddress, boolean fromLoopback,
+  record Request(
+      String method,
+      String path,
+      String host,
+      String origin,
+      String remoteAddress,
+      boolean fromLoopback,
+      String authorization,
+      boolean secure,
+      String session,
+      String csrf,
+      String navigation) {
+    Request(
+        String method,
+        String path,
+        String host,
+        String origin,
+        String remoteAddress,
+        boolean fromLoopback,
         String authorization) {
       this(method, path, host, origin, remoteAddress, fromLoopback, authorization, false);
     }
 
-    Request(String method, String path, String host, String origin, String remoteAddress, boolean fromLoopback,
-        String authorization, boolean secure) {
-      this(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, null, null, null);
+    Request(
+        String method,
+        String path,
+        String host,
+        String origin,
+        String remoteAddress,
+        boolean fromLoopback,
+        String authorization,
+        boolean secure) {
+      this(
+          method,
+          path,
+          host,
+          origin,
+          remoteAddress,
+          fromLoopback,
+          authorization,
+          secure,
+          null,
+          null,
+          null);
     }
 
     Request withSession(String cookie, String csrfHeader) {
-      return new Request(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, cookie,
-          csrfHeader, navigation);
+      return new Request(
+          method,
+          path,
+          host,
+          origin,
+          remoteAddress,
+          fromLoopback,
+          authorization,
+          secure,
+          cookie,
+          csrfHeader,
+          navigation);
     }
 
     /** The same request, as a browser's navigation to {@code target} (path and query). */
     Request asNavigation(String target) {
-      return new Request(method, path, host, origin, remoteAddress, fromLoopback, authorization, secure, session, csrf,
+      return new Request(
+          method,
+          path,
+          host,
+          origin,
+          remoteAddress,
+          fromLoopback,
+          authorization,
+          secure,
+          session,
+          csrf,
           target);
     }
   }
 
   /** What plain HTTP serves: everything, or only /health and otherwise a redirect or a refusal. */
   enum HttpMode {
-    BOTH, REDIRECT, HEALTH_ONLY;
+    BOTH,
+    REDIRECT,
+    HEALTH_ONLY;
 
     static HttpMode parse(String text) {
       return switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
         case "", "both" -> BOTH;
         case "redirect" -> REDIRECT;
         case "health-only" -> HEALTH_ONLY;
-        default -> throw new IllegalArgumentException("http.mode must be both, redirect or health-only, was '" + text + "'");
+        default ->
+            throw new IllegalArgumentException(
+                "http.mode must be both, redirect or health-only, was '" + text + "'");
       };
     }
   }
 
   /** How it ended, for the counters. */
-  enum Outcome { ALLOWED, ANONYMOUS, MISSING, INVALID, FORBIDDEN, THROTTLED, HOST_REFUSED, ORIGIN_REFUSED, METHOD_REFUSED,
-    PLAIN_HTTP }
+  enum Outcome {
+    ALLOWED,
+    ANONYMOUS,
+    MISSING,
+    INVALID,
+    FORBIDDEN,
+    THROTTLED,
+    HOST_REFUSED,
+    ORIGIN_REFUSED,
+    METHOD_REFUSED,
+    PLAIN_HTTP
+  }
 
   /**
-   * Let through (with who it is, for the log, and the token and session that let it in, if any),
-   * or answer with status, error and headers.
+   * Let through (with who it is, for the log, and the token and session that let it in, if any), or
+   * answer with status, error and headers.
    */
-  record Decision(Outcome outcome, int status, String error, Map<String, String> headers, String who,
-      TokenStore.Token token, Sessions.Session session) {
+  record Decision(
+      Outcome outcome,
+      int status,
+      String error,
+      Map<String, String> headers,
+      String who,
+      TokenStore.Token token,
+      Sessions.Session session) {
     static Decision allow(Outcome outcome, String who) {
       return new Decision(outcome, 0, "", Map.of(), who, null, null);
     }
@@ -96,8 +170,13 @@ final class AccessPolicy {
   }
 
   static final String CHALLENGE = "Bearer realm=\"sensorgw\"";
-  /** The browser login page, its script and the icon: open, so a browser without a session can get one. */
-  static final Set<String> LOGIN_PAGE = Set.of("/login", "/login.js", "/favicon.ico", "/favicon.svg");
+
+  /**
+   * The browser login page, its script and the icon: open, so a browser without a session can get
+   * one.
+   */
+  static final Set<String> LOGIN_PAGE =
+      Set.of("/login", "/login.js", "/favicon.ico", "/favicon.svg");
 
   private final TokenStore tokens;
   private final FailureThrottle throttle;
@@ -108,13 +187,32 @@ final class AccessPolicy {
   private final IntSupplier httpsPort; // 0 while unknown
   private final Supplier<Sessions> sessions; // null: no browser sessions
 
-  AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
+  AccessPolicy(
+      TokenStore tokens,
+      FailureThrottle throttle,
+      boolean anonymousRead,
+      boolean metricsFromLoopback,
       Set<String> allowedHosts) {
-    this(tokens, throttle, anonymousRead, metricsFromLoopback, allowedHosts, HttpMode.BOTH, () -> 0, null);
+    this(
+        tokens,
+        throttle,
+        anonymousRead,
+        metricsFromLoopback,
+        allowedHosts,
+        HttpMode.BOTH,
+        () -> 0,
+        null);
   }
 
-  AccessPolicy(TokenStore tokens, FailureThrottle throttle, boolean anonymousRead, boolean metricsFromLoopback,
-      Set<String> allowedHosts, HttpMode httpMode, IntSupplier httpsPort, Supplier<Sessions> sessions) {
+  AccessPolicy(
+      TokenStore tokens,
+      FailureThrottle throttle,
+      boolean anonymousRead,
+      boolean metricsFromLoopback,
+      Set<String> allowedHosts,
+      HttpMode httpMode,
+      IntSupplier httpsPort,
+      Supplier<Sessions> sessions) {
     this.sessions = sessions;
     this.tokens = tokens;
     this.throttle = throttle;
@@ -138,7 +236,8 @@ final class AccessPolicy {
   Decision decide(Request request) {
     Decision decision = decideAll(request);
     // "Who am I" is asked by pages before they know: no credential is an answer, not a refusal.
-    if (decision.status() == 401 && request.path().equals("/login/session")
+    if (decision.status() == 401
+        && request.path().equals("/login/session")
         && needed(request.method().toUpperCase(Locale.ROOT)) == Scope.READ) {
       return Decision.allow(Outcome.ANONYMOUS, NOBODY);
     }
@@ -151,66 +250,122 @@ final class AccessPolicy {
   private Decision decideAll(Request request) {
     String method = request.method().toUpperCase(Locale.ROOT);
     if (method.equals("TRACE") || method.equals("TRACK")) {
-      return Decision.deny(Outcome.METHOD_REFUSED, 405, method + " is not allowed", Map.of("Allow", "GET, HEAD, POST"));
+      return Decision.deny(
+          Outcome.METHOD_REFUSED,
+          405,
+          method + " is not allowed",
+          Map.of("Allow", "GET, HEAD, POST"));
     }
     if (request.host() != null && !hostAllowed(request.host())) {
-      return Decision.deny(Outcome.HOST_REFUSED, 421, "this gateway does not answer for host '"
-          + shown(request.host()) + "' (allowed.hosts)", Map.of());
+      return Decision.deny(
+          Outcome.HOST_REFUSED,
+          421,
+          "this gateway does not answer for host '" + shown(request.host()) + "' (allowed.hosts)",
+          Map.of());
     }
     if (request.path().equals("/health")) return Decision.allow(Outcome.ANONYMOUS, "anyone");
     if (!request.secure() && httpMode != HttpMode.BOTH) {
       int port = httpsPort.getAsInt();
       String host = request.host() == null ? "localhost" : SameOrigin.hostName(request.host());
-      String https = "https://" + (host.contains(":") ? "[" + host + "]" : host) + (port == 0 ? "" : ":" + port)
-          + request.path();
+      String https =
+          "https://"
+              + (host.contains(":") ? "[" + host + "]" : host)
+              + (port == 0 ? "" : ":" + port)
+              + request.path();
       if (httpMode == HttpMode.REDIRECT && port != 0) {
-        return Decision.deny(Outcome.PLAIN_HTTP, 308, "this gateway answers over HTTPS: " + https, Map.of("Location", https));
+        return Decision.deny(
+            Outcome.PLAIN_HTTP,
+            308,
+            "this gateway answers over HTTPS: " + https,
+            Map.of("Location", https));
       }
-      return Decision.deny(Outcome.PLAIN_HTTP, 403, "plain HTTP serves only /health here; use " + https, Map.of());
+      return Decision.deny(
+          Outcome.PLAIN_HTTP, 403, "plain HTTP serves only /health here; use " + https, Map.of());
     }
     boolean reading = needed(method) == Scope.READ;
-    if (reading && LOGIN_PAGE.contains(request.path())) return Decision.allow(Outcome.ANONYMOUS, "anyone (login page)");
+    if (reading && LOGIN_PAGE.contains(request.path()))
+      return Decision.allow(Outcome.ANONYMOUS, "anyone (login page)");
     // Opening and ending a browser session change only that browser's state: any scope may.
     boolean login = !reading && request.path().equals("/login");
-    Scope needed = login || !reading && request.path().equals("/logout") ? Scope.READ : needed(method);
+    Scope needed =
+        login || !reading && request.path().equals("/logout") ? Scope.READ : needed(method);
     boolean webSocket = request.path().equals("/ws") || request.path().startsWith("/ws/");
-    if ((webSocket || !reading) && request.origin() != null && !SameOrigin.matches(request.origin(), request.host())) {
-      return Decision.deny(Outcome.ORIGIN_REFUSED, 403, "requests from origin '" + shown(request.origin())
-          + "' are refused: only pages of this gateway may " + (webSocket ? "open its WebSocket" : "change it"), Map.of());
+    if ((webSocket || !reading)
+        && request.origin() != null
+        && !SameOrigin.matches(request.origin(), request.host())) {
+      return Decision.deny(
+          Outcome.ORIGIN_REFUSED,
+          403,
+          "requests from origin '"
+              + shown(request.origin())
+              + "' are refused: only pages of this gateway may "
+              + (webSocket ? "open its WebSocket" : "change it"),
+          Map.of());
     }
     if (needed == Scope.READ && anonymousRead && !login) {
       return Decision.allow(Outcome.ANONYMOUS, "anonymous (anonymous.read)");
     }
     if (request.path().equals("/metrics") && metricsFromLoopback && request.fromLoopback()) {
-      return Decision.allow(Outcome.ANONYMOUS, "anonymous on this host (metrics.loopback.anonymous)");
+      return Decision.allow(
+          Outcome.ANONYMOUS, "anonymous on this host (metrics.loopback.anonymous)");
     }
     long retryAfter = throttle.retryAfterSeconds(request.remoteAddress());
     if (retryAfter > 0) {
-      return Decision.deny(Outcome.THROTTLED, 429, "too many bad credentials from " + request.remoteAddress()
-          + "; try again in " + retryAfter + " s", Map.of("Retry-After", Long.toString(retryAfter)));
+      return Decision.deny(
+          Outcome.THROTTLED,
+          429,
+          "too many bad credentials from "
+              + request.remoteAddress()
+              + "; try again in "
+              + retryAfter
+              + " s",
+          Map.of("Retry-After", Long.toString(retryAfter)));
     }
     String authorization = request.authorization();
     if (authorization == null || authorization.isBlank()) {
-      if (request.session() != null && sessions != null && !login) return bySession(request, method, needed);
+      if (request.session() != null && sessions != null && !login)
+        return bySession(request, method, needed);
       if (request.navigation() != null && reading) return toLogin(request.navigation());
-      return Decision.deny(Outcome.MISSING, 401, "a token is needed: Authorization: Bearer <token>",
+      return Decision.deny(
+          Outcome.MISSING,
+          401,
+          "a token is needed: Authorization: Bearer <token>",
           Map.of("WWW-Authenticate", CHALLENGE));
     }
     if (authorization.length() < 7 || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       throttle.failed(request.remoteAddress());
-      return Decision.deny(Outcome.INVALID, 401, "the Authorization header must be: Bearer <token>",
+      return Decision.deny(
+          Outcome.INVALID,
+          401,
+          "the Authorization header must be: Bearer <token>",
           Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_request\""));
     }
     Optional<TokenStore.Token> token = tokens.authenticate(authorization.substring(7).trim());
     if (token.isEmpty()) {
       throttle.failed(request.remoteAddress());
-      return Decision.deny(Outcome.INVALID, 401, "the token is not valid (unknown or revoked)",
+      return Decision.deny(
+          Outcome.INVALID,
+          401,
+          "the token is not valid (unknown or revoked)",
           Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
     }
     if (!token.get().scope().covers(needed)) {
-      return Decision.deny(Outcome.FORBIDDEN, 403, "token '" + token.get().name() + "' has scope "
-          + token.get().scope().label() + "; " + method + " " + request.path() + " needs " + needed.label(),
-          Map.of("WWW-Authenticate", CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + needed.label() + "\""));
+      return Decision.deny(
+          Outcome.FORBIDDEN,
+          403,
+          "token '"
+              + token.get().name()
+              + "' has scope "
+              + token.get().scope().label()
+              + "; "
+              + method
+              + " "
+              + request.path()
+              + " needs "
+              + needed.label(),
+          Map.of(
+              "WWW-Authenticate",
+              CHALLENGE + ", error=\"insufficient_scope\", scope=\"" + needed.label() + "\""));
     }
     return Decision.allow(token.get(), null);
   }
@@ -224,23 +379,50 @@ final class AccessPolicy {
     Sessions current = sessions.get();
     Optional<Sessions.Session> session = current.find(request.session());
     if (session.isEmpty()) {
-      if (request.navigation() != null && needed == Scope.READ) return toLogin(request.navigation());
-      return Decision.deny(Outcome.MISSING, 401, "the browser session has ended (idle, too old, logged out or the "
-          + "gateway restarted): log in again at /login", Map.of("WWW-Authenticate", CHALLENGE));
+      if (request.navigation() != null && needed == Scope.READ)
+        return toLogin(request.navigation());
+      return Decision.deny(
+          Outcome.MISSING,
+          401,
+          "the browser session has ended (idle, too old, logged out or the "
+              + "gateway restarted): log in again at /login",
+          Map.of("WWW-Authenticate", CHALLENGE));
     }
     Optional<TokenStore.Token> token = tokens.byHash(session.get().tokenHash());
     if (token.isEmpty()) {
       current.close(request.session());
-      return Decision.deny(Outcome.INVALID, 401, "the token this session was opened with ('" + session.get().tokenName()
-          + "') is revoked: log in again at /login", Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
+      return Decision.deny(
+          Outcome.INVALID,
+          401,
+          "the token this session was opened with ('"
+              + session.get().tokenName()
+              + "') is revoked: log in again at /login",
+          Map.of("WWW-Authenticate", CHALLENGE + ", error=\"invalid_token\""));
     }
     if (!token.get().scope().covers(needed)) {
-      return Decision.deny(Outcome.FORBIDDEN, 403, "token '" + token.get().name() + "' has scope "
-          + token.get().scope().label() + "; " + method + " " + request.path() + " needs " + needed.label(), Map.of());
+      return Decision.deny(
+          Outcome.FORBIDDEN,
+          403,
+          "token '"
+              + token.get().name()
+              + "' has scope "
+              + token.get().scope().label()
+              + "; "
+              + method
+              + " "
+              + request.path()
+              + " needs "
+              + needed.label(),
+          Map.of());
     }
     if (needed(method) != Scope.READ && !Sessions.csrfMatches(session.get(), request.csrf())) {
-      return Decision.deny(Outcome.FORBIDDEN, 403, "a change from a browser session needs the " + Sessions.CSRF_HEADER
-          + " header with the session's value (GET /login/session gives it)", Map.of());
+      return Decision.deny(
+          Outcome.FORBIDDEN,
+          403,
+          "a change from a browser session needs the "
+              + Sessions.CSRF_HEADER
+              + " header with the session's value (GET /login/session gives it)",
+          Map.of());
     }
     return Decision.allow(token.get(), session.get());
   }
@@ -248,7 +430,8 @@ final class AccessPolicy {
   /** A browser asking for a page without a credential goes to the login page, and back after it. */
   private static Decision toLogin(String target) {
     String next = URLEncoder.encode(target.length() > 2000 ? "/" : target, StandardCharsets.UTF_8);
-    return Decision.deny(Outcome.MISSING, 303, "log in first: /login", Map.of("Location", "/login?next=" + next));
+    return Decision.deny(
+        Outcome.MISSING, 303, "log in first: /login", Map.of("Location", "/login?next=" + next));
   }
 
   private boolean hostAllowed(String hostHeader) {

@@ -16,10 +16,12 @@ import org.slf4j.LoggerFactory;
  * The gateway's one set of browser {@link Sessions}, shared by the access filter (which checks
  * them) and the login routes (which open and end them through here). They are written to the
  * sessions file (0600) when one opens or ends and when the component stops, and read back when it
- * starts: browsers stay logged in across a restart. A configuration change that leaves the
- * session times as they were keeps every browser logged in.
+ * starts: browsers stay logged in across a restart. A configuration change that leaves the session
+ * times as they were keeps every browser logged in.
  */
-@Component(service = BrowserSessions.class, configurationPid = Tokens.PID,
+@Component(
+    service = BrowserSessions.class,
+    configurationPid = Tokens.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class BrowserSessions {
   private static final Logger LOG = LoggerFactory.getLogger(BrowserSessions.class);
@@ -38,25 +40,40 @@ public class BrowserSessions {
 
   @Modified
   void modified(SecurityConfig config) {
-    Times wanted = new Times(Math.max(1, Math.min(10080, config.session_idle_minutes())),
-        Math.max(1, Math.min(8760, config.session_lifetime_hours())));
-    if (wanted.idleMinutes() != config.session_idle_minutes() || wanted.lifetimeHours() != config.session_lifetime_hours()) {
-      LOG.warn("Access: session.idle.minutes must be 1..10080 and session.lifetime.hours 1..8760, were {} and {}; "
-          + "using {} and {}", config.session_idle_minutes(), config.session_lifetime_hours(), wanted.idleMinutes(),
+    Times wanted =
+        new Times(
+            Math.max(1, Math.min(10080, config.session_idle_minutes())),
+            Math.max(1, Math.min(8760, config.session_lifetime_hours())));
+    if (wanted.idleMinutes() != config.session_idle_minutes()
+        || wanted.lifetimeHours() != config.session_lifetime_hours()) {
+      LOG.warn(
+          "Access: session.idle.minutes must be 1..10080 and session.lifetime.hours 1..8760, were {} and {}; "
+              + "using {} and {}",
+          config.session_idle_minutes(),
+          config.session_lifetime_hours(),
+          wanted.idleMinutes(),
           wanted.lifetimeHours());
     }
     file = Path.of(config.sessions_file()).toAbsolutePath();
     if (wanted.equals(times)) return;
     boolean first = times == null;
     if (!first) LOG.info("Access: browser session times changed; browsers log in again");
-    Sessions made = new Sessions(new SecureRandom(), System::nanoTime, System::currentTimeMillis,
-        TimeUnit.MINUTES.toNanos(wanted.idleMinutes()), TimeUnit.HOURS.toNanos(wanted.lifetimeHours()), MAX_SESSIONS);
+    Sessions made =
+        new Sessions(
+            new SecureRandom(),
+            System::nanoTime,
+            System::currentTimeMillis,
+            TimeUnit.MINUTES.toNanos(wanted.idleMinutes()),
+            TimeUnit.HOURS.toNanos(wanted.lifetimeHours()),
+            MAX_SESSIONS);
     if (first) {
       try {
         int loaded = made.load(file);
         if (loaded > 0) LOG.info("Access: {} browser sessions carried over from {}", loaded, file);
       } catch (IOException e) {
-        LOG.warn("Access: browser sessions not carried over ({}); browsers log in again", e.getMessage());
+        LOG.warn(
+            "Access: browser sessions not carried over ({}); browsers log in again",
+            e.getMessage());
       }
     }
     sessions = made;
@@ -87,7 +104,9 @@ public class BrowserSessions {
     try {
       sessions.save(file);
     } catch (IOException e) {
-      LOG.warn("Access: could not write the browser sessions to {} ({}); they end at the next restart", file,
+      LOG.warn(
+          "Access: could not write the browser sessions to {} ({}); they end at the next restart",
+          file,
           e.getMessage());
     }
   }

@@ -33,24 +33,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes an HTTP/1 connection whose request headers do not arrive in full within
- * {@code header.timeout.s}, however slowly they trickle in. Jetty's idle timeout is reset by every
- * byte, so on its own a client sending one byte per minute keeps a connection (a socket, buffers)
- * for days. Jetty 12.1 has no limit on the time headers take, and Felix HTTP (jetty12 1.1.8) has no
+ * Closes an HTTP/1 connection whose request headers do not arrive in full within {@code
+ * header.timeout.s}, however slowly they trickle in. Jetty's idle timeout is reset by every byte,
+ * so on its own a client sending one byte per minute keeps a connection (a socket, buffers) for
+ * days. Jetty 12.1 has no limit on the time headers take, and Felix HTTP (jetty12 1.1.8) has no
  * hook to its connectors: its ConnectorFactory only adds connectors, and it lists every connector
- * as a network endpoint. So a sampler looks at every connection of the server once a second
- * ({@link HeaderClock} says which are late, from Jetty's counters) and closes the late ones, TLS
- * ones included (their handshake counts as header time).
+ * as a network endpoint. So a sampler looks at every connection of the server once a second ({@link
+ * HeaderClock} says which are late, from Jetty's counters) and closes the late ones, TLS ones
+ * included (their handshake counts as header time).
  *
- * <p>The server is learnt from the first request that reaches any route (this filter sees every
- * one and lets it through unchanged), and learnt again after Jetty restarts. Until the first
- * request after a start nothing is watched; connections that opened before it are watched from then.
+ * <p>The server is learnt from the first request that reaches any route (this filter sees every one
+ * and lets it through unchanged), and learnt again after Jetty restarts. Until the first request
+ * after a start nothing is watched; connections that opened before it are watched from then.
  */
 @Component(
     service = {Filter.class, MetricsSource.class},
     configurationPid = Tokens.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    // First of all filters: it answers nothing, and learns the server even from a request refused later.
+    // First of all filters: it answers nothing, and learns the server even from a request refused
+    // later.
     property = {"service.ranking:Integer=10000", MetricsSource.NAME + "=connections"})
 @HttpWhiteboardFilterPattern("/*")
 @HttpWhiteboardFilterAsyncSupported
@@ -60,22 +61,28 @@ public class HeaderTimeout implements Filter, MetricsSource {
 
   private final ScheduledExecutorService sampler;
   private final LongAdder closed = new LongAdder();
+
   /** 0: off. */
   private volatile long timeoutNanos;
+
   /** The Jetty server whose connectors are watched, from the last request (null before one). */
   private volatile Server server;
+
   private volatile int watched;
+
   /** The sampler's own: a clock per HTTP/1 connection seen at the last sample. */
   private Map<Connection, HeaderClock> clocks = new IdentityHashMap<>();
 
   @Activate
   public HeaderTimeout(SecurityConfig config) {
     apply(config);
-    sampler = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "sensorgw-header-timeout");
-      thread.setDaemon(true);
-      return thread;
-    });
+    sampler =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread thread = new Thread(task, "sensorgw-header-timeout");
+              thread.setDaemon(true);
+              return thread;
+            });
     sampler.scheduleWithFixedDelay(this::sampleSafely, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -83,17 +90,23 @@ public class HeaderTimeout implements Filter, MetricsSource {
   void apply(SecurityConfig config) {
     int seconds = config.header_timeout_s();
     if (seconds < 0 || seconds > MAX_TIMEOUT_S) {
-      LOG.warn("Connections: header.timeout.s must be 0..{} (0: off), was {}; using 20", MAX_TIMEOUT_S, seconds);
+      LOG.warn(
+          "Connections: header.timeout.s must be 0..{} (0: off), was {}; using 20",
+          MAX_TIMEOUT_S,
+          seconds);
       seconds = 20;
     }
     timeoutNanos = TimeUnit.SECONDS.toNanos(seconds);
-    LOG.info("Connections: request headers must arrive within {}", seconds == 0 ? "any time (off)" : seconds + " s");
+    LOG.info(
+        "Connections: request headers must arrive within {}",
+        seconds == 0 ? "any time (off)" : seconds + " s");
   }
 
   @Deactivate
   void stop() throws InterruptedException {
     sampler.shutdownNow();
-    if (!sampler.awaitTermination(5, TimeUnit.SECONDS)) LOG.warn("Connections: the header timeout sampler did not stop");
+    if (!sampler.awaitTermination(5, TimeUnit.SECONDS))
+      LOG.warn("Connections: the header timeout sampler did not stop");
   }
 
   @Override
@@ -107,7 +120,9 @@ public class HeaderTimeout implements Filter, MetricsSource {
   private static Server serverOf(ServletRequest request) {
     try {
       ServletContextRequest jettyRequest = ServletContextRequest.getServletContextRequest(request);
-      return jettyRequest == null ? null : jettyRequest.getConnectionMetaData().getConnector().getServer();
+      return jettyRequest == null
+          ? null
+          : jettyRequest.getConnectionMetaData().getConnector().getServer();
     } catch (RuntimeException | LinkageError e) {
       return null; // not Jetty: nothing to watch
     }
@@ -135,18 +150,27 @@ public class HeaderTimeout implements Filter, MetricsSource {
       for (EndPoint endPoint : connector.getConnectedEndPoints()) {
         Connection connection = endPoint.getConnection();
         // TLS: the HTTP connection is the one on the decrypted side.
-        if (connection instanceof SslConnection tls) connection = tls.getSslEndPoint().getConnection();
+        if (connection instanceof SslConnection tls)
+          connection = tls.getSslEndPoint().getConnection();
         // HTTP/1 only; WebSocket (after its upgrade) and HTTP/2 connections are something else.
         if (!(connection instanceof AbstractMetaDataConnection)) continue;
         HeaderClock clock = clocks.get(connection);
         if (clock == null) {
-          long age = TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - endPoint.getCreatedTimeStamp()));
+          long age =
+              TimeUnit.MILLISECONDS.toNanos(Math.max(0, wallNow - endPoint.getCreatedTimeStamp()));
           clock = new HeaderClock(now - age);
         }
         next.put(connection, clock);
-        if (clock.overdue(connection.getMessagesIn(), connection.getMessagesOut(), connection.getBytesIn(), now, timeout)) {
+        if (clock.overdue(
+            connection.getMessagesIn(),
+            connection.getMessagesOut(),
+            connection.getBytesIn(),
+            now,
+            timeout)) {
           closed.increment();
-          LOG.debug("Connections: closing {}: request headers not complete within {} s", endPoint.getRemoteSocketAddress(),
+          LOG.debug(
+              "Connections: closing {}: request headers not complete within {} s",
+              endPoint.getRemoteSocketAddress(),
               TimeUnit.NANOSECONDS.toSeconds(timeout));
           endPoint.close(new TimeoutException("request headers not complete in time"));
         }

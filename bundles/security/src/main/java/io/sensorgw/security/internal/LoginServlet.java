@@ -20,21 +20,31 @@ import org.slf4j.LoggerFactory;
  * Browser login: {@code GET /login} is a page where a person pastes a token once; its script sends
  * it as {@code Authorization: Bearer} to {@code POST /login}, which the access filter checks like
  * any request (throttled, counted), and which answers with a session cookie ({@code HttpOnly},
- * {@code SameSite=Strict}, {@code Secure} over HTTPS) and the session's CSRF value.
- * {@code GET /login/session} tells a page who it is and that value ({@code via}: {@code session},
- * {@code token}, {@code anonymous} or {@code none}); {@code POST /logout} ends it.
- * The gateway's icon is here too: the login page shows it before anyone has a session.
+ * {@code SameSite=Strict}, {@code Secure} over HTTPS) and the session's CSRF value. {@code GET
+ * /login/session} tells a page who it is and that value ({@code via}: {@code session}, {@code
+ * token}, {@code anonymous} or {@code none}); {@code POST /logout} ends it. The gateway's icon is
+ * here too: the login page shows it before anyone has a session.
  */
 @Component(service = Servlet.class)
-@HttpWhiteboardServletPattern({"/login", "/login.js", "/login/session", "/logout", "/favicon.ico", "/favicon.svg"})
+@HttpWhiteboardServletPattern({
+  "/login",
+  "/login.js",
+  "/login/session",
+  "/logout",
+  "/favicon.ico",
+  "/favicon.svg"
+})
 public class LoginServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final Logger LOG = LoggerFactory.getLogger(LoginServlet.class);
+
   /** Request attribute where the access filter leaves its {@link AccessPolicy.Decision}. */
   static final String DECISION = "io.sensorgw.security.decision";
+
   /** The login page's own script and style only; never framed. */
-  static final String PAGE_POLICY = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; "
-      + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+  static final String PAGE_POLICY =
+      "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; "
+          + "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
   private final transient ObjectMapper mapper = new ObjectMapper();
   private final transient BrowserSessions browserSessions;
@@ -45,7 +55,8 @@ public class LoginServlet extends HttpServlet {
   }
 
   @Override
-  protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void doGet(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     switch (path(request)) {
       case "/login" -> resource(response, "login/login.html", "text/html");
       case "/login.js" -> resource(response, "login/login.js", "text/javascript");
@@ -56,7 +67,8 @@ public class LoginServlet extends HttpServlet {
   }
 
   @Override
-  protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+  protected void doPost(HttpServletRequest request, HttpServletResponse response)
+      throws IOException {
     switch (path(request)) {
       case "/login" -> login(request, response);
       case "/logout" -> logout(request, response);
@@ -66,14 +78,25 @@ public class LoginServlet extends HttpServlet {
 
   private void login(HttpServletRequest request, HttpServletResponse response) throws IOException {
     AccessPolicy.Decision decision = (AccessPolicy.Decision) request.getAttribute(DECISION);
-    if (decision == null || decision.token() == null) { // the filter lets no other POST /login through
+    if (decision == null
+        || decision.token() == null) { // the filter lets no other POST /login through
       error(response, 401, "a token is needed: Authorization: Bearer <token>");
       return;
     }
     Sessions.Opened opened = browserSessions.open(decision.token());
-    response.setHeader("Set-Cookie", Sessions.COOKIE + "=" + opened.cookie() + "; Path=/; Max-Age="
-        + browserSessions.sessions().lifetimeSeconds() + "; HttpOnly; SameSite=Strict" + (request.isSecure() ? "; Secure" : ""));
-    LOG.info("Access: browser session opened with token '{}' from {}", decision.token().name(), request.getRemoteAddr());
+    response.setHeader(
+        "Set-Cookie",
+        Sessions.COOKIE
+            + "="
+            + opened.cookie()
+            + "; Path=/; Max-Age="
+            + browserSessions.sessions().lifetimeSeconds()
+            + "; HttpOnly; SameSite=Strict"
+            + (request.isSecure() ? "; Secure" : ""));
+    LOG.info(
+        "Access: browser session opened with token '{}' from {}",
+        decision.token().name(),
+        request.getRemoteAddr());
     json(response, 200, session(decision.token(), opened.session()));
   }
 
@@ -96,11 +119,15 @@ public class LoginServlet extends HttpServlet {
     boolean ended = false;
     if (decision != null && decision.session() != null && request.getCookies() != null) {
       for (jakarta.servlet.http.Cookie cookie : request.getCookies()) {
-        if (cookie.getName().equals(Sessions.COOKIE)) ended |= browserSessions.close(cookie.getValue());
+        if (cookie.getName().equals(Sessions.COOKIE))
+          ended |= browserSessions.close(cookie.getValue());
       }
     }
-    response.setHeader("Set-Cookie", Sessions.COOKIE + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-        + (request.isSecure() ? "; Secure" : ""));
+    response.setHeader(
+        "Set-Cookie",
+        Sessions.COOKIE
+            + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+            + (request.isSecure() ? "; Secure" : ""));
     json(response, 200, Map.of("loggedOut", ended));
   }
 
@@ -130,7 +157,8 @@ public class LoginServlet extends HttpServlet {
     }
   }
 
-  private void json(HttpServletResponse response, int status, Map<String, ?> body) throws IOException {
+  private void json(HttpServletResponse response, int status, Map<String, ?> body)
+      throws IOException {
     response.setStatus(status);
     response.setHeader("Cache-Control", "no-store");
     response.setContentType("application/json");

@@ -14,15 +14,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Files only the gateway's user may read: created 0600 (never readable for a moment in between)
- * in a folder made 0700, written whole to a temporary file, synced and moved into place, so a
- * power cut leaves the old content or the new, never half.
+ * Files only the gateway's user may read: created 0600 (never readable for a moment in between) in
+ * a folder made 0700, written whole to a temporary file, synced and moved into place, so a power
+ * cut leaves the old content or the new, never half.
  */
 final class PrivateFiles {
   private PrivateFiles() {}
 
   private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
-  private static final Set<PosixFilePermission> FOLDER = PosixFilePermissions.fromString("rwx------");
+  private static final Set<PosixFilePermission> FOLDER =
+      PosixFilePermissions.fromString("rwx------");
 
   static void write(Path file, byte[] content) throws IOException {
     Path folder = file.toAbsolutePath().getParent();
@@ -40,11 +41,13 @@ final class PrivateFiles {
       while (buffer.hasRemaining()) channel.write(buffer);
       channel.force(true);
     }
-    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    Files.move(
+        temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private static FileChannel open(Path path) throws IOException {
-    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Set<StandardOpenOption> options =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
       return FileChannel.open(path, options, attribute(FILE));
     } catch (UnsupportedOperationException e) {
@@ -54,7 +57,8 @@ final class PrivateFiles {
     }
   }
 
-  private static FileAttribute<Set<PosixFilePermission>> attribute(Set<PosixFilePermission> permissions) {
+  private static FileAttribute<Set<PosixFilePermission>> attribute(
+      Set<PosixFilePermission> permissions) {
     return PosixFilePermissions.asFileAttribute(permissions);
   }
 }

@@ -21,7 +21,8 @@ enum Scope {
 
   static Scope parse(String text) {
     for (Scope scope : values()) {
-      if (scope.label().equals(text == null ? "" : text.trim().toLowerCase(Locale.ROOT))) return scope;
+      if (scope.label().equals(text == null ? "" : text.trim().toLowerCase(Locale.ROOT)))
+        return scope;
     }
     throw new IllegalArgumentException("scope must be read, control or admin, was '" + text + "'");
   }

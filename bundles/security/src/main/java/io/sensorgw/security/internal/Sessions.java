@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -18,8 +18,8 @@ import java.util.Optional;
 import java.util.function.LongSupplier;
 
 /**
- * Browser sessions: a browser shows its token once, at {@code /login}, and gets a cookie instead
- * (a page's scripts never hold the token, and EventSource and WebSocket, which cannot send an
+ * Browser sessions: a browser shows its token once, at {@code /login}, and gets a cookie instead (a
+ * page's scripts never hold the token, and EventSource and WebSocket, which cannot send an
  * Authorization header, are let in by the cookie). A session stands for the token it was opened
  * with: it has that token's scope at each request, and ends when the token is revoked. Kept by the
  * SHA-256 of the cookie value, bounded in number (the oldest goes first), ended after {@code idle}
@@ -29,6 +29,7 @@ import java.util.function.LongSupplier;
 final class Sessions {
   /** Name of the cookie, {@code HttpOnly} and {@code SameSite=Strict}. */
   static final String COOKIE = "sgw_session";
+
   /** Header a session's state changes carry, with the session's {@link Session#csrf()} value. */
   static final String CSRF_HEADER = "X-CSRF-Token";
 
@@ -45,6 +46,7 @@ final class Sessions {
   private final long idleNanos;
   private final long lifetimeNanos;
   private final int max;
+
   /** By hash of the cookie, oldest first; the last use beside each. */
   private final LinkedHashMap<String, Entry> byHash = new LinkedHashMap<>();
 
@@ -63,7 +65,12 @@ final class Sessions {
   }
 
   /** With the wall clock that {@link #save} and {@link #load} translate the monotonic times by. */
-  Sessions(SecureRandom random, LongSupplier nanos, LongSupplier epochMillis, long idleNanos, long lifetimeNanos,
+  Sessions(
+      SecureRandom random,
+      LongSupplier nanos,
+      LongSupplier epochMillis,
+      long idleNanos,
+      long lifetimeNanos,
       int max) {
     this.random = random;
     this.nanos = nanos;
@@ -79,7 +86,8 @@ final class Sessions {
     long now = nanos.getAsLong();
     Session session = new Session(token.sha256(), token.name(), secret(), now);
     expire(now);
-    while (byHash.size() >= max) { // the oldest goes: someone opening sessions in a loop ends only their own
+    while (byHash.size()
+        >= max) { // the oldest goes: someone opening sessions in a loop ends only their own
       Iterator<String> oldest = byHash.keySet().iterator();
       oldest.next();
       oldest.remove();
@@ -105,7 +113,8 @@ final class Sessions {
 
   /** Ends the session a cookie value names (logout); whether there was one. */
   synchronized boolean close(String cookie) {
-    return cookie != null && cookie.length() <= TokenStore.MAX_TOKEN_LENGTH
+    return cookie != null
+        && cookie.length() <= TokenStore.MAX_TOKEN_LENGTH
         && byHash.remove(TokenStore.sha256(cookie)) != null;
   }
 
@@ -126,15 +135,16 @@ final class Sessions {
     ObjectNode root = JSON.createObjectNode();
     root.put("version", 1);
     ArrayNode list = root.putArray("sessions");
-    byHash.forEach((hash, entry) -> {
-      ObjectNode node = list.addObject();
-      node.put("cookieSha256", hash);
-      node.put("tokenSha256", entry.session.tokenHash());
-      node.put("tokenName", entry.session.tokenName());
-      node.put("csrf", entry.session.csrf());
-      node.put("opened", wallNow - (now - entry.session.openedNanos()) / 1_000_000);
-      node.put("lastUsed", wallNow - (now - entry.lastUsedNanos) / 1_000_000);
-    });
+    byHash.forEach(
+        (hash, entry) -> {
+          ObjectNode node = list.addObject();
+          node.put("cookieSha256", hash);
+          node.put("tokenSha256", entry.session.tokenHash());
+          node.put("tokenName", entry.session.tokenName());
+          node.put("csrf", entry.session.csrf());
+          node.put("opened", wallNow - (now - entry.session.openedNanos()) / 1_000_000);
+          node.put("lastUsed", wallNow - (now - entry.lastUsedNanos) / 1_000_000);
+        });
     PrivateFiles.write(file, JSON.writeValueAsBytes(root));
   }
 
@@ -144,7 +154,8 @@ final class Sessions {
    */
   synchronized int load(Path file) throws IOException {
     if (!Files.exists(file)) return 0;
-    if (Files.size(file) > 2_000_000) throw new IOException(file + " is larger than 2 MB: not a session file");
+    if (Files.size(file) > 2_000_000)
+      throw new IOException(file + " is larger than 2 MB: not a session file");
     long now = nanos.getAsLong();
     long wallNow = epochMillis.getAsLong();
     JsonNode sessions;
@@ -158,12 +169,16 @@ final class Sessions {
       String hash = node.path("cookieSha256").asText("");
       String tokenHash = node.path("tokenSha256").asText("");
       String csrf = node.path("csrf").asText("");
-      if (!hash.matches("[0-9a-f]{64}") || !tokenHash.matches("[0-9a-f]{64}") || csrf.length() < 20) {
+      if (!hash.matches("[0-9a-f]{64}")
+          || !tokenHash.matches("[0-9a-f]{64}")
+          || csrf.length() < 20) {
         throw new IOException(file + ": a session entry is damaged");
       }
       long opened = now - Math.max(0, wallNow - node.path("opened").asLong()) * 1_000_000;
       long lastUsed = now - Math.max(0, wallNow - node.path("lastUsed").asLong()) * 1_000_000;
-      Entry entry = new Entry(new Session(tokenHash, node.path("tokenName").asText(""), csrf, opened), lastUsed);
+      Entry entry =
+          new Entry(
+              new Session(tokenHash, node.path("tokenName").asText(""), csrf, opened), lastUsed);
       if (ended(entry, now) || byHash.size() >= max) continue;
       byHash.put(hash, entry);
       loaded++;
@@ -178,12 +193,15 @@ final class Sessions {
 
   /** Whether a presented CSRF value is the session's, compared in constant time. */
   static boolean csrfMatches(Session session, String presented) {
-    return presented != null && MessageDigest.isEqual(session.csrf().getBytes(StandardCharsets.US_ASCII),
-        presented.getBytes(StandardCharsets.US_ASCII));
+    return presented != null
+        && MessageDigest.isEqual(
+            session.csrf().getBytes(StandardCharsets.US_ASCII),
+            presented.getBytes(StandardCharsets.US_ASCII));
   }
 
   private boolean ended(Entry entry, long now) {
-    return now - entry.lastUsedNanos > idleNanos || now - entry.session.openedNanos() > lifetimeNanos;
+    return now - entry.lastUsedNanos > idleNanos
+        || now - entry.session.openedNanos() > lifetimeNanos;
   }
 
   private void expire(long now) {

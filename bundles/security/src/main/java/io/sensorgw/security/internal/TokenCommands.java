@@ -11,8 +11,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Gogo commands for the API tokens: {@code token:create <name> <read|control|admin>} (shows the
- * token once), {@code token:list} (names, scopes, made, last used; never a token) and
- * {@code token:revoke <name>}. Each returns the text it shows.
+ * token once), {@code token:list} (names, scopes, made, last used; never a token) and {@code
+ * token:revoke <name>}. Each returns the text it shows.
  */
 @Component(
     service = TokenCommands.class,
@@ -23,7 +23,8 @@ import org.osgi.service.component.annotations.Reference;
       "osgi.command.function=revoke"
     })
 public class TokenCommands {
-  private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
+  private static final DateTimeFormatter WHEN =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
 
   private final Tokens tokens;
 
@@ -37,7 +38,12 @@ public class TokenCommands {
     if (store == null) return "cannot make tokens: " + tokens.problem();
     try {
       String token = store.create(name, Scope.parse(scope));
-      return "token '" + name + "' (scope " + Scope.parse(scope).label() + "):\n" + token
+      return "token '"
+          + name
+          + "' (scope "
+          + Scope.parse(scope).label()
+          + "):\n"
+          + token
           + "\nIt is shown this once (only its hash is kept). Send it as: Authorization: Bearer <token>";
     } catch (IllegalArgumentException e) {
       return "not made: " + e.getMessage();
@@ -48,11 +54,21 @@ public class TokenCommands {
 
   public String list() {
     List<TokenStore.Token> all = tokens.list();
-    if (all.isEmpty()) return tokens.store().isPresent() ? "no tokens" : "cannot read the tokens: " + tokens.problem();
-    StringBuilder out = new StringBuilder(String.format("%-24s %-8s %-20s %s%n", "NAME", "SCOPE", "MADE", "LAST USED"));
+    if (all.isEmpty())
+      return tokens.store().isPresent()
+          ? "no tokens"
+          : "cannot read the tokens: " + tokens.problem();
+    StringBuilder out =
+        new StringBuilder(
+            String.format("%-24s %-8s %-20s %s%n", "NAME", "SCOPE", "MADE", "LAST USED"));
     for (TokenStore.Token token : all) {
-      out.append(String.format("%-24s %-8s %-20s %s%n", token.name(), token.scope().label(), when(token.created()),
-          token.lastUsed() == null ? "never" : when(token.lastUsed())));
+      out.append(
+          String.format(
+              "%-24s %-8s %-20s %s%n",
+              token.name(),
+              token.scope().label(),
+              when(token.created()),
+              token.lastUsed() == null ? "never" : when(token.lastUsed())));
     }
     return out.toString().stripTrailing();
   }
@@ -61,7 +77,9 @@ public class TokenCommands {
     TokenStore store = tokens.store().orElse(null);
     if (store == null) return "cannot revoke: " + tokens.problem();
     try {
-      return store.revoke(name) ? "revoked '" + name + "': it is refused from now on" : "no token named '" + name + "'";
+      return store.revoke(name)
+          ? "revoked '" + name + "': it is refused from now on"
+          : "no token named '" + name + "'";
     } catch (IOException e) {
       return "not revoked: cannot write " + store.file() + ": " + e.getMessage();
     }

@@ -25,20 +25,24 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The API tokens, kept in one private file (0600). A token is {@code sgw_} and 43 characters of
- * 256 random bits; only its SHA-256 is stored. A fast hash is enough for a secret of that much
- * entropy (nobody can try 2^256 candidates), and a request is checked in microseconds: a stretched
- * hash (PBKDF2) is for passwords people choose, and would cost tens of milliseconds per request.
- * The token itself is shown once, when it is made.
+ * The API tokens, kept in one private file (0600). A token is {@code sgw_} and 43 characters of 256
+ * random bits; only its SHA-256 is stored. A fast hash is enough for a secret of that much entropy
+ * (nobody can try 2^256 candidates), and a request is checked in microseconds: a stretched hash
+ * (PBKDF2) is for passwords people choose, and would cost tens of milliseconds per request. The
+ * token itself is shown once, when it is made.
  */
 final class TokenStore {
   static final String PREFIX = "sgw_";
+
   /** Longest Authorization value looked at: a token is 47 characters. */
   static final int MAX_TOKEN_LENGTH = 100;
+
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final int MAX_TOKENS = 1000;
+
   /** How precisely a token's last use is kept, in seconds. */
   static final long LAST_USE_RESOLUTION_S = 60;
+
   private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -77,7 +81,11 @@ final class TokenStore {
 
     @Override
     public boolean equals(Object other) {
-      return other instanceof Digest digest && a == digest.a && b == digest.b && c == digest.c && d == digest.d;
+      return other instanceof Digest digest
+          && a == digest.a
+          && b == digest.b
+          && c == digest.c
+          && d == digest.d;
     }
 
     @Override
@@ -91,18 +99,23 @@ final class TokenStore {
    * the providers and makes one) cost more than the hashing. The threads are Jetty's and outlive
    * this bundle, so they hold only a JDK object, nothing that would keep this bundle's classes.
    */
-  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java has SHA-256", e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> SHA_256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("every Java has SHA-256", e);
+            }
+          });
 
   private final Path file;
   private final SecureRandom random;
   private final Supplier<Instant> clock;
-  /** By hash: a presented token is found with one lookup of its hash; revoking removes it at once. */
+
+  /**
+   * By hash: a presented token is found with one lookup of its hash; revoking removes it at once.
+   */
   private final Map<Digest, Token> byHash = new ConcurrentHashMap<>();
 
   private TokenStore(Path file, SecureRandom random, Supplier<Instant> clock) {
@@ -112,7 +125,8 @@ final class TokenStore {
   }
 
   /** The store in {@code file} (none yet: empty); a damaged file is an error that names it. */
-  static TokenStore open(Path file, SecureRandom random, Supplier<Instant> clock) throws IOException {
+  static TokenStore open(Path file, SecureRandom random, Supplier<Instant> clock)
+      throws IOException {
     TokenStore store = new TokenStore(file, random, clock);
     if (Files.exists(file)) store.load();
     return store;
@@ -123,7 +137,8 @@ final class TokenStore {
   }
 
   private void load() throws IOException {
-    if (Files.size(file) > 1_000_000) throw new IOException(file + " is larger than 1 MB: not a token file");
+    if (Files.size(file) > 1_000_000)
+      throw new IOException(file + " is larger than 1 MB: not a token file");
     JsonNode root;
     try {
       root = JSON.readTree(Files.readAllBytes(file));
@@ -131,15 +146,22 @@ final class TokenStore {
       throw new IOException(file + " is not valid JSON (line " + e.getLocation().getLineNr() + ")");
     }
     JsonNode tokens = root == null ? null : root.get("tokens");
-    if (tokens == null || !tokens.isArray()) throw new IOException(file + " has no \"tokens\" list");
+    if (tokens == null || !tokens.isArray())
+      throw new IOException(file + " has no \"tokens\" list");
     for (JsonNode node : tokens) {
       try {
         String name = text(node, "name");
         String hash = text(node, "sha256");
-        if (!NAME.matcher(name).matches() || !HEX_SHA256.matcher(hash).matches()) throw new IllegalArgumentException("bad name or hash");
+        if (!NAME.matcher(name).matches() || !HEX_SHA256.matcher(hash).matches())
+          throw new IllegalArgumentException("bad name or hash");
         Instant created = Instant.ofEpochMilli(node.path("created").asLong());
-        Instant lastUsed = node.hasNonNull("lastUsed") ? Instant.ofEpochMilli(node.get("lastUsed").asLong()) : null;
-        byHash.put(Digest.ofHex(hash), new Token(name, Scope.parse(text(node, "scope")), hash, created, lastUsed));
+        Instant lastUsed =
+            node.hasNonNull("lastUsed")
+                ? Instant.ofEpochMilli(node.get("lastUsed").asLong())
+                : null;
+        byHash.put(
+            Digest.ofHex(hash),
+            new Token(name, Scope.parse(text(node, "scope")), hash, created, lastUsed));
       } catch (IllegalArgumentException e) {
         throw new IOException(file + ": a token entry is damaged (" + e.getMessage() + ")");
       }
@@ -155,10 +177,13 @@ final class TokenStore {
   /** Makes a token; returns it (the only time it is seen). */
   synchronized String create(String name, Scope scope) throws IOException {
     if (name == null || !NAME.matcher(name).matches()) {
-      throw new IllegalArgumentException("a token name is 1-64 characters of A-Z a-z 0-9 . _ -, was '" + name + "'");
+      throw new IllegalArgumentException(
+          "a token name is 1-64 characters of A-Z a-z 0-9 . _ -, was '" + name + "'");
     }
-    if (find(name).isPresent()) throw new IllegalArgumentException("a token named '" + name + "' exists; revoke it first");
-    if (byHash.size() >= MAX_TOKENS) throw new IllegalArgumentException("there are " + MAX_TOKENS + " tokens already");
+    if (find(name).isPresent())
+      throw new IllegalArgumentException("a token named '" + name + "' exists; revoke it first");
+    if (byHash.size() >= MAX_TOKENS)
+      throw new IllegalArgumentException("there are " + MAX_TOKENS + " tokens already");
     byte[] secret = new byte[32];
     random.nextBytes(secret);
     String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
@@ -182,7 +207,8 @@ final class TokenStore {
     byHash.remove(key);
     try {
       save();
-    } catch (IOException e) { // not on disk: it would come back at the next start, so keep it now too
+    } catch (
+        IOException e) { // not on disk: it would come back at the next start, so keep it now too
       byHash.put(key, token.get());
       throw e;
     }
@@ -195,7 +221,9 @@ final class TokenStore {
    * revoked token is refused from the next request on.
    */
   Optional<Token> authenticate(String presented) {
-    if (presented == null || presented.length() > MAX_TOKEN_LENGTH || !presented.startsWith(PREFIX)) {
+    if (presented == null
+        || presented.length() > MAX_TOKEN_LENGTH
+        || !presented.startsWith(PREFIX)) {
       return Optional.empty();
     }
     Digest digest = Digest.of(digest(presented));
@@ -203,7 +231,8 @@ final class TokenStore {
     if (token == null) return Optional.empty();
     // Noted at most once a minute: every request writing the same entry made them contend for it.
     Instant now = clock.get();
-    if (token.lastUsed() == null || now.getEpochSecond() - token.lastUsed().getEpochSecond() >= LAST_USE_RESOLUTION_S) {
+    if (token.lastUsed() == null
+        || now.getEpochSecond() - token.lastUsed().getEpochSecond() >= LAST_USE_RESOLUTION_S) {
       byHash.computeIfPresent(digest, (key, current) -> current.used(now));
     }
     return Optional.of(token);
@@ -251,6 +280,8 @@ final class TokenStore {
   }
 
   private static byte[] digest(String text) {
-    return SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8)); // digest() leaves it reset for the next
+    return SHA_256
+        .get()
+        .digest(text.getBytes(StandardCharsets.UTF_8)); // digest() leaves it reset for the next
   }
 }

@@ -19,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's API tokens ({@link TokenStore}). On first start (no token file), an admin token
- * is made and written to the admin token file (0600), and its path logged. A token file that
- * cannot be read is a state, not a failed activation: every route but /health then answers 503
- * with the reason (fail closed), and /health shows part {@code access} in error.
+ * The gateway's API tokens ({@link TokenStore}). On first start (no token file), an admin token is
+ * made and written to the admin token file (0600), and its path logged. A token file that cannot be
+ * read is a state, not a failed activation: every route but /health then answers 503 with the
+ * reason (fail closed), and /health shows part {@code access} in error.
  */
 @Component(
     service = {Tokens.class, HealthSource.class},
@@ -33,14 +33,18 @@ public class Tokens implements HealthSource {
   static final String PID = "io.sensorgw.security";
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
 
-  /** The store (null when the file cannot be used) and why not; swapped whole when the files change. */
+  /**
+   * The store (null when the file cannot be used) and why not; swapped whole when the files change.
+   */
   private record State(Path tokensFile, Path adminTokenFile, TokenStore store, String problem) {}
 
   private volatile State state;
 
   @Activate
   public Tokens(SecurityConfig config) {
-    this(Path.of(config.tokens_file()).toAbsolutePath(), Path.of(config.admin_token_file()).toAbsolutePath());
+    this(
+        Path.of(config.tokens_file()).toAbsolutePath(),
+        Path.of(config.admin_token_file()).toAbsolutePath());
   }
 
   Tokens(Path tokensFile, Path adminTokenFile) {
@@ -53,7 +57,8 @@ public class Tokens implements HealthSource {
     Path tokensFile = Path.of(config.tokens_file()).toAbsolutePath();
     Path adminTokenFile = Path.of(config.admin_token_file()).toAbsolutePath();
     State current = state;
-    if (tokensFile.equals(current.tokensFile()) && adminTokenFile.equals(current.adminTokenFile())) return;
+    if (tokensFile.equals(current.tokensFile()) && adminTokenFile.equals(current.adminTokenFile()))
+      return;
     save(current);
     state = open(tokensFile, adminTokenFile);
   }
@@ -74,8 +79,10 @@ public class Tokens implements HealthSource {
   private static void firstAdminToken(TokenStore store, Path file) throws IOException {
     String token = store.create("admin", Scope.ADMIN);
     PrivateFiles.write(file, (token + "\n").getBytes(StandardCharsets.UTF_8));
-    LOG.warn("Access: first start; made token 'admin' (scope admin) and wrote it to {} (readable by this "
-        + "user only). Send it as 'Authorization: Bearer <token>'; make others with token:create", file);
+    LOG.warn(
+        "Access: first start; made token 'admin' (scope admin) and wrote it to {} (readable by this "
+            + "user only). Send it as 'Authorization: Bearer <token>'; make others with token:create",
+        file);
   }
 
   /** The store, or empty with {@link #problem()} saying why. */

@@ -17,11 +17,11 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The access decision of one cached read ({@code GET /api/sensors/tfluna-1/reading} from this
- * host): with the admin token, its lookup alone, and with {@code anonymous.read} (no token), as
- * the gateway's filter asks it. The store holds 10 tokens. Run with runtime/bench/access (it also
- * runs it with the start script's {@code -XX:TieredStopAtLevel=1} and on several threads).
- * JMH measures wall time, which a machine busy with other work inflates; {@link #main} measures
- * the thread's CPU time per operation instead.
+ * host): with the admin token, its lookup alone, and with {@code anonymous.read} (no token), as the
+ * gateway's filter asks it. The store holds 10 tokens. Run with runtime/bench/access (it also runs
+ * it with the start script's {@code -XX:TieredStopAtLevel=1} and on several threads). JMH measures
+ * wall time, which a machine busy with other work inflates; {@link #main} measures the thread's CPU
+ * time per operation instead.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,15 +40,19 @@ public class AccessCheckBenchmark {
   public void setUp() throws Exception {
     Path dir = Files.createTempDirectory("access-bench");
     store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
-    for (int i = 0; i < 9; i++) store.create("reader-" + i, io.sensorgw.security.internal.Scope.READ);
+    for (int i = 0; i < 9; i++)
+      store.create("reader-" + i, io.sensorgw.security.internal.Scope.READ);
     token = store.create("admin", io.sensorgw.security.internal.Scope.ADMIN);
-    FailureThrottle throttle = new FailureThrottle(20, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
+    FailureThrottle throttle =
+        new FailureThrottle(20, TimeUnit.SECONDS.toNanos(60), System::nanoTime);
     Set<String> hosts = AccessFilter.allowedHosts(null);
     withToken = new AccessPolicy(store, throttle, false, false, hosts);
     anonymousRead = new AccessPolicy(store, throttle, true, false, hosts);
-    tokenRequest = new AccessPolicy.Request("GET", PATH, "127.0.0.1:8000", null, "127.0.0.1", true,
-        "Bearer " + token);
-    anonymousRequest = new AccessPolicy.Request("GET", PATH, "127.0.0.1:8000", null, "127.0.0.1", true, null);
+    tokenRequest =
+        new AccessPolicy.Request(
+            "GET", PATH, "127.0.0.1:8000", null, "127.0.0.1", true, "Bearer " + token);
+    anonymousRequest =
+        new AccessPolicy.Request("GET", PATH, "127.0.0.1:8000", null, "127.0.0.1", true, null);
   }
 
   @Benchmark
@@ -74,8 +78,10 @@ public class AccessCheckBenchmark {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     AccessCheckBenchmark bench = new AccessCheckBenchmark();
     bench.setUp();
-    java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-    java.util.Map<String, java.util.function.Supplier<Object>> cases = new java.util.LinkedHashMap<>();
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<String, java.util.function.Supplier<Object>> cases =
+        new java.util.LinkedHashMap<>();
     cases.put("decideWithToken", bench::decideWithToken);
     cases.put("authenticate", bench::authenticate);
     cases.put("decideAnonymousRead", bench::decideAnonymousRead);

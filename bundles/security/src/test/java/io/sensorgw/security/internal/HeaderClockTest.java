@@ -44,7 +44,8 @@ class HeaderClockTest {
   void headersThatArriveStopTheClock() {
     HeaderClock clock = new HeaderClock(0);
     assertFalse(clock.overdue(0, 0, 10, 19 * S, TIMEOUT));
-    assertFalse(clock.overdue(1, 1, 400, 30 * S, TIMEOUT), "a request came and was answered between looks");
+    assertFalse(
+        clock.overdue(1, 1, 400, 30 * S, TIMEOUT), "a request came and was answered between looks");
     assertFalse(clock.overdue(1, 1, 400, 60 * S, TIMEOUT));
   }
 }

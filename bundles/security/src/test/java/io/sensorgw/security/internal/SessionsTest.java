@@ -26,7 +26,8 @@ class SessionsTest {
 
   @Test
   void sessionsCarryOverARestartAsOldAsTheyWere() throws Exception {
-    TokenStore tokens = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
+    TokenStore tokens =
+        TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
     tokens.create("viewer", Scope.READ);
     TokenStore.Token viewer = tokens.list().get(0);
     AtomicLong before = new AtomicLong(5 * MINUTE);
@@ -40,25 +41,34 @@ class SessionsTest {
     running.save(file);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     String written = Files.readString(file);
-    assertFalse(written.contains(kept.cookie()) || written.contains(idle.cookie()), "no cookie in the file");
+    assertFalse(
+        written.contains(kept.cookie()) || written.contains(idle.cookie()),
+        "no cookie in the file");
 
     // A restart two minutes later: another monotonic clock, the same wall clock.
     AtomicLong after = new AtomicLong(123);
     wall.addAndGet(2 * 60_000);
     Sessions restarted = sessions(after);
     assertEquals(1, restarted.load(file), "the one still within its idle time");
-    assertEquals(kept.session().csrf(), restarted.find(kept.cookie()).orElseThrow().csrf(), "the same session");
+    assertEquals(
+        kept.session().csrf(),
+        restarted.find(kept.cookie()).orElseThrow().csrf(),
+        "the same session");
     assertTrue(restarted.find(idle.cookie()).isEmpty(), "11 minutes idle: ended, restart or not");
     after.addAndGet(50 * MINUTE);
-    assertTrue(restarted.find(kept.cookie()).isEmpty(), "the lifetime counts from the login, not the restart");
-    assertEquals(0, sessions(new AtomicLong()).load(dir.resolve("none.json")), "no file: no sessions");
+    assertTrue(
+        restarted.find(kept.cookie()).isEmpty(),
+        "the lifetime counts from the login, not the restart");
+    assertEquals(
+        0, sessions(new AtomicLong()).load(dir.resolve("none.json")), "no file: no sessions");
   }
 
   @Test
   void aDamagedFileIsAnErrorThatNamesIt() throws Exception {
     Path file = dir.resolve("sessions.json");
     Files.writeString(file, "{\"sessions\":[{\"cookieSha256\":\"x\"}]}");
-    IOException damaged = assertThrows(IOException.class, () -> sessions(new AtomicLong()).load(file));
+    IOException damaged =
+        assertThrows(IOException.class, () -> sessions(new AtomicLong()).load(file));
     assertTrue(damaged.getMessage().contains("sessions.json"), damaged.getMessage());
     Files.writeString(file, "not json");
     assertThrows(IOException.class, () -> sessions(new AtomicLong()).load(file));

@@ -20,15 +20,18 @@ class TokenCommandsTest {
     Path adminFile = dir.resolve("data/admin-token");
     Tokens tokens = new Tokens(tokensFile, adminFile);
     String admin = Files.readString(adminFile).trim();
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(adminFile)));
-    assertEquals(Scope.ADMIN, tokens.store().orElseThrow().authenticate(admin).orElseThrow().scope());
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(adminFile)));
+    assertEquals(
+        Scope.ADMIN, tokens.store().orElseThrow().authenticate(admin).orElseThrow().scope());
 
     TokenCommands commands = new TokenCommands(tokens);
     String created = commands.create("grafana", "read");
     String token = created.lines().filter(l -> l.startsWith("sgw_")).findFirst().orElseThrow();
     assertTrue(commands.list().contains("grafana"), commands.list());
     assertFalse(commands.list().contains(token), "list never shows a token");
-    assertTrue(commands.create("grafana", "read").startsWith("not made: a token named 'grafana' exists"));
+    assertTrue(
+        commands.create("grafana", "read").startsWith("not made: a token named 'grafana' exists"));
     assertTrue(commands.create("x", "root").contains("scope must be read, control or admin"));
     assertTrue(commands.revoke("grafana").startsWith("revoked 'grafana'"));
     assertTrue(tokens.store().orElseThrow().authenticate(token).isEmpty());
@@ -48,7 +51,8 @@ class TokenCommandsTest {
     Files.writeString(tokensFile, "garbage");
     Tokens tokens = new Tokens(tokensFile, dir.resolve("data/admin-token"));
     assertEquals(SensorState.ERROR, tokens.health().state());
-    assertTrue(tokens.health().reason().startsWith("cannot use the token file"), tokens.health().reason());
+    assertTrue(
+        tokens.health().reason().startsWith("cannot use the token file"), tokens.health().reason());
     assertTrue(new TokenCommands(tokens).create("a", "read").startsWith("cannot make tokens"));
   }
 }

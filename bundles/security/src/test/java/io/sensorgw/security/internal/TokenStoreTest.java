@@ -27,7 +27,9 @@ class TokenStoreTest {
     assertFalse(text.contains(token.substring(4)), "the token itself is not stored");
     assertTrue(text.contains(TokenStore.sha256(token)));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
 
     TokenStore reopened = TokenStore.open(file, new SecureRandom(), Instant::now);
     assertEquals("grafana", reopened.authenticate(token).orElseThrow().name());
@@ -38,7 +40,8 @@ class TokenStoreTest {
 
   @Test
   void revokedIsRefusedAndNamesAreCheckedAndUnique() throws Exception {
-    TokenStore store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
+    TokenStore store =
+        TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
     String token = store.create("ci", Scope.CONTROL);
     assertThrows(IllegalArgumentException.class, () -> store.create("ci", Scope.READ));
     assertThrows(IllegalArgumentException.class, () -> store.create("has space", Scope.READ));
@@ -46,7 +49,10 @@ class TokenStoreTest {
     assertTrue(store.revoke("ci"));
     assertFalse(store.revoke("ci"));
     assertTrue(store.authenticate(token).isEmpty());
-    assertTrue(TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now).authenticate(token).isEmpty());
+    assertTrue(
+        TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now)
+            .authenticate(token)
+            .isEmpty());
   }
 
   @Test
@@ -58,13 +64,15 @@ class TokenStoreTest {
     now[0] = Instant.parse("2026-12-01T11:00:00Z");
     store.authenticate(token);
     store.save();
-    assertEquals(now[0], TokenStore.open(file, new SecureRandom(), Instant::now).list().get(0).lastUsed());
+    assertEquals(
+        now[0], TokenStore.open(file, new SecureRandom(), Instant::now).list().get(0).lastUsed());
   }
 
   @Test
   void lastUseIsNotedAtMostOnceAMinute() throws Exception {
     Instant[] now = {Instant.parse("2026-12-01T10:00:00Z")};
-    TokenStore store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), () -> now[0]);
+    TokenStore store =
+        TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), () -> now[0]);
     String token = store.create("a", Scope.READ);
     store.authenticate(token);
     assertEquals(now[0], store.list().get(0).lastUsed());
@@ -79,7 +87,8 @@ class TokenStoreTest {
 
   @Test
   void onlyTheTokenItselfIsAccepted() throws Exception {
-    TokenStore store = TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
+    TokenStore store =
+        TokenStore.open(dir.resolve("tokens.json"), new SecureRandom(), Instant::now);
     String token = store.create("a", Scope.READ);
     char last = token.charAt(token.length() - 1);
     // A character whose low byte is the token's last one: the same bytes only if cut to 8 bits.
@@ -88,18 +97,30 @@ class TokenStoreTest {
     assertTrue(store.authenticate(token.substring(0, token.length() - 1)).isEmpty());
     assertTrue(store.authenticate(token.toUpperCase(java.util.Locale.ROOT)).isEmpty());
     assertEquals("a", store.authenticate(token).orElseThrow().name());
-    assertEquals("a", store.byHash(TokenStore.sha256(token)).orElseThrow().name(), "as a session finds it");
+    assertEquals(
+        "a", store.byHash(TokenStore.sha256(token)).orElseThrow().name(), "as a session finds it");
     assertTrue(store.byHash("not a hash").isEmpty());
-    assertEquals(TokenStore.sha256(token), TokenStore.sha256(token), "the digest is reset between uses");
-    assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", TokenStore.sha256("abc"));
+    assertEquals(
+        TokenStore.sha256(token), TokenStore.sha256(token), "the digest is reset between uses");
+    assertEquals(
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        TokenStore.sha256("abc"));
   }
 
   @Test
   void aDamagedFileIsAnErrorThatNamesIt() throws Exception {
     Path file = dir.resolve("tokens.json");
-    Files.writeString(file, "{\"tokens\": [{\"name\": \"a\", \"scope\": \"root\", \"sha256\": \"" + "0".repeat(64) + "\"}]}");
-    IOException error = assertThrows(IOException.class, () -> TokenStore.open(file, new SecureRandom(), Instant::now));
-    assertTrue(error.getMessage().contains("tokens.json") && error.getMessage().contains("scope must be"), error.getMessage());
+    Files.writeString(
+        file,
+        "{\"tokens\": [{\"name\": \"a\", \"scope\": \"root\", \"sha256\": \""
+            + "0".repeat(64)
+            + "\"}]}");
+    IOException error =
+        assertThrows(
+            IOException.class, () -> TokenStore.open(file, new SecureRandom(), Instant::now));
+    assertTrue(
+        error.getMessage().contains("tokens.json") && error.getMessage().contains("scope must be"),
+        error.getMessage());
     Files.writeString(file, "{not json");
     assertThrows(IOException.class, () -> TokenStore.open(file, new SecureRandom(), Instant::now));
   }

@@ -17,9 +17,13 @@ import org.osgi.service.component.annotations.Component;
  * gateway's configuration folder and its user. One implementation, the doctor script, whose path
  * the start script gives as the framework property {@code sensorgw.doctor}.
  */
-@Component(service = DoctorCommand.class, property = {"osgi.command.scope=sensor", "osgi.command.function=doctor"})
+@Component(
+    service = DoctorCommand.class,
+    property = {"osgi.command.scope=sensor", "osgi.command.function=doctor"})
 public class DoctorCommand {
-  /** The script asks a camera and BlueZ with their own timeouts (20 s, 10 s); this bounds the rest. */
+  /**
+   * The script asks a camera and BlueZ with their own timeouts (20 s, 10 s); this bounds the rest.
+   */
   private static final long WAIT_SECONDS = 120;
 
   private final String script;
@@ -35,26 +39,37 @@ public class DoctorCommand {
   public String doctor() throws IOException, InterruptedException {
     if (script == null || !new File(script).canExecute()) {
       return "sensor:doctor: no doctor script (framework property sensorgw.doctor is "
-          + (script == null ? "unset" : script + ", not executable") + ")";
+          + (script == null ? "unset" : script + ", not executable")
+          + ")";
     }
     File config = new File(configDir).getAbsoluteFile();
     File data = new File(config.getParentFile(), "data");
-    Process process = new ProcessBuilder(List.of(script, "--config", config.getPath(), "--data", data.getPath(),
-        "--user", System.getProperty("user.name")))
-        .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .start();
+    Process process =
+        new ProcessBuilder(
+                List.of(
+                    script,
+                    "--config",
+                    config.getPath(),
+                    "--data",
+                    data.getPath(),
+                    "--user",
+                    System.getProperty("user.name")))
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .start();
     // Read beside the wait, so that a full pipe never stalls the script.
-    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+    CompletableFuture<String> output =
+        CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
     if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       return output.getNow("") + "sensor:doctor: stopped after " + WAIT_SECONDS + " s\n";
     }
     String text = output.join();
-    return text + (process.exitValue() == 0
-        ? "doctor: nothing configured is missing\n"
-        : "doctor: something configured cannot work (FAIL lines above)\n");
+    return text
+        + (process.exitValue() == 0
+            ? "doctor: nothing configured is missing\n"
+            : "doctor: something configured cannot work (FAIL lines above)\n");
   }
 
   private static String readAll(InputStream in) {

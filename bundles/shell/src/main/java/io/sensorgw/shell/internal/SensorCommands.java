@@ -22,9 +22,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * Gogo commands for operators: {@code sensor:list}, {@code sensor:read <id>},
- * {@code sensor:stats [id]}, {@code sensor:health}. Each returns the text it shows, so it can be
- * piped and tested.
+ * Gogo commands for operators: {@code sensor:list}, {@code sensor:read <id>}, {@code sensor:stats
+ * [id]}, {@code sensor:health}. Each returns the text it shows, so it can be piped and tested.
  */
 @Component(
     service = SensorCommands.class,
@@ -73,15 +72,18 @@ public class SensorCommands {
    */
   public String health() {
     Map<String, String> lines = new TreeMap<>();
-    parts.forEach((part, name) -> {
-      HealthSource.Health health;
-      try {
-        health = part.health();
-      } catch (RuntimeException e) { // a part that cannot say is not up
-        health = new HealthSource.Health(io.sensorgw.api.SensorState.ERROR, "health check failed: " + e);
-      }
-      lines.put("part " + name, line(health.state(), health.reason()));
-    });
+    parts.forEach(
+        (part, name) -> {
+          HealthSource.Health health;
+          try {
+            health = part.health();
+          } catch (RuntimeException e) { // a part that cannot say is not up
+            health =
+                new HealthSource.Health(
+                    io.sensorgw.api.SensorState.ERROR, "health check failed: " + e);
+          }
+          lines.put("part " + name, line(health.state(), health.reason()));
+        });
     for (Sensor sensor : sensors) {
       lines.put("sensor " + sensor.info().id(), line(sensor.state(), sensor.stateReason()));
     }
@@ -96,16 +98,26 @@ public class SensorCommands {
 
   /** sensor:list: one line per sensor, and under one that is not OK, a line saying why. */
   public String list() {
-    StringBuilder out = new StringBuilder(String.format("%-16s %-8s %-9s %-9s %-10s %s%n",
-        "ID", "MODEL", "KIND", "STATE", "SOURCE", "DESCRIPTION"));
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                "%-16s %-8s %-9s %-9s %-10s %s%n",
+                "ID", "MODEL", "KIND", "STATE", "SOURCE", "DESCRIPTION"));
     for (Sensor sensor : sorted()) {
       SensorInfo info = sensor.info();
       String state = lower(sensor.state());
-      out.append(String.format("%-16s %-8s %-9s %-9s %-10s %s%n", info.id(), info.model(),
-          info.kind(), state, info.simulated() ? "simulated" : "hardware",
-          info.description()));
+      out.append(
+          String.format(
+              "%-16s %-8s %-9s %-9s %-10s %s%n",
+              info.id(),
+              info.model(),
+              info.kind(),
+              state,
+              info.simulated() ? "simulated" : "hardware",
+              info.description()));
       String reason = sensor.stateReason();
-      if (reason != null && !reason.isEmpty()) out.append(String.format("  %s: %s%n", state, reason));
+      if (reason != null && !reason.isEmpty())
+        out.append(String.format("  %s: %s%n", state, reason));
     }
     if (sensors.isEmpty()) out.append("(no sensors)\n");
     return out.toString();
@@ -118,16 +130,26 @@ public class SensorCommands {
     try {
       reading = sensor.read().toCompletableFuture().get(READ_WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      throw new IllegalStateException("reading " + id + " failed: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException(
+          "reading " + id + " failed: " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("reading " + id + " took longer than " + READ_WAIT_SECONDS + " s", e);
+      throw new IllegalStateException(
+          "reading " + id + " took longer than " + READ_WAIT_SECONDS + " s", e);
     }
-    StringBuilder out = new StringBuilder(String.format("%s #%d at %s, %s, acquired in %.3f ms%n",
-        reading.sensorId(), reading.sequence(), reading.acquiredAt(), lower(reading.quality()),
-        reading.acquisitionTime().toNanos() / 1e6));
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                "%s #%d at %s, %s, acquired in %.3f ms%n",
+                reading.sensorId(),
+                reading.sequence(),
+                reading.acquiredAt(),
+                lower(reading.quality()),
+                reading.acquisitionTime().toNanos() / 1e6));
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
-      out.append(String.format("  %-16s %12.4f %s%n", value.getKey(), value.getValue().value(),
-          value.getValue().unit()));
+      out.append(
+          String.format(
+              "  %-16s %12.4f %s%n",
+              value.getKey(), value.getValue().value(), value.getValue().unit()));
     }
     if (!reading.message().isEmpty()) out.append("  ").append(reading.message()).append('\n');
     return out.toString();
@@ -147,18 +169,34 @@ public class SensorCommands {
 
   private static String stats(Sensor sensor) {
     ExecutorStats e = sensor.executorStats();
-    StringBuilder out = new StringBuilder(String.format(
-        "%s: executor %s threads=%d active=%d queued=%d/%d completed=%d failed=%d rejected=%d "
-            + "latency mean=%.2f ms max=%.2f ms%n",
-        sensor.info().id(), e.name(), e.threads(), e.active(), e.queued(), e.queueCapacity(),
-        e.completed(), e.failed(), e.rejected(), e.meanLatencyMillis(), e.maxLatencyMillis()));
-    sensor.statistics().forEach((name, value) -> out.append(String.format("  %-18s %s%n", name, value)));
+    StringBuilder out =
+        new StringBuilder(
+            String.format(
+                "%s: executor %s threads=%d active=%d queued=%d/%d completed=%d failed=%d rejected=%d "
+                    + "latency mean=%.2f ms max=%.2f ms%n",
+                sensor.info().id(),
+                e.name(),
+                e.threads(),
+                e.active(),
+                e.queued(),
+                e.queueCapacity(),
+                e.completed(),
+                e.failed(),
+                e.rejected(),
+                e.meanLatencyMillis(),
+                e.maxLatencyMillis()));
+    sensor
+        .statistics()
+        .forEach((name, value) -> out.append(String.format("  %-18s %s%n", name, value)));
     return out.toString();
   }
 
   private Sensor find(String id) {
-    return sensors.stream().filter(s -> s.info().id().equals(id)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no sensor with id '" + id + "'; see sensor:list"));
+    return sensors.stream()
+        .filter(s -> s.info().id().equals(id))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalArgumentException("no sensor with id '" + id + "'; see sensor:list"));
   }
 
   private List<Sensor> sorted() {

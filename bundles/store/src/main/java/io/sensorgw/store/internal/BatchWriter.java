@@ -22,10 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes readings in batches on its own thread: a batch goes out when it is full or when its
- * oldest reading has waited the max delay. While the database is down the readings wait in a
- * bounded backlog (oldest dropped first, counted) and the failed batch is retried with backoff, so
- * nothing accepted is lost while the backlog has room.
+ * Writes readings in batches on its own thread: a batch goes out when it is full or when its oldest
+ * reading has waited the max delay. While the database is down the readings wait in a bounded
+ * backlog (oldest dropped first, counted) and the failed batch is retried with backoff, so nothing
+ * accepted is lost while the backlog has room.
  *
  * <p>A reading the database can never take is a dead letter, not a reason to retry forever: the
  * door ({@link ReadingCheck}) sets aside what is known to be unstorable (a 129-character id), and a
@@ -41,21 +41,26 @@ final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
   private static final long MIN_BACKOFF_MS = 250;
   private static final long MAX_BACKOFF_MS = 10_000;
-  static final String INSERT = "INSERT INTO " + Schema.TABLE
-      + " (sensor_id, ts_ms, seq, name, num_value, unit, quality, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String INSERT =
+      "INSERT INTO "
+          + Schema.TABLE
+          + " (sensor_id, ts_ms, seq, name, num_value, unit, quality, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 
   /** Standard SQL MERGE, as both H2 and PostgreSQL (15+) run it. */
-  static final String MERGE_MINUTE = "MERGE INTO " + Schema.MINUTES + " t USING (VALUES ("
-      + "CAST(? AS VARCHAR(128)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS DOUBLE PRECISION), "
-      + "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), CAST(? AS VARCHAR(16))"
-      + ")) AS s (sensor_id, minute_ms, name, min_value, max_value, sum_value, count_value, unit) "
-      + "ON t.sensor_id = s.sensor_id AND t.minute_ms = s.minute_ms AND t.name = s.name "
-      + "WHEN MATCHED THEN UPDATE SET min_value = LEAST(t.min_value, s.min_value), "
-      + "max_value = GREATEST(t.max_value, s.max_value), sum_value = t.sum_value + s.sum_value, "
-      + "count_value = t.count_value + s.count_value "
-      + "WHEN NOT MATCHED THEN INSERT (sensor_id, minute_ms, name, min_value, max_value, sum_value, "
-      + "count_value, unit) VALUES (s.sensor_id, s.minute_ms, s.name, s.min_value, s.max_value, "
-      + "s.sum_value, s.count_value, s.unit)";
+  static final String MERGE_MINUTE =
+      "MERGE INTO "
+          + Schema.MINUTES
+          + " t USING (VALUES ("
+          + "CAST(? AS VARCHAR(128)), CAST(? AS BIGINT), CAST(? AS VARCHAR(64)), CAST(? AS DOUBLE PRECISION), "
+          + "CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS BIGINT), CAST(? AS VARCHAR(16))"
+          + ")) AS s (sensor_id, minute_ms, name, min_value, max_value, sum_value, count_value, unit) "
+          + "ON t.sensor_id = s.sensor_id AND t.minute_ms = s.minute_ms AND t.name = s.name "
+          + "WHEN MATCHED THEN UPDATE SET min_value = LEAST(t.min_value, s.min_value), "
+          + "max_value = GREATEST(t.max_value, s.max_value), sum_value = t.sum_value + s.sum_value, "
+          + "count_value = t.count_value + s.count_value "
+          + "WHEN NOT MATCHED THEN INSERT (sensor_id, minute_ms, name, min_value, max_value, sum_value, "
+          + "count_value, unit) VALUES (s.sensor_id, s.minute_ms, s.name, s.min_value, s.max_value, "
+          + "s.sum_value, s.count_value, s.unit)";
 
   private final StoreDatabase database;
   private final DeadLetters deadLetters;
@@ -69,8 +74,10 @@ final class BatchWriter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
   private long oldestQueuedAt; // guarded by lock
+
   /** Parts of taken batches not yet written, in order; only the writer thread touches it. */
   private final ArrayDeque<List<Reading>> pending = new ArrayDeque<>();
+
   private final AtomicInteger pendingReadings = new AtomicInteger();
 
   private final AtomicLong written = new AtomicLong();
@@ -85,10 +92,12 @@ final class BatchWriter implements AutoCloseable {
   private volatile double lastWriteMillis;
   private volatile long lastDropNanos;
   private volatile long dropRunStartCount;
+
   /** Why the last write failed, while writes fail; null once one succeeds. */
   private volatile String failing;
 
-  BatchWriter(StoreDatabase database, DeadLetters deadLetters, StoreSettings settings, String name) {
+  BatchWriter(
+      StoreDatabase database, DeadLetters deadLetters, StoreSettings settings, String name) {
     this.database = database;
     this.deadLetters = deadLetters;
     this.degradedHold = settings.degradedHold();
@@ -99,17 +108,24 @@ final class BatchWriter implements AutoCloseable {
     thread.setDaemon(true);
   }
 
-  /** A writer on a data source used as it is, with default settings but these (tests, benchmarks). */
+  /**
+   * A writer on a data source used as it is, with default settings but these (tests, benchmarks).
+   */
   BatchWriter(DataSource dataSource, int batchSize, Duration maxDelay, int capacity, String name) {
-    this(StoreDatabase.unpooled(dataSource, "test database"), new DeadLetters(),
-        StoreSettings.defaults("jdbc:h2:mem:").withBatch(batchSize, maxDelay.toMillis(), capacity), name);
+    this(
+        StoreDatabase.unpooled(dataSource, "test database"),
+        new DeadLetters(),
+        StoreSettings.defaults("jdbc:h2:mem:").withBatch(batchSize, maxDelay.toMillis(), capacity),
+        name);
   }
 
   void start() {
     thread.start();
   }
 
-  /** Never blocks: a full backlog drops its oldest reading; an unstorable reading is a dead letter. */
+  /**
+   * Never blocks: a full backlog drops its oldest reading; an unstorable reading is a dead letter.
+   */
   void offer(Reading reading) {
     if (reading.values().isEmpty()) {
       skipped.incrementAndGet(); // nothing numeric to store
@@ -147,8 +163,10 @@ final class BatchWriter implements AutoCloseable {
         loopRestarts.incrementAndGet();
         failing = "writer failed unexpectedly: " + e;
         try {
-          LOG.error("Store: the writer failed unexpectedly; restarting its loop ({} readings kept)",
-              pendingReadings.get(), e);
+          LOG.error(
+              "Store: the writer failed unexpectedly; restarting its loop ({} readings kept)",
+              pendingReadings.get(),
+              e);
         } catch (Throwable ignored) { // logging itself failed (out of memory): carry on regardless
         }
         if (closed) return;
@@ -195,7 +213,8 @@ final class BatchWriter implements AutoCloseable {
       }
       try {
         writePending();
-        if (failedAttempts > 0) LOG.info("Store: writing again after {} failed attempts", failedAttempts);
+        if (failedAttempts > 0)
+          LOG.info("Store: writing again after {} failed attempts", failedAttempts);
         failedAttempts = 0;
         failing = null;
         backoffMs = MIN_BACKOFF_MS;
@@ -213,8 +232,13 @@ final class BatchWriter implements AutoCloseable {
           return;
         }
         if (failedAttempts == 1 || failedAttempts % 10 == 0) {
-          LOG.warn("Store: writing {} readings failed ({}, attempt {}); retrying in {} ms, backlog {}",
-              pendingReadings.get(), why, failedAttempts, backoffMs, backlog());
+          LOG.warn(
+              "Store: writing {} readings failed ({}, attempt {}); retrying in {} ms, backlog {}",
+              pendingReadings.get(),
+              why,
+              failedAttempts,
+              backoffMs,
+              backlog());
         }
         pause(backoffMs);
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
@@ -239,8 +263,14 @@ final class BatchWriter implements AutoCloseable {
           pendingReadings.decrementAndGet();
           Reading bad = part.get(0);
           String state = Failures.badDataState(e);
-          deadLetters.add(bad.sensorId(), 1, "sql " + state, "the database refused it: "
-              + Failures.badDataReason(e, 200) + (state.isEmpty() ? "" : " (SQL state " + state + ")"), degradedHold);
+          deadLetters.add(
+              bad.sensorId(),
+              1,
+              "sql " + state,
+              "the database refused it: "
+                  + Failures.badDataReason(e, 200)
+                  + (state.isEmpty() ? "" : " (SQL state " + state + ")"),
+              degradedHold);
         } else {
           splits.incrementAndGet();
           int half = part.size() / 2;
@@ -295,7 +325,10 @@ final class BatchWriter implements AutoCloseable {
       try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
         for (Reading reading : batch) {
           String quality = reading.quality().name().toLowerCase(Locale.ROOT);
-          String message = reading.message().isEmpty() ? null : ReadingCheck.storableMessage(reading.message(), 512);
+          String message =
+              reading.message().isEmpty()
+                  ? null
+                  : ReadingCheck.storableMessage(reading.message(), 512);
           for (Map.Entry<String, Value> value : reading.values().entrySet()) {
             insert.setString(1, reading.sensorId());
             insert.setLong(2, reading.acquiredAt().toEpochMilli());
@@ -335,7 +368,8 @@ final class BatchWriter implements AutoCloseable {
     for (Reading reading : batch) {
       long minute = Math.floorDiv(reading.acquiredAt().toEpochMilli(), 60_000L) * 60_000L;
       for (Map.Entry<String, Value> value : reading.values().entrySet()) {
-        minutes.computeIfAbsent(
+        minutes
+            .computeIfAbsent(
                 new MinuteKey(reading.sensorId(), minute, truncate(value.getKey(), 64)),
                 key -> new MinuteStats(truncate(value.getValue().unit(), 16)))
             .add(value.getValue().value());
@@ -426,7 +460,9 @@ final class BatchWriter implements AutoCloseable {
     return failing;
   }
 
-  /** How many readings a full backlog dropped in the current run of drops, or 0 when none lately. */
+  /**
+   * How many readings a full backlog dropped in the current run of drops, or 0 when none lately.
+   */
   long recentDrops() {
     long last = lastDropNanos;
     if (dropped.get() == 0 || System.nanoTime() - last > degradedHold.toNanos()) return 0;

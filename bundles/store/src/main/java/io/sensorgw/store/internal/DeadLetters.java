@@ -20,8 +20,12 @@ final class DeadLetters {
   private static final long RELOG_AFTER_NANOS = Duration.ofHours(1).toNanos();
 
   private final AtomicLong total = new AtomicLong();
-  /** cause key -> when it was last logged (nanoTime); access order, so the oldest cause goes first. */
+
+  /**
+   * cause key -> when it was last logged (nanoTime); access order, so the oldest cause goes first.
+   */
   private final Map<String, Long> logged = new LinkedHashMap<>(64, 0.75f, true);
+
   private final Object lock = new Object();
   // The current run of dead letters, for the store's health (guarded by lock).
   private long runCount;
@@ -32,7 +36,8 @@ final class DeadLetters {
   /**
    * Sets aside {@code count} readings of {@code sensorId}.
    *
-   * @param cause what tells causes apart for the log: the reason, or the SQL state for database refusals
+   * @param cause what tells causes apart for the log: the reason, or the SQL state for database
+   *     refusals
    * @param reason one line saying why
    */
   void add(String sensorId, int count, String cause, String reason, Duration hold) {
@@ -56,9 +61,11 @@ final class DeadLetters {
       }
     }
     if (log) {
-      LOG.warn("Store: readings of sensor '{}' are set aside as dead letters, not stored: {} "
+      LOG.warn(
+          "Store: readings of sensor '{}' are set aside as dead letters, not stored: {} "
               + "(counted in deadLetters; logged again at most hourly)",
-          ReadingCheck.printable(sensorId), reason);
+          ReadingCheck.printable(sensorId),
+          reason);
     }
   }
 
@@ -66,12 +73,21 @@ final class DeadLetters {
     return total.get();
   }
 
-  /** What the current run of dead letters is, while the last one is younger than {@code hold}; else null. */
+  /**
+   * What the current run of dead letters is, while the last one is younger than {@code hold}; else
+   * null.
+   */
   String recent(Duration hold) {
     synchronized (lock) {
       if (runSince == null || System.nanoTime() - lastAtNanos > hold.toNanos()) return null;
-      return runCount + " reading" + (runCount == 1 ? "" : "s") + " set aside as dead letters since "
-          + runSince + " (latest: " + latest + ")";
+      return runCount
+          + " reading"
+          + (runCount == 1 ? "" : "s")
+          + " set aside as dead letters since "
+          + runSince
+          + " (latest: "
+          + latest
+          + ")";
     }
   }
 }

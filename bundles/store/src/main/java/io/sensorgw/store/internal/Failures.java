@@ -12,16 +12,18 @@ import java.util.Map;
 /**
  * What a database failure means for the store, and its text for the log. Both H2 and PostgreSQL
  * report a bad value in a batch with SQL state class 22 (data exception, e.g. 22001 value too long,
- * 22021 a NUL character in PostgreSQL text) or 23 (constraint violation), on the
- * {@code BatchUpdateException} itself and on its cause or next exception. Class membership, not
- * the exception's Java type, decides: H2's "database is closed" is a
- * {@code SQLNonTransientConnectionException}, yet a reopen cures it.
+ * 22021 a NUL character in PostgreSQL text) or 23 (constraint violation), on the {@code
+ * BatchUpdateException} itself and on its cause or next exception. Class membership, not the
+ * exception's Java type, decides: H2's "database is closed" is a {@code
+ * SQLNonTransientConnectionException}, yet a reopen cures it.
  */
 final class Failures {
   private Failures() {}
 
   enum Kind {
-    /** Some row of the batch cannot be stored (state class 22 or 23): split the batch, set it aside. */
+    /**
+     * Some row of the batch cannot be stored (state class 22 or 23): split the batch, set it aside.
+     */
     BAD_DATA,
     /** The connection or server went away (class 08, Hikari's timeout, server shutting down). */
     UNREACHABLE,
@@ -45,16 +47,23 @@ final class Failures {
     }
   }
 
-  /** The failure's message, and its root cause's when that says something else (e.g. a corrupt file). */
+  /**
+   * The failure's message, and its root cause's when that says something else (e.g. a corrupt
+   * file).
+   */
   static String describe(Throwable failure) {
     Throwable root = failure;
     while (root.getCause() != null && root.getCause() != root) root = root.getCause();
     String message = String.valueOf(failure.getMessage());
     String cause = root.getMessage();
-    return root == failure || cause == null || message.contains(cause) ? message : message + "; cause: " + cause;
+    return root == failure || cause == null || message.contains(cause)
+        ? message
+        : message + "; cause: " + cause;
   }
 
-  /** A one-line reason, at most {@code max} characters (driver messages can quote a whole batch). */
+  /**
+   * A one-line reason, at most {@code max} characters (driver messages can quote a whole batch).
+   */
   static String describe(Throwable failure, int max) {
     String text = describe(failure).replaceAll("\\s+", " ").trim();
     return text.length() <= max ? text : text.substring(0, max - 3) + "...";
@@ -65,7 +74,8 @@ final class Failures {
     boolean badDataType = false;
     boolean connectionType = false;
     for (Throwable t : chain(failure)) {
-      if (t instanceof SQLDataException || t instanceof SQLIntegrityConstraintViolationException) badDataType = true;
+      if (t instanceof SQLDataException || t instanceof SQLIntegrityConstraintViolationException)
+        badDataType = true;
       if (t instanceof SQLTransientConnectionException) connectionType = true;
       if (t instanceof SQLException sql && sql.getSQLState() != null) states.add(sql.getSQLState());
     }
@@ -73,7 +83,10 @@ final class Failures {
       if (state.equals("90098") || state.equals("90121")) return Kind.CLOSED;
     }
     for (String state : states) {
-      if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) {
+      if (state.startsWith("08")
+          || state.equals("57P01")
+          || state.equals("57P02")
+          || state.equals("57P03")) {
         return Kind.UNREACHABLE;
       }
     }
@@ -90,10 +103,13 @@ final class Failures {
     return Kind.OTHER;
   }
 
-  /** The SQL state that made it bad data, e.g. 22001, or "" (for telling causes apart in the log). */
+  /**
+   * The SQL state that made it bad data, e.g. 22001, or "" (for telling causes apart in the log).
+   */
   static String badDataState(Throwable failure) {
     for (Throwable t : chain(failure)) {
-      if (t instanceof SQLException sql && sql.getSQLState() != null
+      if (t instanceof SQLException sql
+          && sql.getSQLState() != null
           && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
         return sql.getSQLState();
       }
@@ -108,7 +124,9 @@ final class Failures {
   static String badDataReason(Throwable failure, int max) {
     Throwable best = failure;
     for (Throwable t : chain(failure)) {
-      if (t != failure && t instanceof SQLException sql && sql.getSQLState() != null
+      if (t != failure
+          && t instanceof SQLException sql
+          && sql.getSQLState() != null
           && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
         best = t;
       }

@@ -21,7 +21,11 @@ import javax.sql.DataSource;
 final class History {
   /** Rows one chunk query may return; a page of readings takes one or a few chunks. */
   static final int MAX_CHUNK_ROWS = 50_000;
-  /** Two readings' worth of rows at the most values a reading may have: a full chunk always ends one. */
+
+  /**
+   * Two readings' worth of rows at the most values a reading may have: a full chunk always ends
+   * one.
+   */
   static final int MIN_CHUNK_ROWS = 2 * ReadingCheck.MAX_VALUES + 1;
 
   private final DataSource dataSource;
@@ -45,7 +49,8 @@ final class History {
     static Cursor parse(String text) {
       int colon = text.indexOf(':');
       if (colon < 0) throw new IllegalArgumentException("after must be <epoch ms>:<sequence>");
-      return new Cursor(Long.parseLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
+      return new Cursor(
+          Long.parseLong(text.substring(0, colon)), Long.parseLong(text.substring(colon + 1)));
     }
 
     @Override
@@ -57,8 +62,9 @@ final class History {
   /** Whether any value of this sensor is stored (one index probe). */
   boolean hasRows(String sensorId) throws SQLException {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement query = connection.prepareStatement(
-            "SELECT 1 FROM " + Schema.TABLE + " WHERE sensor_id = ? FETCH FIRST 1 ROWS ONLY")) {
+        PreparedStatement query =
+            connection.prepareStatement(
+                "SELECT 1 FROM " + Schema.TABLE + " WHERE sensor_id = ? FETCH FIRST 1 ROWS ONLY")) {
       query.setQueryTimeout(queryTimeoutS);
       query.setString(1, sensorId);
       try (ResultSet rows = query.executeQuery()) {
@@ -87,8 +93,11 @@ final class History {
       while (true) {
         int wanted = limit - readings.size();
         // One reading more than wanted: its first row shows that the last wanted one is whole.
-        int rowLimit = (int) Math.min(MAX_CHUNK_ROWS, Math.max(MIN_CHUNK_ROWS, (wanted + 1L) * rowsPerReading));
-        Chunk chunk = chunk(connection, sensorId, fromMs, toMs, position, rowLimit, wanted, deadline);
+        int rowLimit =
+            (int)
+                Math.min(MAX_CHUNK_ROWS, Math.max(MIN_CHUNK_ROWS, (wanted + 1L) * rowsPerReading));
+        Chunk chunk =
+            chunk(connection, sensorId, fromMs, toMs, position, rowLimit, wanted, deadline);
         readings.addAll(chunk.readings);
         if (!chunk.keys.isEmpty()) position = chunk.keys.get(chunk.keys.size() - 1);
         if (readings.size() == limit) {
@@ -111,19 +120,32 @@ final class History {
   }
 
   /**
-   * Up to {@code wanted} whole readings from one index-ordered run of at most {@code rowLimit} rows,
-   * and whether rows follow them ({@code more}).
+   * Up to {@code wanted} whole readings from one index-ordered run of at most {@code rowLimit}
+   * rows, and whether rows follow them ({@code more}).
    */
-  private record Chunk(List<Map<String, Object>> readings, List<Cursor> keys, int rows, boolean more) {}
+  private record Chunk(
+      List<Map<String, Object>> readings, List<Cursor> keys, int rows, boolean more) {}
 
-  private Chunk chunk(Connection connection, String sensorId, long fromMs, long toMs, Cursor after,
-      int rowLimit, int wanted, long deadline) throws SQLException {
+  private Chunk chunk(
+      Connection connection,
+      String sensorId,
+      long fromMs,
+      long toMs,
+      Cursor after,
+      int rowLimit,
+      int wanted,
+      long deadline)
+      throws SQLException {
     // ORDER BY the index's own columns, sensor_id included, so that H2 reads the index in order
     // ("index sorted") instead of sorting the window; the cursor is a range on ts_ms plus a filter.
-    String sql = "SELECT ts_ms, seq, name, num_value, unit, quality, message FROM " + Schema.TABLE
-        + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ?"
-        + (after == null ? "" : " AND (ts_ms > ? OR seq > ?)")
-        + " ORDER BY sensor_id, ts_ms, seq, name FETCH FIRST " + rowLimit + " ROWS ONLY";
+    String sql =
+        "SELECT ts_ms, seq, name, num_value, unit, quality, message FROM "
+            + Schema.TABLE
+            + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ?"
+            + (after == null ? "" : " AND (ts_ms > ? OR seq > ?)")
+            + " ORDER BY sensor_id, ts_ms, seq, name FETCH FIRST "
+            + rowLimit
+            + " ROWS ONLY";
     List<Map<String, Object>> readings = new ArrayList<>();
     List<Cursor> keys = new ArrayList<>();
     int rowCount = 0;
@@ -164,7 +186,8 @@ final class History {
             currentSeq = seq;
           }
           rowCount++;
-          values.put(rows.getString(3), Map.of("value", rows.getDouble(4), "unit", rows.getString(5)));
+          values.put(
+              rows.getString(3), Map.of("value", rows.getDouble(4), "unit", rows.getString(5)));
         }
       }
     }
@@ -227,20 +250,46 @@ final class History {
   }
 
   /** Adds the aggregates of [fromMs, toMs) to {@code buckets}, from the rollup or the raw rows. */
-  private static void aggregate(Connection connection, TreeMap<Long, TreeMap<String, Aggregate>> buckets,
-      String sensorId, long fromMs, long toMs, long bucketMs, boolean fromRollup, long deadline)
+  private static void aggregate(
+      Connection connection,
+      TreeMap<Long, TreeMap<String, Aggregate>> buckets,
+      String sensorId,
+      long fromMs,
+      long toMs,
+      long bucketMs,
+      boolean fromRollup,
+      long deadline)
       throws SQLException {
     if (fromMs >= toMs) return;
     // The bucket width is a parsed number, inlined so GROUP BY and SELECT use the same expression.
-    String sql = fromRollup
-        ? "SELECT (minute_ms / " + bucketMs + ") * " + bucketMs + ", name, MIN(min_value), MAX(max_value), "
-            + "SUM(sum_value), SUM(count_value), MIN(unit) FROM " + Schema.MINUTES
-            + " WHERE sensor_id = ? AND minute_ms >= ? AND minute_ms < ?"
-            + " GROUP BY (minute_ms / " + bucketMs + ") * " + bucketMs + ", name"
-        : "SELECT (ts_ms / " + bucketMs + ") * " + bucketMs + ", name, MIN(num_value), MAX(num_value), "
-            + "SUM(num_value), COUNT(*), MIN(unit) FROM " + Schema.TABLE
-            + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ?"
-            + " GROUP BY (ts_ms / " + bucketMs + ") * " + bucketMs + ", name";
+    String sql =
+        fromRollup
+            ? "SELECT (minute_ms / "
+                + bucketMs
+                + ") * "
+                + bucketMs
+                + ", name, MIN(min_value), MAX(max_value), "
+                + "SUM(sum_value), SUM(count_value), MIN(unit) FROM "
+                + Schema.MINUTES
+                + " WHERE sensor_id = ? AND minute_ms >= ? AND minute_ms < ?"
+                + " GROUP BY (minute_ms / "
+                + bucketMs
+                + ") * "
+                + bucketMs
+                + ", name"
+            : "SELECT (ts_ms / "
+                + bucketMs
+                + ") * "
+                + bucketMs
+                + ", name, MIN(num_value), MAX(num_value), "
+                + "SUM(num_value), COUNT(*), MIN(unit) FROM "
+                + Schema.TABLE
+                + " WHERE sensor_id = ? AND ts_ms >= ? AND ts_ms < ?"
+                + " GROUP BY (ts_ms / "
+                + bucketMs
+                + ") * "
+                + bucketMs
+                + ", name";
     try (PreparedStatement query = connection.prepareStatement(sql)) {
       query.setQueryTimeout(secondsLeft(deadline));
       query.setString(1, sensorId);
@@ -248,9 +297,15 @@ final class History {
       query.setLong(3, toMs);
       try (ResultSet rows = query.executeQuery()) {
         while (rows.next()) {
-          buckets.computeIfAbsent(rows.getLong(1), start -> new TreeMap<>())
+          buckets
+              .computeIfAbsent(rows.getLong(1), start -> new TreeMap<>())
               .computeIfAbsent(rows.getString(2), name -> new Aggregate())
-              .add(rows.getDouble(3), rows.getDouble(4), rows.getDouble(5), rows.getLong(6), rows.getString(7));
+              .add(
+                  rows.getDouble(3),
+                  rows.getDouble(4),
+                  rows.getDouble(5),
+                  rows.getLong(6),
+                  rows.getString(7));
         }
       }
     }
@@ -283,10 +338,13 @@ final class History {
     }
   }
 
-  /** The rollup of minutes that have been deleted entirely goes too (it is small: one row a minute). */
-  private static void deleteMinutesBefore(Connection connection, long minuteMs, int timeoutS) throws SQLException {
-    try (PreparedStatement delete = connection.prepareStatement(
-        "DELETE FROM " + Schema.MINUTES + " WHERE minute_ms < ?")) {
+  /**
+   * The rollup of minutes that have been deleted entirely goes too (it is small: one row a minute).
+   */
+  private static void deleteMinutesBefore(Connection connection, long minuteMs, int timeoutS)
+      throws SQLException {
+    try (PreparedStatement delete =
+        connection.prepareStatement("DELETE FROM " + Schema.MINUTES + " WHERE minute_ms < ?")) {
       delete.setQueryTimeout(timeoutS);
       delete.setLong(1, minuteMs);
       delete.executeUpdate();
@@ -304,22 +362,27 @@ final class History {
       connection.setAutoCommit(true);
       while (true) {
         long bound = cutoffMs;
-        try (PreparedStatement find = connection.prepareStatement("SELECT ts_ms FROM " + Schema.TABLE
-            + " WHERE ts_ms < ? ORDER BY ts_ms LIMIT 1 OFFSET " + chunk)) {
+        try (PreparedStatement find =
+            connection.prepareStatement(
+                "SELECT ts_ms FROM "
+                    + Schema.TABLE
+                    + " WHERE ts_ms < ? ORDER BY ts_ms LIMIT 1 OFFSET "
+                    + chunk)) {
           find.setQueryTimeout(queryTimeoutS);
           find.setLong(1, cutoffMs);
           try (ResultSet rows = find.executeQuery()) {
             if (rows.next()) bound = Math.max(rows.getLong(1), Long.MIN_VALUE + 1);
           }
         }
-        try (PreparedStatement delete = connection.prepareStatement(
-            "DELETE FROM " + Schema.TABLE + " WHERE ts_ms < ?")) {
+        try (PreparedStatement delete =
+            connection.prepareStatement("DELETE FROM " + Schema.TABLE + " WHERE ts_ms < ?")) {
           delete.setQueryTimeout(queryTimeoutS);
           delete.setLong(1, bound == cutoffMs ? cutoffMs : bound + 1);
           int count = delete.executeUpdate();
           deleted += count;
           if (bound == cutoffMs || count == 0) {
-            deleteMinutesBefore(connection, Math.floorDiv(cutoffMs, 60_000) * 60_000, queryTimeoutS);
+            deleteMinutesBefore(
+                connection, Math.floorDiv(cutoffMs, 60_000) * 60_000, queryTimeoutS);
             return deleted;
           }
         }

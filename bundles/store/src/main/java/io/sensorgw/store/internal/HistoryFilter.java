@@ -45,8 +45,10 @@ public class HistoryFilter implements Filter {
   private final ReadingStore store;
   private final ManagedExecutor queries = new ManagedExecutor("store-queries", 2, 64);
   private final ObjectMapper mapper = new ObjectMapper();
+
   /** sensor.id -> how many Sensor services have it now; read from service properties only. */
   private final Map<String, Integer> registered = new ConcurrentHashMap<>();
+
   private final HistoryRoute route;
 
   @Activate
@@ -55,7 +57,9 @@ public class HistoryFilter implements Filter {
     this.route = new HistoryRoute(store, registered::containsKey, queries);
   }
 
-  @Reference(service = Sensor.class, cardinality = ReferenceCardinality.MULTIPLE,
+  @Reference(
+      service = Sensor.class,
+      cardinality = ReferenceCardinality.MULTIPLE,
       policy = ReferencePolicy.DYNAMIC)
   void addSensor(ServiceReference<Sensor> sensor) {
     Object id = sensor.getProperty(Sensor.SENSOR_ID);
@@ -64,7 +68,8 @@ public class HistoryFilter implements Filter {
 
   void removeSensor(ServiceReference<Sensor> sensor) {
     Object id = sensor.getProperty(Sensor.SENSOR_ID);
-    if (id != null) registered.computeIfPresent(id.toString(), (key, count) -> count <= 1 ? null : count - 1);
+    if (id != null)
+      registered.computeIfPresent(id.toString(), (key, count) -> count <= 1 ? null : count - 1);
   }
 
   @Deactivate
@@ -85,7 +90,9 @@ public class HistoryFilter implements Filter {
     }
     if (!"GET".equals(request.getMethod())) {
       response.setHeader("Allow", "GET");
-      write(response, HistoryRoute.Answer.error(405, request.getMethod() + " is not allowed on this route"));
+      write(
+          response,
+          HistoryRoute.Answer.error(405, request.getMethod() + " is not allowed on this route"));
       return;
     }
     AsyncContext async = request.startAsync();
@@ -94,22 +101,24 @@ public class HistoryFilter implements Filter {
     CompletionStage<HistoryRoute.Answer> answered;
     try {
       answered = route.get(rawId, request::getParameter, Instant.now());
-    } catch (RuntimeException e) { // answered below, so the request never waits for its async timeout
+    } catch (
+        RuntimeException e) { // answered below, so the request never waits for its async timeout
       answered = CompletableFuture.failedFuture(e);
     }
-    answered.whenComplete((answer, failure) -> {
-      try {
-        if (failure != null) { // HistoryRoute turns every failure into an answer; this is a bug
-          LOG.error("Store: history route failed unexpectedly", failure);
-          answer = HistoryRoute.Answer.error(500, "history route failed: " + failure);
-        }
-        write(response, answer);
-      } catch (IOException | RuntimeException e) {
-        // the client went away
-      } finally {
-        async.complete();
-      }
-    });
+    answered.whenComplete(
+        (answer, failure) -> {
+          try {
+            if (failure != null) { // HistoryRoute turns every failure into an answer; this is a bug
+              LOG.error("Store: history route failed unexpectedly", failure);
+              answer = HistoryRoute.Answer.error(500, "history route failed: " + failure);
+            }
+            write(response, answer);
+          } catch (IOException | RuntimeException e) {
+            // the client went away
+          } finally {
+            async.complete();
+          }
+        });
   }
 
   private void write(HttpServletResponse response, HistoryRoute.Answer answer) throws IOException {

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/sensors/{id}/readings}, without the servlet API: decode the id, check every
- * parameter against its bound, refuse at once what the database cannot answer now, run the query
- * on the store's query executor, and turn every outcome into a status and a JSON body.
+ * parameter against its bound, refuse at once what the database cannot answer now, run the query on
+ * the store's query executor, and turn every outcome into a status and a JSON body.
  *
  * <p>A sensor is known when a Sensor service with that id is registered now (its history may still
  * be empty) or when the store holds readings of it (a sensor removed keeps its history until
@@ -73,7 +73,10 @@ final class HistoryRoute {
     return route.matches() ? route.group(1) : null;
   }
 
-  /** Answers a GET of the route for the raw (percent-encoded) id, reading parameters from {@code parameter}. */
+  /**
+   * Answers a GET of the route for the raw (percent-encoded) id, reading parameters from {@code
+   * parameter}.
+   */
   CompletionStage<Answer> get(String rawId, Function<String, String> parameter, Instant now) {
     ReadingStore.QueryCounters counters = store.queries();
     String sensorId;
@@ -88,42 +91,64 @@ final class HistoryRoute {
     String idProblem = ReadingCheck.sensorIdProblem(sensorId);
     if (idProblem != null) {
       counters.unknownSensor.incrementAndGet();
-      return done(Answer.error(404, "no history of sensor '" + ReadingCheck.printable(sensorId) + "': "
-          + idProblem + ", so its readings are never stored"));
+      return done(
+          Answer.error(
+              404,
+              "no history of sensor '"
+                  + ReadingCheck.printable(sensorId)
+                  + "': "
+                  + idProblem
+                  + ", so its readings are never stored"));
     }
     String unavailable = store.database().unavailableReason();
     if (unavailable != null) {
       counters.unavailable.incrementAndGet();
-      return done(Answer.error(503, "history unavailable: " + unavailable, Map.of("Retry-After", "5")));
+      return done(
+          Answer.error(503, "history unavailable: " + unavailable, Map.of("Retry-After", "5")));
     }
     History history = store.history();
-    return queries.submit(() -> {
-          Map<String, Object> body = query.every() > 0
-              ? history.buckets(sensorId, query.from(), query.to(), query.every(), query.limit())
-              : history.readings(sensorId, query.from(), query.to(), query.after(), query.limit());
-          boolean empty = ((List<?>) body.get(query.every() > 0 ? "buckets" : "readings")).isEmpty();
-          if (empty && !registered.test(sensorId) && !history.hasRows(sensorId)) {
-            counters.unknownSensor.incrementAndGet();
-            return Answer.error(404, "no sensor '" + ReadingCheck.printable(sensorId)
-                + "' is registered and no readings of it are stored");
-          }
-          counters.answered.incrementAndGet();
-          return Answer.ok(body);
-        })
-        .exceptionally(failure -> failed(failure instanceof CompletionException ? failure.getCause() : failure));
+    return queries
+        .submit(
+            () -> {
+              Map<String, Object> body =
+                  query.every() > 0
+                      ? history.buckets(
+                          sensorId, query.from(), query.to(), query.every(), query.limit())
+                      : history.readings(
+                          sensorId, query.from(), query.to(), query.after(), query.limit());
+              boolean empty =
+                  ((List<?>) body.get(query.every() > 0 ? "buckets" : "readings")).isEmpty();
+              if (empty && !registered.test(sensorId) && !history.hasRows(sensorId)) {
+                counters.unknownSensor.incrementAndGet();
+                return Answer.error(
+                    404,
+                    "no sensor '"
+                        + ReadingCheck.printable(sensorId)
+                        + "' is registered and no readings of it are stored");
+              }
+              counters.answered.incrementAndGet();
+              return Answer.ok(body);
+            })
+        .exceptionally(
+            failure ->
+                failed(failure instanceof CompletionException ? failure.getCause() : failure));
   }
 
   private Answer failed(Throwable cause) {
     ReadingStore.QueryCounters counters = store.queries();
     if (cause instanceof RejectedExecutionException) {
       counters.unavailable.incrementAndGet();
-      return Answer.error(503, "history queries are busy: " + cause.getMessage(), Map.of("Retry-After", "1"));
+      return Answer.error(
+          503, "history queries are busy: " + cause.getMessage(), Map.of("Retry-After", "1"));
     }
     Failures.Kind kind = Failures.classify(cause);
     if (kind == Failures.Kind.TIMEOUT) {
       counters.timedOut.incrementAndGet();
-      return Answer.error(503, "history query took longer than " + store.settings().queryTimeoutS()
-          + " s (query.timeout.s) and was cancelled: ask for a shorter window or a larger every");
+      return Answer.error(
+          503,
+          "history query took longer than "
+              + store.settings().queryTimeoutS()
+              + " s (query.timeout.s) and was cancelled: ask for a shorter window or a larger every");
     }
     counters.failed.incrementAndGet();
     if (kind.meansDatabaseLost()) store.database().lost(kind, cause);
@@ -149,7 +174,8 @@ final class HistoryRoute {
       if (c == '%') {
         int high = i + 1 < raw.length() ? Character.digit(raw.charAt(i + 1), 16) : -1;
         int low = i + 2 < raw.length() ? Character.digit(raw.charAt(i + 2), 16) : -1;
-        if (high < 0 || low < 0) throw new IllegalArgumentException("the sensor id in the path has a bad %-escape");
+        if (high < 0 || low < 0)
+          throw new IllegalArgumentException("the sensor id in the path has a bad %-escape");
         bytes.write(high * 16 + low);
         i += 2;
       } else {
@@ -158,7 +184,8 @@ final class HistoryRoute {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(bytes.toByteArray()))
@@ -172,8 +199,11 @@ final class HistoryRoute {
   record Query(long from, long to, History.Cursor after, int limit, long every) {
     static Query parse(Function<String, String> parameter, Instant now, StoreSettings settings) {
       long to = time(parameter.apply("to"), now.toEpochMilli(), "to");
-      long from = time(parameter.apply("from"),
-          Math.max(ReadingCheck.MIN_EPOCH_MS, to - Duration.ofHours(1).toMillis()), "from");
+      long from =
+          time(
+              parameter.apply("from"),
+              Math.max(ReadingCheck.MIN_EPOCH_MS, to - Duration.ofHours(1).toMillis()),
+              "from");
       if (from > to) throw new IllegalArgumentException("from must not be after to");
       int limit = settings.defaultLimit();
       String limitText = parameter.apply("limit");
@@ -184,8 +214,12 @@ final class HistoryRoute {
           limit = -1;
         }
         if (limit < 1 || limit > settings.maxLimit()) {
-          throw new IllegalArgumentException("limit must be a whole number from 1 to " + settings.maxLimit()
-              + " (max.limit), was '" + shown(limitText) + "'");
+          throw new IllegalArgumentException(
+              "limit must be a whole number from 1 to "
+                  + settings.maxLimit()
+                  + " (max.limit), was '"
+                  + shown(limitText)
+                  + "'");
         }
       }
       String afterText = parameter.apply("after");
@@ -193,16 +227,26 @@ final class HistoryRoute {
       try {
         after = afterText == null ? null : History.Cursor.parse(afterText);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("after must be <epoch ms>:<sequence>, as 'next' gives it");
+        throw new IllegalArgumentException(
+            "after must be <epoch ms>:<sequence>, as 'next' gives it");
       }
       String everyText = parameter.apply("every");
       long every = everyText == null ? 0 : every(everyText);
       if (every > 0) {
         long buckets = bucketCount(from, to, every);
         if (buckets > settings.maxBuckets()) {
-          throw new IllegalArgumentException("every=" + shown(everyText) + " from " + Instant.ofEpochMilli(from)
-              + " to " + Instant.ofEpochMilli(to) + " makes " + buckets + " buckets, more than "
-              + settings.maxBuckets() + " (max.buckets): ask for a larger every or a shorter window");
+          throw new IllegalArgumentException(
+              "every="
+                  + shown(everyText)
+                  + " from "
+                  + Instant.ofEpochMilli(from)
+                  + " to "
+                  + Instant.ofEpochMilli(to)
+                  + " makes "
+                  + buckets
+                  + " buckets, more than "
+                  + settings.maxBuckets()
+                  + " (max.buckets): ask for a larger every or a shorter window");
         }
       }
       return new Query(from, to, after, limit, every);
@@ -225,11 +269,18 @@ final class HistoryRoute {
           epochMs = Instant.parse(text).toEpochMilli();
         }
       } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
-        throw new IllegalArgumentException(name + " must be an ISO-8601 instant (2026-11-27T10:00:00Z) or epoch "
-            + "milliseconds, from " + TIME_RANGE + ", was '" + shown(text) + "'");
+        throw new IllegalArgumentException(
+            name
+                + " must be an ISO-8601 instant (2026-11-27T10:00:00Z) or epoch "
+                + "milliseconds, from "
+                + TIME_RANGE
+                + ", was '"
+                + shown(text)
+                + "'");
       }
       if (epochMs < ReadingCheck.MIN_EPOCH_MS || epochMs > ReadingCheck.MAX_EPOCH_MS) {
-        throw new IllegalArgumentException(name + " must be from " + TIME_RANGE + ", was '" + shown(text) + "'");
+        throw new IllegalArgumentException(
+            name + " must be from " + TIME_RANGE + ", was '" + shown(text) + "'");
       }
       return epochMs;
     }
@@ -237,18 +288,21 @@ final class HistoryRoute {
     static long every(String text) {
       Matcher m = EVERY.matcher(text);
       if (!m.matches()) {
-        throw new IllegalArgumentException("every must be like 500ms, 10s, 1m, 1h or 1d, was '" + shown(text) + "'");
+        throw new IllegalArgumentException(
+            "every must be like 500ms, 10s, 1m, 1h or 1d, was '" + shown(text) + "'");
       }
       long amount = Long.parseLong(m.group(1));
-      long unitMs = switch (m.group(2)) {
-        case "ms" -> 1;
-        case "s" -> 1_000;
-        case "m" -> 60_000;
-        case "h" -> 3_600_000;
-        default -> 86_400_000;
-      };
+      long unitMs =
+          switch (m.group(2)) {
+            case "ms" -> 1;
+            case "s" -> 1_000;
+            case "m" -> 60_000;
+            case "h" -> 3_600_000;
+            default -> 86_400_000;
+          };
       if (amount < 1 || amount > 366L * 86_400_000 / unitMs) {
-        throw new IllegalArgumentException("every must be from 1ms to 366d, was '" + shown(text) + "'");
+        throw new IllegalArgumentException(
+            "every must be from 1ms to 366d, was '" + shown(text) + "'");
       }
       return amount * unitMs;
     }

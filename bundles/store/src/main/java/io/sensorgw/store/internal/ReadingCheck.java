@@ -14,13 +14,19 @@ final class ReadingCheck {
 
   /** The sensor_id column's size. */
   static final int MAX_SENSOR_ID = 128;
+
   /** More values than this in one reading is not a sensor's reading (the largest has a handful). */
   static final int MAX_VALUES = 256;
+
   /** Stored times stay within years 1 to 9999, as ISO-8601 prints them without a sign. */
   static final long MIN_EPOCH_MS = -62_135_596_800_000L; // 0001-01-01T00:00:00Z
+
   static final long MAX_EPOCH_MS = 253_402_300_799_999L; // 9999-12-31T23:59:59.999Z
 
-  /** Why this id can never be stored, or null: empty, longer than the column, or a control character. */
+  /**
+   * Why this id can never be stored, or null: empty, longer than the column, or a control
+   * character.
+   */
   static String sensorIdProblem(String id) {
     if (id == null || id.isBlank()) return "sensor id is empty";
     if (id.length() > MAX_SENSOR_ID) {
@@ -28,9 +34,12 @@ final class ReadingCheck {
     }
     for (int i = 0; i < id.length(); i++) {
       char c = id.charAt(i);
-      if (Character.isISOControl(c)) return "sensor id contains a control character (U+" + hex(c) + ")";
-      if (Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < id.length()
-          && Character.isLowSurrogate(id.charAt(++i)))) {
+      if (Character.isISOControl(c))
+        return "sensor id contains a control character (U+" + hex(c) + ")";
+      if (Character.isSurrogate(c)
+          && !(Character.isHighSurrogate(c)
+              && i + 1 < id.length()
+              && Character.isLowSurrogate(id.charAt(++i)))) {
         return "sensor id is not valid Unicode (lone surrogate)";
       }
     }
@@ -55,10 +64,13 @@ final class ReadingCheck {
     }
     for (Map.Entry<String, Value> value : reading.values().entrySet()) {
       if (value.getKey() == null || value.getKey().isEmpty()) return "a value has no name";
-      // PostgreSQL refuses NUL in text (22021); other control characters in a name are a driver bug.
+      // PostgreSQL refuses NUL in text (22021); other control characters in a name are a driver
+      // bug.
       if (hasControl(value.getKey())) return "value name contains a control character";
-      if (value.getValue() == null || value.getValue().unit() == null) return "value '" + value.getKey() + "' is null";
-      if (hasControl(value.getValue().unit())) return "unit of '" + value.getKey() + "' contains a control character";
+      if (value.getValue() == null || value.getValue().unit() == null)
+        return "value '" + value.getKey() + "' is null";
+      if (hasControl(value.getValue().unit()))
+        return "unit of '" + value.getKey() + "' contains a control character";
     }
     return null;
   }

@@ -32,14 +32,18 @@ import org.slf4j.LoggerFactory;
  * can never slow a sensor), writes them in batches through a pooled JDBC data source made by the
  * driver's OSGi {@link DataSourceFactory}, deletes what is older than the retention, and answers
  * history queries. Activation never touches the database: the writer thread opens it. Its state
- * ({@link HealthSource}, {@code health.name=store}) says whether readings are being stored, and why not.
+ * ({@link HealthSource}, {@code health.name=store}) says whether readings are being stored, and why
+ * not.
  */
 @Component(
     service = {ReadingListener.class, MetricsSource.class, HealthSource.class, ReadingStore.class},
     configurationPid = ReadingStore.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    property = {MetricsSource.NAME + "=store", HealthSource.NAME + "=store",
-        ReadingListener.QUEUE_CAPACITY + "=10000"})
+    property = {
+      MetricsSource.NAME + "=store",
+      HealthSource.NAME + "=store",
+      ReadingListener.QUEUE_CAPACITY + "=10000"
+    })
 @Designate(ocd = StoreConfig.class)
 public class ReadingStore implements ReadingListener, MetricsSource, HealthSource {
   static final String PID = "io.sensorgw.store";
@@ -65,18 +69,24 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
   }
 
   @Activate
-  public ReadingStore(StoreConfig config, Map<String, Object> properties,
+  public ReadingStore(
+      StoreConfig config,
+      Map<String, Object> properties,
       @Reference(policyOption = ReferencePolicyOption.GREEDY)
           List<ComponentServiceObjects<DataSourceFactory>> drivers) {
-    this(StoreSettings.from(config), openDatabase(StoreSettings.from(config), password(config, properties), drivers));
+    this(
+        StoreSettings.from(config),
+        openDatabase(StoreSettings.from(config), password(config, properties), drivers));
   }
 
   /** {@code .password}, or else the old {@code password} key with a warning (it is published). */
   static String password(StoreConfig config, Map<String, Object> properties) {
     Object old = properties.get("password");
-    if (!config._password().isEmpty() || old == null || old.toString().isEmpty()) return config._password();
-    LOG.warn("Store: the key 'password' is published in the store's service properties (the Web Console "
-        + "shows them); rename it to '.password'");
+    if (!config._password().isEmpty() || old == null || old.toString().isEmpty())
+      return config._password();
+    LOG.warn(
+        "Store: the key 'password' is published in the store's service properties (the Web Console "
+            + "shows them); rename it to '.password'");
     return old.toString();
   }
 
@@ -85,18 +95,25 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
    * waiting at most {@code connectTimeoutMs} for a connection.
    */
   ReadingStore(StoreSettings settings, DataSource dataSource, long connectTimeoutMs) {
-    this(settings, settings.problems().isEmpty()
-        ? StoreDatabase.pooled(dataSource, settings.poolSize(), StoreSettings.redacted(settings.jdbcUrl()),
-            connectTimeoutMs)
-        : StoreDatabase.refused("configuration: " + String.join("; ", settings.problems()),
-            StoreSettings.redacted(settings.jdbcUrl())));
+    this(
+        settings,
+        settings.problems().isEmpty()
+            ? StoreDatabase.pooled(
+                dataSource,
+                settings.poolSize(),
+                StoreSettings.redacted(settings.jdbcUrl()),
+                connectTimeoutMs)
+            : StoreDatabase.refused(
+                "configuration: " + String.join("; ", settings.problems()),
+                StoreSettings.redacted(settings.jdbcUrl())));
   }
 
   private ReadingStore(StoreSettings settings, StoreDatabase database) {
     this.settings = settings;
     this.database = database;
     if (database.phase() == StoreDatabase.Phase.REFUSED) {
-      LOG.error("Store: not storing readings: {} (readings wait in the backlog until this is fixed)",
+      LOG.error(
+          "Store: not storing readings: {} (readings wait in the backlog until this is fixed)",
           database.reason());
     }
     history = new History(database.dataSource(), settings.queryTimeoutS());
@@ -105,10 +122,13 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
     if (settings.retentionDays() > 0) {
       long keepMs = TimeUnit.DAYS.toMillis(settings.retentionDays());
       // Queue of one: a pass still running makes the next one skip, never pile up.
-      retention.scheduleAtFixedRate(() -> {
-        deleteOld(keepMs);
-        return null;
-      }, Duration.ofMinutes(1), Duration.ofHours(1));
+      retention.scheduleAtFixedRate(
+          () -> {
+            deleteOld(keepMs);
+            return null;
+          },
+          Duration.ofMinutes(1),
+          Duration.ofHours(1));
     }
   }
 
@@ -116,18 +136,24 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
    * The pooled database for these settings, or a refused one saying why (a bad setting, no such
    * driver): the store then stays in error with that one line instead of failing to activate.
    */
-  private static StoreDatabase openDatabase(StoreSettings settings, String password,
+  private static StoreDatabase openDatabase(
+      StoreSettings settings,
+      String password,
       List<ComponentServiceObjects<DataSourceFactory>> drivers) {
     String where = StoreSettings.redacted(settings.jdbcUrl());
     List<String> problems = settings.problems();
-    if (!problems.isEmpty()) return StoreDatabase.refused("configuration: " + String.join("; ", problems), where);
+    if (!problems.isEmpty())
+      return StoreDatabase.refused("configuration: " + String.join("; ", problems), where);
     try {
       DataSourceFactory factory = driverFor(settings.jdbcUrl(), drivers);
       Properties properties = new Properties();
       properties.setProperty(DataSourceFactory.JDBC_URL, settings.jdbcUrl());
       properties.setProperty(DataSourceFactory.JDBC_USER, settings.user());
       properties.setProperty(DataSourceFactory.JDBC_PASSWORD, password);
-      return StoreDatabase.pooled(factory.createDataSource(properties), settings.poolSize(), where,
+      return StoreDatabase.pooled(
+          factory.createDataSource(properties),
+          settings.poolSize(),
+          where,
           StoreDatabase.CONNECT_TIMEOUT_MS);
     } catch (SQLException | RuntimeException e) {
       return StoreDatabase.refused("cannot use " + where + ": " + Failures.describe(e, 300), where);
@@ -135,21 +161,32 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
   }
 
   /** The pooled factory of the driver whose URL prefix matches. */
-  private static DataSourceFactory driverFor(String url,
-      List<ComponentServiceObjects<DataSourceFactory>> drivers) {
-    String wanted = url.startsWith("jdbc:h2:") ? "org.h2.Driver"
-        : url.startsWith("jdbc:postgresql:") ? "org.postgresql.Driver" : null;
+  private static DataSourceFactory driverFor(
+      String url, List<ComponentServiceObjects<DataSourceFactory>> drivers) {
+    String wanted =
+        url.startsWith("jdbc:h2:")
+            ? "org.h2.Driver"
+            : url.startsWith("jdbc:postgresql:") ? "org.postgresql.Driver" : null;
     if (wanted == null) {
       throw new IllegalArgumentException("jdbc.url must start with jdbc:h2: or jdbc:postgresql:");
     }
     for (ComponentServiceObjects<DataSourceFactory> factory : drivers) {
-      if (wanted.equals(factory.getServiceReference().getProperty(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS))) {
+      if (wanted.equals(
+          factory.getServiceReference().getProperty(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS))) {
         return factory.getService();
       }
     }
-    throw new IllegalStateException("no JDBC driver " + wanted + " registered as a DataSourceFactory (have "
-        + drivers.stream().map(d -> d.getServiceReference().getProperty(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS))
-            .toList() + ")");
+    throw new IllegalStateException(
+        "no JDBC driver "
+            + wanted
+            + " registered as a DataSourceFactory (have "
+            + drivers.stream()
+                .map(
+                    d ->
+                        d.getServiceReference()
+                            .getProperty(DataSourceFactory.OSGI_JDBC_DRIVER_CLASS))
+                .toList()
+            + ")");
   }
 
   private void deleteOld(long keepMs) {
@@ -206,18 +243,32 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
         return new Health(SensorState.ERROR, database.unavailableReason() + waitingText);
     }
     String failing = writer.failing();
-    if (failing != null) return new Health(SensorState.ERROR, "writing fails, retrying: " + failing + waitingText);
+    if (failing != null)
+      return new Health(SensorState.ERROR, "writing fails, retrying: " + failing + waitingText);
     String dead = deadLetters.recent(settings.degradedHold());
     if (dead != null) return new Health(SensorState.DEGRADED, dead);
     long drops = writer.recentDrops();
     if (drops > 0) {
-      return new Health(SensorState.DEGRADED, "backlog full (" + writer.capacity() + "): " + drops
-          + " oldest readings dropped lately" + waitingText);
+      return new Health(
+          SensorState.DEGRADED,
+          "backlog full ("
+              + writer.capacity()
+              + "): "
+              + drops
+              + " oldest readings dropped lately"
+              + waitingText);
     }
     int backlog = writer.backlog();
     if ((long) backlog * 100 >= (long) writer.capacity() * settings.backlogDegradedPercent()) {
-      return new Health(SensorState.DEGRADED, "backlog " + backlog + " of " + writer.capacity()
-          + " readings (degraded from " + settings.backlogDegradedPercent() + "%)");
+      return new Health(
+          SensorState.DEGRADED,
+          "backlog "
+              + backlog
+              + " of "
+              + writer.capacity()
+              + " readings (degraded from "
+              + settings.backlogDegradedPercent()
+              + "%)");
     }
     return Health.ok();
   }

@@ -26,9 +26,13 @@ final class StoreDatabase implements AutoCloseable {
     OPEN,
     /** Cannot connect (or the connection was lost); the writer keeps trying. */
     UNREACHABLE,
-    /** H2 closed the database; the pool's connections are being replaced and the writer reopens it. */
+    /**
+     * H2 closed the database; the pool's connections are being replaced and the writer reopens it.
+     */
     REOPENING,
-    /** Will not be used as configured (bad settings, no driver, a schema newer than this bundle). */
+    /**
+     * Will not be used as configured (bad settings, no driver, a schema newer than this bundle).
+     */
     REFUSED,
     /** The store stopped. */
     STOPPED
@@ -43,7 +47,8 @@ final class StoreDatabase implements AutoCloseable {
   private final AtomicLong reopens = new AtomicLong();
   private volatile boolean everOpened;
 
-  private StoreDatabase(DataSource dataSource, HikariDataSource pool, String where, Phase phase, String reason) {
+  private StoreDatabase(
+      DataSource dataSource, HikariDataSource pool, String where, Phase phase, String reason) {
     this.dataSource = dataSource;
     this.pool = pool;
     this.where = where;
@@ -55,7 +60,8 @@ final class StoreDatabase implements AutoCloseable {
   static final long CONNECT_TIMEOUT_MS = 5_000;
 
   /** A HikariCP pool over the driver's data source; never connects here. */
-  static StoreDatabase pooled(DataSource driver, int poolSize, String where, long connectTimeoutMs) {
+  static StoreDatabase pooled(
+      DataSource driver, int poolSize, String where, long connectTimeoutMs) {
     HikariConfig hikari = new HikariConfig();
     hikari.setDataSource(driver);
     hikari.setPoolName("sensorgw-store");
@@ -97,7 +103,9 @@ final class StoreDatabase implements AutoCloseable {
   /** Whether the writer should try to open it now. */
   boolean needsOpening() {
     Phase now = phase;
-    return now == Phase.STARTING || now == Phase.UNREACHABLE || now == Phase.REOPENING
+    return now == Phase.STARTING
+        || now == Phase.UNREACHABLE
+        || now == Phase.REOPENING
         || (now == Phase.REFUSED && dataSource != null); // a newer schema may have been replaced
   }
 
@@ -129,7 +137,8 @@ final class StoreDatabase implements AutoCloseable {
       opens.incrementAndGet();
       if (!everOpened) {
         everOpened = true;
-        LOG.info("Store: {} open, schema version {} (was {})", where, Schema.latestVersion(), found);
+        LOG.info(
+            "Store: {} open, schema version {} (was {})", where, Schema.latestVersion(), found);
       } else if (before == Phase.REOPENING) {
         reopens.incrementAndGet();
         LOG.info("Store: {} reopened with fresh connections", where);
@@ -140,9 +149,12 @@ final class StoreDatabase implements AutoCloseable {
       if (phase == Phase.STOPPED) throw e;
       boolean newer = String.valueOf(e.getMessage()).contains("newer than this store knows");
       String why = newer ? e.getMessage() : Failures.describe(e, 300);
-      Phase next = newer ? Phase.REFUSED
-          : before == Phase.REOPENING && Failures.classify(e) != Failures.Kind.UNREACHABLE ? Phase.REOPENING
-          : Phase.UNREACHABLE;
+      Phase next =
+          newer
+              ? Phase.REFUSED
+              : before == Phase.REOPENING && Failures.classify(e) != Failures.Kind.UNREACHABLE
+                  ? Phase.REOPENING
+                  : Phase.UNREACHABLE;
       if (next != phase || !why.equals(reason)) {
         LOG.warn("Store: cannot open {}: {}", where, why);
       }
@@ -165,8 +177,10 @@ final class StoreDatabase implements AutoCloseable {
     Phase next = kind == Failures.Kind.UNREACHABLE ? Phase.UNREACHABLE : Phase.REOPENING;
     if (phase != next) {
       if (next == Phase.REOPENING) {
-        LOG.warn("Store: the database was closed or emptied under the store ({}); replacing its connections "
-            + "and reopening it", why);
+        LOG.warn(
+            "Store: the database was closed or emptied under the store ({}); replacing its connections "
+                + "and reopening it",
+            why);
       } else {
         LOG.warn("Store: lost the database ({}); retrying", why);
       }

@@ -22,13 +22,24 @@ record StoreSettings(
     int maxLimit,
     int queryTimeoutS) {
 
-  /** Readings per history page when the request gives no limit (or less when max.limit is lower). */
+  /**
+   * Readings per history page when the request gives no limit (or less when max.limit is lower).
+   */
   static final int DEFAULT_LIMIT = 1000;
 
   static StoreSettings from(StoreConfig config) {
-    return new StoreSettings(config.jdbc_url(), config.user(), config.pool_size(), config.batch_size(),
-        config.max_delay_ms(), config.backlog_capacity(), config.backlog_degraded_percent(),
-        config.degraded_hold_s(), config.retention_days(), config.max_buckets(), config.max_limit(),
+    return new StoreSettings(
+        config.jdbc_url(),
+        config.user(),
+        config.pool_size(),
+        config.batch_size(),
+        config.max_delay_ms(),
+        config.backlog_capacity(),
+        config.backlog_degraded_percent(),
+        config.degraded_hold_s(),
+        config.retention_days(),
+        config.max_buckets(),
+        config.max_limit(),
         config.query_timeout_s());
   }
 
@@ -38,18 +49,51 @@ record StoreSettings(
   }
 
   StoreSettings withBatch(int size, long delayMs, int capacity) {
-    return new StoreSettings(jdbcUrl, user, poolSize, size, delayMs, capacity, backlogDegradedPercent,
-        degradedHoldS, retentionDays, maxBuckets, maxLimit, queryTimeoutS);
+    return new StoreSettings(
+        jdbcUrl,
+        user,
+        poolSize,
+        size,
+        delayMs,
+        capacity,
+        backlogDegradedPercent,
+        degradedHoldS,
+        retentionDays,
+        maxBuckets,
+        maxLimit,
+        queryTimeoutS);
   }
 
   StoreSettings withQueryBounds(int buckets, int limit, int timeoutS) {
-    return new StoreSettings(jdbcUrl, user, poolSize, batchSize, maxDelayMs, backlogCapacity,
-        backlogDegradedPercent, degradedHoldS, retentionDays, buckets, limit, timeoutS);
+    return new StoreSettings(
+        jdbcUrl,
+        user,
+        poolSize,
+        batchSize,
+        maxDelayMs,
+        backlogCapacity,
+        backlogDegradedPercent,
+        degradedHoldS,
+        retentionDays,
+        buckets,
+        limit,
+        timeoutS);
   }
 
   StoreSettings withHealth(int degradedPercent, int holdS) {
-    return new StoreSettings(jdbcUrl, user, poolSize, batchSize, maxDelayMs, backlogCapacity, degradedPercent,
-        holdS, retentionDays, maxBuckets, maxLimit, queryTimeoutS);
+    return new StoreSettings(
+        jdbcUrl,
+        user,
+        poolSize,
+        batchSize,
+        maxDelayMs,
+        backlogCapacity,
+        degradedPercent,
+        holdS,
+        retentionDays,
+        maxBuckets,
+        maxLimit,
+        queryTimeoutS);
   }
 
   int defaultLimit() {
@@ -60,11 +104,15 @@ record StoreSettings(
     return Duration.ofSeconds(degradedHoldS);
   }
 
-  /** Each setting outside its range, as "name must be from a to b, was x"; empty when all are fine. */
+  /**
+   * Each setting outside its range, as "name must be from a to b, was x"; empty when all are fine.
+   */
   List<String> problems() {
     List<String> problems = new ArrayList<>();
-    if (jdbcUrl == null || !(jdbcUrl.startsWith("jdbc:h2:") || jdbcUrl.startsWith("jdbc:postgresql:"))) {
-      problems.add("jdbc.url must start with jdbc:h2: or jdbc:postgresql:, was '" + redacted(jdbcUrl) + "'");
+    if (jdbcUrl == null
+        || !(jdbcUrl.startsWith("jdbc:h2:") || jdbcUrl.startsWith("jdbc:postgresql:"))) {
+      problems.add(
+          "jdbc.url must start with jdbc:h2: or jdbc:postgresql:, was '" + redacted(jdbcUrl) + "'");
     }
     check(problems, "pool.size", poolSize, 1, 64);
     check(problems, "batch.size", batchSize, 1, 10_000);
@@ -80,7 +128,8 @@ record StoreSettings(
   }
 
   private static void check(List<String> problems, String name, long value, long min, long max) {
-    if (value < min || value > max) problems.add(name + " must be from " + min + " to " + max + ", was " + value);
+    if (value < min || value > max)
+      problems.add(name + " must be from " + min + " to " + max + ", was " + value);
   }
 
   /** The URL as logs and answers may show it: a password in it is masked. */

@@ -57,7 +57,9 @@ class HistoryRouteTest {
     Map<String, String> parameters = new HashMap<>();
     for (String pair : query.isEmpty() ? new String[0] : query.split("&")) {
       int equals = pair.indexOf('=');
-      parameters.put(pair.substring(0, equals), java.net.URLDecoder.decode(pair.substring(equals + 1), "UTF-8"));
+      parameters.put(
+          pair.substring(0, equals),
+          java.net.URLDecoder.decode(pair.substring(equals + 1), "UTF-8"));
     }
     return route.get(rawId, parameters::get, NOW).toCompletableFuture().get(2, TimeUnit.MINUTES);
   }
@@ -69,13 +71,16 @@ class HistoryRouteTest {
   private static Reading reading(String sensor, long seq, long epochMs, int valueCount) {
     Map<String, Value> values = new LinkedHashMap<>();
     for (int v = 0; v < valueCount; v++) values.put("v" + v, Value.of(seq * 100 + v, "u"));
-    return new Reading(sensor, seq, Instant.ofEpochMilli(epochMs), values, Quality.SIMULATED, Duration.ZERO, "");
+    return new Reading(
+        sensor, seq, Instant.ofEpochMilli(epochMs), values, Quality.SIMULATED, Duration.ZERO, "");
   }
 
   private void write(ReadingStore store, List<Reading> readings) {
     long before = metric(store, "written");
     readings.forEach(store::onReading);
-    await(() -> metric(store, "written") == before + readings.size(), readings.size() + " readings written");
+    await(
+        () -> metric(store, "written") == before + readings.size(),
+        readings.size() + " readings written");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -90,9 +95,11 @@ class HistoryRouteTest {
     assertTrue(error(buckets).contains("more than 10000 (max.buckets)"), error(buckets));
     assertEquals(400, ((Map<?, ?>) buckets.body()).get("status"));
     // Exactly at the bound is fine: 10000 buckets of 1 s.
-    assertEquals(400, get(route, "s1", "every=1s&from=" + (T0 - 1) + "&to=" + (T0 + 10_000_000)).status());
+    assertEquals(
+        400, get(route, "s1", "every=1s&from=" + (T0 - 1) + "&to=" + (T0 + 10_000_000)).status());
     await(() -> store.database().isOpen(), "store open");
-    assertEquals(200, get(route, "s1", "every=1s&from=" + T0 + "&to=" + (T0 + 10_000_000)).status());
+    assertEquals(
+        200, get(route, "s1", "every=1s&from=" + T0 + "&to=" + (T0 + 10_000_000)).status());
 
     HistoryRoute.Answer limit = get(route, "s1", "limit=10001");
     assertEquals(400, limit.status());
@@ -102,7 +109,8 @@ class HistoryRouteTest {
     // Bounds are settings.
     ReadingStore narrow = store(fast(kind).withQueryBounds(50, 20, 5), db);
     HistoryRoute narrowRoute = new HistoryRoute(narrow, Set.of("s1")::contains, executor);
-    assertTrue(error(get(narrowRoute, "s1", "every=1m&from=0")).contains("more than 50 (max.buckets)"));
+    assertTrue(
+        error(get(narrowRoute, "s1", "every=1m&from=0")).contains("more than 50 (max.buckets)"));
     assertTrue(error(get(narrowRoute, "s1", "limit=21")).contains("from 1 to 20 (max.limit)"));
     assertTrue(metric(store, "historyRefused") >= 2);
   }
@@ -113,16 +121,29 @@ class HistoryRouteTest {
     SwitchableDataSource db = StoreTestSupport.database(kind, "dates");
     ReadingStore store = store(fast(kind), db);
     HistoryRoute route = new HistoryRoute(store, Set.of("s1")::contains, executor);
-    for (String bad : List.of("from=+1000000000-01-01T00:00:00Z", "to=-1000000000-01-01T00:00:00Z",
-        "from=99999999999999999999", "to=253402300800000", "from=-5", "from=yesterday", "from=2000&to=1000",
-        "after=nonsense", "after=1:x", "every=5x", "every=367d", "every=99999999999999999999ms", "limit=0",
-        "limit=many")) {
+    for (String bad :
+        List.of(
+            "from=+1000000000-01-01T00:00:00Z",
+            "to=-1000000000-01-01T00:00:00Z",
+            "from=99999999999999999999",
+            "to=253402300800000",
+            "from=-5",
+            "from=yesterday",
+            "from=2000&to=1000",
+            "after=nonsense",
+            "after=1:x",
+            "every=5x",
+            "every=367d",
+            "every=99999999999999999999ms",
+            "limit=0",
+            "limit=many")) {
       HistoryRoute.Answer answer = get(route, "s1", bad);
       assertEquals(400, answer.status(), bad + ": " + answer.body());
       assertTrue(error(answer).length() < 400, "a bounded message: " + error(answer));
     }
-    assertTrue(error(get(route, "s1", "from=+1000000000-01-01T00:00:00Z"))
-        .contains("from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"));
+    assertTrue(
+        error(get(route, "s1", "from=+1000000000-01-01T00:00:00Z"))
+            .contains("from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -130,7 +151,8 @@ class HistoryRouteTest {
   void theIdIsDecodedAndAnUnknownSensorIs404(String kind) throws Exception {
     SwitchableDataSource db = StoreTestSupport.database(kind, "ids");
     ReadingStore store = store(fast(kind), db);
-    Set<String> registered = new java.util.concurrent.CopyOnWriteArraySet<>(Set.of("registered-empty"));
+    Set<String> registered =
+        new java.util.concurrent.CopyOnWriteArraySet<>(Set.of("registered-empty"));
     HistoryRoute route = new HistoryRoute(store, registered::contains, executor);
     write(store, List.of(reading("front left", 1, T0, 2), reading("ünï/cødé", 1, T0, 1)));
 
@@ -170,20 +192,27 @@ class HistoryRouteTest {
     List<Reading> readings = new ArrayList<>();
     // 1 to 300 values a reading (a chunk's minimum is 513 rows: several readings span chunks), and
     // readings sharing a millisecond.
-    for (int i = 1; i <= 60; i++) readings.add(reading("s1", i, T0 + (i / 3) * 10L, i % 7 == 0 ? 256 : 1 + i % 5));
+    for (int i = 1; i <= 60; i++)
+      readings.add(reading("s1", i, T0 + (i / 3) * 10L, i % 7 == 0 ? 256 : 1 + i % 5));
     write(store, readings);
     for (int limit : new int[] {1, 7, 59, 60, 1000}) {
       List<Long> seen = new ArrayList<>();
       String after = null;
       int pages = 0;
       do {
-        HistoryRoute.Answer page = get(route, "s1", "from=" + T0 + "&limit=" + limit + (after == null ? "" : "&after=" + after));
+        HistoryRoute.Answer page =
+            get(
+                route,
+                "s1",
+                "from=" + T0 + "&limit=" + limit + (after == null ? "" : "&after=" + after));
         assertEquals(200, page.status(), String.valueOf(page.body()));
         Map<?, ?> body = (Map<?, ?>) page.body();
         for (Object r : (List<?>) body.get("readings")) {
           Map<?, ?> reading = (Map<?, ?>) r;
           long seq = (Long) reading.get("sequence");
-          assertEquals(seq % 7 == 0 ? 256 : 1 + seq % 5, ((Map<?, ?>) reading.get("values")).size(),
+          assertEquals(
+              seq % 7 == 0 ? 256 : 1 + seq % 5,
+              ((Map<?, ?>) reading.get("values")).size(),
               "every value of reading " + seq);
           seen.add(seq);
         }
@@ -191,7 +220,8 @@ class HistoryRouteTest {
         after = (String) body.get("next");
         pages++;
       } while (after != null && pages < 100);
-      assertEquals(java.util.stream.LongStream.rangeClosed(1, 60).boxed().toList(), seen, "limit " + limit);
+      assertEquals(
+          java.util.stream.LongStream.rangeClosed(1, 60).boxed().toList(), seen, "limit " + limit);
       assertEquals((60 + limit - 1) / limit, pages, "no empty last page at limit " + limit);
     }
   }
@@ -203,10 +233,14 @@ class HistoryRouteTest {
     db.down = true;
     ReadingStore store = store(fast(kind), db);
     HistoryRoute route = new HistoryRoute(store, Set.of("s1")::contains, executor);
-    await(() -> store.database().phase() == StoreDatabase.Phase.UNREACHABLE, "the store found it unreachable");
+    await(
+        () -> store.database().phase() == StoreDatabase.Phase.UNREACHABLE,
+        "the store found it unreachable");
     HistoryRoute.Answer answer = get(route, "s1", "");
     assertEquals(503, answer.status());
-    assertTrue(error(answer).contains("database unreachable") && error(answer).contains("Connection refused"),
+    assertTrue(
+        error(answer).contains("database unreachable")
+            && error(answer).contains("Connection refused"),
         error(answer));
     assertEquals("5", answer.headers().get("Retry-After"));
     db.down = false;

@@ -42,18 +42,23 @@ class StoreTest {
     List<?> readings = (List<?>) first.get("readings");
     assertEquals(100, readings.size());
     assertEquals(1L, ((Map<?, ?>) readings.get(0)).get("sequence"));
-    assertEquals(Map.of("value", 1.0, "unit", "cm"), ((Map<?, ?>) ((Map<?, ?>) readings.get(0)).get("values")).get("distance"));
+    assertEquals(
+        Map.of("value", 1.0, "unit", "cm"),
+        ((Map<?, ?>) ((Map<?, ?>) readings.get(0)).get("values")).get("distance"));
     String next = (String) first.get("next");
     assertEquals((T0 + 1000) + ":100", next);
 
-    Map<String, Object> second = history.readings("s1", T0, T0 + 10_000, History.Cursor.parse(next), 200);
+    Map<String, Object> second =
+        history.readings("s1", T0, T0 + 10_000, History.Cursor.parse(next), 200);
     List<?> rest = (List<?>) second.get("readings");
     assertEquals(150, rest.size());
     assertEquals(101L, ((Map<?, ?>) rest.get(0)).get("sequence"));
     assertEquals(250L, ((Map<?, ?>) rest.get(149)).get("sequence"));
     assertNull(second.get("next"), "last page");
     // The time window is half-open: [from, to).
-    assertEquals(9, ((List<?>) history.readings("s1", T0 + 10, T0 + 100, null, 1000).get("readings")).size());
+    assertEquals(
+        9,
+        ((List<?>) history.readings("s1", T0 + 10, T0 + 100, null, 1000).get("readings")).size());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -78,16 +83,25 @@ class StoreTest {
       assertEquals(60L, distance.get("count"));
       assertEquals("cm", distance.get("unit"));
     }
-    assertEquals(java.time.Instant.ofEpochMilli(T0 + 60_000).toString(), ((Map<?, ?>) buckets.get(1)).get("start"));
+    assertEquals(
+        java.time.Instant.ofEpochMilli(T0 + 60_000).toString(),
+        ((Map<?, ?>) buckets.get(1)).get("start"));
 
     // A window that cuts minutes: edges from raw rows, whole minutes from the rollup; same answer
     // as aggregating the raw rows alone (10 s buckets never use the rollup).
-    Map<String, Object> cut = new History(db).buckets("s1", T0 + 30_500, T0 + 150_500, 120_000, 100);
-    Map<?, ?> first = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(0)).get("values")).get("distance");
+    Map<String, Object> cut =
+        new History(db).buckets("s1", T0 + 30_500, T0 + 150_500, 120_000, 100);
+    Map<?, ?> first =
+        (Map<?, ?>)
+            ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(0)).get("values"))
+                .get("distance");
     assertEquals(31.0, first.get("min")); // seconds 31..119 fall in [T0, T0 + 120 s)
     assertEquals(119.0, first.get("max"));
     assertEquals(89L, first.get("count"));
-    Map<?, ?> second = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(1)).get("values")).get("distance");
+    Map<?, ?> second =
+        (Map<?, ?>)
+            ((Map<?, ?>) ((Map<?, ?>) ((List<?>) cut.get("buckets")).get(1)).get("values"))
+                .get("distance");
     assertEquals(120.0, second.get("min")); // seconds 120..150
     assertEquals(150.0, second.get("max"));
     assertEquals(31L, second.get("count"));
@@ -111,16 +125,22 @@ class StoreTest {
       long dropped = writer.metrics().get("dropped").longValue();
       assertEquals(50, dropped, "400 offered, 50 in the batch being retried, 300 held");
       db.down = false;
-      await(() -> writer.metrics().get("written").longValue() == 400 - dropped, "backlog written after recovery");
+      await(
+          () -> writer.metrics().get("written").longValue() == 400 - dropped,
+          "backlog written after recovery");
       assertEquals(0, writer.metrics().get("backlog").intValue());
-      assertEquals(0L, writer.metrics().get("deadLetters"), "an unreachable database sets nothing aside");
+      assertEquals(
+          0L, writer.metrics().get("deadLetters"), "an unreachable database sets nothing aside");
     }
     Map<String, Object> stored = new History(db).readings("s1", T0, T0 + 1000, null, 1000);
     List<?> readings = (List<?>) stored.get("readings");
-    // What survived: the batch that was being retried (the first 50), then the newest 300, in order.
+    // What survived: the batch that was being retried (the first 50), then the newest 300, in
+    // order.
     assertEquals(350, readings.size());
-    for (int i = 0; i < 50; i++) assertEquals(1L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
-    for (int i = 50; i < 350; i++) assertEquals(51L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
+    for (int i = 0; i < 50; i++)
+      assertEquals(1L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
+    for (int i = 50; i < 350; i++)
+      assertEquals(51L + i, ((Map<?, ?>) readings.get(i)).get("sequence"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -145,20 +165,27 @@ class StoreTest {
     }
     History history = new History(db);
     assertEquals(1200, history.deleteOlderThan(T0 + 600, 100), "600 readings x 2 values");
-    assertEquals(1, ((List<?>) history.buckets("s1", T0, T0 + 60_000, 60_000, 10).get("buckets")).size(),
+    assertEquals(
+        1,
+        ((List<?>) history.buckets("s1", T0, T0 + 60_000, 60_000, 10).get("buckets")).size(),
         "the minute still partly kept keeps its rollup");
-    assertEquals(400, ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
+    assertEquals(
+        400,
+        ((List<?>) history.readings("s1", T0, T0 + 2000, null, 10_000).get("readings")).size());
     // Retention looks rows up by time alone in both tables: an index leads with that column.
     try (Connection connection = db.getConnection()) {
-      assertTrue(leadingIndexColumns(connection, Schema.TABLE).contains("ts_ms"),
+      assertTrue(
+          leadingIndexColumns(connection, Schema.TABLE).contains("ts_ms"),
           "an index on ts_ms: " + leadingIndexColumns(connection, Schema.TABLE));
-      assertTrue(leadingIndexColumns(connection, Schema.MINUTES).contains("minute_ms"),
+      assertTrue(
+          leadingIndexColumns(connection, Schema.MINUTES).contains("minute_ms"),
           "an index on minute_ms: " + leadingIndexColumns(connection, Schema.MINUTES));
     }
   }
 
   /** The first column of each index on the table, lower case. */
-  private static java.util.Set<String> leadingIndexColumns(Connection connection, String table) throws SQLException {
+  private static java.util.Set<String> leadingIndexColumns(Connection connection, String table)
+      throws SQLException {
     java.util.Set<String> columns = new java.util.TreeSet<>();
     java.sql.DatabaseMetaData meta = connection.getMetaData();
     for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
@@ -177,8 +204,10 @@ class StoreTest {
   @MethodSource("databases")
   void aNewerSchemaIsRefusedAndLeftAlone(String kind) throws Exception {
     SwitchableDataSource db = StoreTestSupport.database(kind, "newer");
-    try (Connection connection = db.getConnection(); Statement statement = connection.createStatement()) {
-      assertEquals(Schema.latestVersion(), Schema.migrate(connection), "second migrate finds it current");
+    try (Connection connection = db.getConnection();
+        Statement statement = connection.createStatement()) {
+      assertEquals(
+          Schema.latestVersion(), Schema.migrate(connection), "second migrate finds it current");
       statement.execute("UPDATE sensorgw_schema SET version = 99");
       try {
         SQLException error = assertThrows(SQLException.class, () -> Schema.migrate(connection));

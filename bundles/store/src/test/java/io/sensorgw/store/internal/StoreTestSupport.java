@@ -21,7 +21,9 @@ import org.h2.jdbcx.JdbcDataSource;
 final class StoreTestSupport {
   private StoreTestSupport() {}
 
-  /** The databases every store test runs against: H2, and the PostgreSQL runtime/bin/test starts. */
+  /**
+   * The databases every store test runs against: H2, and the PostgreSQL runtime/bin/test starts.
+   */
   static java.util.stream.Stream<String> databases() {
     return java.util.stream.Stream.of("h2", "postgresql");
   }
@@ -41,10 +43,14 @@ final class StoreTestSupport {
 
   /** The store's settings for a test database of that kind: defaults, H2 or PostgreSQL URL. */
   static StoreSettings settings(String kind) {
-    return StoreSettings.defaults(kind.equals("h2") ? "jdbc:h2:mem:test" : System.getenv("SENSORGW_TEST_PG_URL"));
+    return StoreSettings.defaults(
+        kind.equals("h2") ? "jdbc:h2:mem:test" : System.getenv("SENSORGW_TEST_PG_URL"));
   }
 
-  /** A store over a test database, writing small batches quickly, its pool waiting 1 s for a connection. */
+  /**
+   * A store over a test database, writing small batches quickly, its pool waiting 1 s for a
+   * connection.
+   */
   static ReadingStore store(StoreSettings settings, DataSource dataSource) {
     return new ReadingStore(settings, dataSource, 1_000);
   }
@@ -63,8 +69,9 @@ final class StoreTestSupport {
     } else {
       String url = System.getenv("SENSORGW_TEST_PG_URL");
       if (url == null || url.isBlank()) {
-        throw new IllegalStateException("SENSORGW_TEST_PG_URL is not set: run runtime/bin/test, "
-            + "which starts PostgreSQL for these tests");
+        throw new IllegalStateException(
+            "SENSORGW_TEST_PG_URL is not set: run runtime/bin/test, "
+                + "which starts PostgreSQL for these tests");
       }
       org.postgresql.ds.PGSimpleDataSource pg = new org.postgresql.ds.PGSimpleDataSource();
       pg.setURL(url);
@@ -79,8 +86,8 @@ final class StoreTestSupport {
     Map<String, Value> values = new LinkedHashMap<>();
     values.put("distance", Value.of(distance, "cm"));
     values.put("amplitude", Value.of(1000 + seq, ""));
-    return new Reading(sensor, seq, Instant.ofEpochMilli(epochMs), values, Quality.SIMULATED,
-        Duration.ZERO, "");
+    return new Reading(
+        sensor, seq, Instant.ofEpochMilli(epochMs), values, Quality.SIMULATED, Duration.ZERO, "");
   }
 
   /** Bound of every wait: generous for a busy machine; the normal case returns at once. */
@@ -101,8 +108,10 @@ final class StoreTestSupport {
   static final class SwitchableDataSource implements DataSource {
     private final DataSource target;
     volatile boolean down;
+
     /** Counts down with each connection; the one that brings it to 0 fails. */
-    final java.util.concurrent.atomic.AtomicInteger failingConnection = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger failingConnection =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     SwitchableDataSource(DataSource target) {
       this.target = target;

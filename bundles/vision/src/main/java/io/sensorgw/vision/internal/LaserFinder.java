@@ -21,12 +21,16 @@ import org.opencv.imgproc.Moments;
 final class LaserFinder {
   /** Red minus max(green, blue) that counts as laser red. */
   static final int REDNESS = 50;
+
   /** Red level a dot's pixels reach at least. */
   static final int MIN_RED = 120;
+
   /** Peak redness a dot must reach to be reported at all. */
   static final int MIN_PEAK = 70;
+
   /** Pixels (full resolution) a dot covers at least at half its peak: fewer is stuck pixels. */
   static final int MIN_PIXELS = 9;
+
   /** Target width of the search copy. */
   private static final int SEARCH_WIDTH = 1024;
 
@@ -47,14 +51,19 @@ final class LaserFinder {
     Mat labels = new Mat();
     Mat stats = new Mat();
     Mat centroids = new Mat();
-    int count = Imgproc.connectedComponentsWithStats(mask, labels, stats, centroids, 8, CvType.CV_32S);
+    int count =
+        Imgproc.connectedComponentsWithStats(mask, labels, stats, centroids, 8, CvType.CV_32S);
     double maxArea = Math.max(4, small.total() * 0.002); // a dot is small; a red poster is not
     List<Blob> blobs = new ArrayList<>();
     for (int label = 1; label < count; label++) {
       int area = (int) stats.get(label, Imgproc.CC_STAT_AREA)[0];
       if (area > maxArea) continue;
-      Rect box = new Rect((int) stats.get(label, Imgproc.CC_STAT_LEFT)[0], (int) stats.get(label, Imgproc.CC_STAT_TOP)[0],
-          (int) stats.get(label, Imgproc.CC_STAT_WIDTH)[0], (int) stats.get(label, Imgproc.CC_STAT_HEIGHT)[0]);
+      Rect box =
+          new Rect(
+              (int) stats.get(label, Imgproc.CC_STAT_LEFT)[0],
+              (int) stats.get(label, Imgproc.CC_STAT_TOP)[0],
+              (int) stats.get(label, Imgproc.CC_STAT_WIDTH)[0],
+              (int) stats.get(label, Imgproc.CC_STAT_HEIGHT)[0]);
       double aspect = box.width / (double) box.height;
       if (aspect > 3 || aspect < 1 / 3.0) continue; // a line or an edge, not a dot
       Mat blobMask = new Mat();
@@ -90,7 +99,13 @@ final class LaserFinder {
     while (scale > 1) {
       int step = scale % 2 == 0 ? 2 : scale;
       Mat next = new Mat();
-      Imgproc.resize(small, next, new Size(small.cols() / step, small.rows() / step), 0, 0, Imgproc.INTER_AREA);
+      Imgproc.resize(
+          small,
+          next,
+          new Size(small.cols() / step, small.rows() / step),
+          0,
+          0,
+          Imgproc.INTER_AREA);
       if (small != bgr) small.release();
       small = next;
       scale /= step;

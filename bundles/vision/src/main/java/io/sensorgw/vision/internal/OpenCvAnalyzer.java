@@ -38,11 +38,14 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
 
   OpenCvAnalyzer(boolean parallel) {
     this.parallel = parallel;
-    this.laserThreads = Executors.newFixedThreadPool(Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())), task -> {
-      Thread thread = new Thread(task, "sensorgw-vision-laser");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.laserThreads =
+        Executors.newFixedThreadPool(
+            Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())),
+            task -> {
+              Thread thread = new Thread(task, "sensorgw-vision-laser");
+              thread.setDaemon(true);
+              return thread;
+            });
   }
 
   @Deactivate
@@ -62,12 +65,18 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
       throw new IllegalArgumentException("expected an 8-bit BGR frame, got " + bgr);
     }
     long start = System.nanoTime();
-    CompletableFuture<LaserDot> laser = parallel
-        ? CompletableFuture.supplyAsync(() -> laserFinder.find(bgr), laserThreads)
-        : CompletableFuture.completedFuture(laserFinder.find(bgr));
+    CompletableFuture<LaserDot> laser =
+        parallel
+            ? CompletableFuture.supplyAsync(() -> laserFinder.find(bgr), laserThreads)
+            : CompletableFuture.completedFuture(laserFinder.find(bgr));
     GreyStatistics grey = greyStatistics(bgr);
     LaserDot dot = laser.join();
-    return new FrameAnalysis(grey.luminosity(), grey.sharpness(), dot, bgr.cols(), bgr.rows(),
+    return new FrameAnalysis(
+        grey.luminosity(),
+        grey.sharpness(),
+        dot,
+        bgr.cols(),
+        bgr.rows(),
         Duration.ofNanos(System.nanoTime() - start));
   }
 
@@ -81,10 +90,11 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
    * One pass over the frame in strips of rows: grey, its sum, its Laplacian (16-bit: no overflow
    * for 8-bit input), and the Laplacian's sum and sum of squares, which give its variance. Whole
    * images went through memory several times (the grey written and read again, a 24 MB Laplacian
-   * written and read twice); strips took the analysis median from 17 to 12 ms (BENCHMARKS.md). Each strip's grey is made
-   * with the row above and below, so the Laplacian sees the true neighbours, and at the frame's
-   * top and bottom OpenCV's default border, exactly as for the whole image. OpenCV's meanStdDev
-   * is not used: it has no fast path for 16-bit and alone took 13.6 ms of a 4056x3040 frame here.
+   * written and read twice); strips took the analysis median from 17 to 12 ms (BENCHMARKS.md). Each
+   * strip's grey is made with the row above and below, so the Laplacian sees the true neighbours,
+   * and at the frame's top and bottom OpenCV's default border, exactly as for the whole image.
+   * OpenCV's meanStdDev is not used: it has no fast path for 16-bit and alone took 13.6 ms of a
+   * 4056x3040 frame here.
    */
   static GreyStatistics greyStatistics(Mat bgr) {
     int rows = bgr.rows();
@@ -100,7 +110,10 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
       int greyBottom = Math.min(rows, bottom + 1);
       // A strip at the frame's edge gets a grey Mat of its own size: the Laplacian of a view into a
       // bigger Mat reads the rows around the view, which must be the frame's or none.
-      Mat grey = greyBottom - greyTop == greyBuffer.rows() ? greyBuffer : new Mat(greyBottom - greyTop, cols, CvType.CV_8UC1);
+      Mat grey =
+          greyBottom - greyTop == greyBuffer.rows()
+              ? greyBuffer
+              : new Mat(greyBottom - greyTop, cols, CvType.CV_8UC1);
       Mat source = bgr.rowRange(greyTop, greyBottom);
       Imgproc.cvtColor(source, grey, Imgproc.COLOR_BGR2GRAY);
       Mat strip = grey.rowRange(top - greyTop, bottom - greyTop);
@@ -115,7 +128,8 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
     release(greyBuffer, laplacianBuffer);
     double count = (double) rows * cols;
     double laplacianMean = laplacianSum / count;
-    return new GreyStatistics(greySum / count, Math.max(0, laplacianSquares / count - laplacianMean * laplacianMean));
+    return new GreyStatistics(
+        greySum / count, Math.max(0, laplacianSquares / count - laplacianMean * laplacianMean));
   }
 
   private static void release(Mat... mats) {
@@ -133,10 +147,30 @@ public class OpenCvAnalyzer implements FrameAnalyzer {
       Point centre = new Point(dot.x(), dot.y());
       Scalar green = new Scalar(0, 255, 0);
       Imgproc.circle(marked, centre, radius, green, thickness);
-      Imgproc.line(marked, new Point(dot.x() - 2 * radius, dot.y()), new Point(dot.x() - radius, dot.y()), green, thickness);
-      Imgproc.line(marked, new Point(dot.x() + radius, dot.y()), new Point(dot.x() + 2 * radius, dot.y()), green, thickness);
-      Imgproc.line(marked, new Point(dot.x(), dot.y() - 2 * radius), new Point(dot.x(), dot.y() - radius), green, thickness);
-      Imgproc.line(marked, new Point(dot.x(), dot.y() + radius), new Point(dot.x(), dot.y() + 2 * radius), green, thickness);
+      Imgproc.line(
+          marked,
+          new Point(dot.x() - 2 * radius, dot.y()),
+          new Point(dot.x() - radius, dot.y()),
+          green,
+          thickness);
+      Imgproc.line(
+          marked,
+          new Point(dot.x() + radius, dot.y()),
+          new Point(dot.x() + 2 * radius, dot.y()),
+          green,
+          thickness);
+      Imgproc.line(
+          marked,
+          new Point(dot.x(), dot.y() - 2 * radius),
+          new Point(dot.x(), dot.y() - radius),
+          green,
+          thickness);
+      Imgproc.line(
+          marked,
+          new Point(dot.x(), dot.y() + radius),
+          new Point(dot.x(), dot.y() + 2 * radius),
+          green,
+          thickness);
     }
     return marked;
   }

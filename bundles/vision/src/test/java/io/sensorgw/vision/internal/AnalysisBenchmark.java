@@ -3,6 +3,7 @@ package io.sensorgw.vision.internal;
 import io.sensorgw.vision.FrameAnalysis;
 import io.sensorgw.vision.SyntheticScene;
 import java.util.concurrent.TimeUnit;
+import org.opencv.core.Mat;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -13,7 +14,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.opencv.core.Mat;
 
 /**
  * The whole analysis (luminosity, sharpness, laser dot) of one 4056x3040 frame of the synthetic

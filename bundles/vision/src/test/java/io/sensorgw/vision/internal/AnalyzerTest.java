@@ -48,7 +48,8 @@ class AnalyzerTest {
     byte[] pixels = new byte[(int) bgr.total() * 3];
     bgr.get(0, 0, pixels);
     for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = (byte) Math.max(0, Math.min(255, (pixels[i] & 0xFF) + random.nextGaussian() * sigma));
+      pixels[i] =
+          (byte) Math.max(0, Math.min(255, (pixels[i] & 0xFF) + random.nextGaussian() * sigma));
     }
     bgr.put(0, 0, pixels);
   }
@@ -57,7 +58,12 @@ class AnalyzerTest {
   private static void hotPixels(Mat bgr, int count, long seed) {
     Random random = new Random(seed);
     for (int i = 0; i < count; i++) {
-      bgr.put(random.nextInt(H), random.nextInt(W), i % 2 == 0 ? new byte[] {0, 0, (byte) 255} : new byte[] {(byte) 255, (byte) 255, (byte) 255});
+      bgr.put(
+          random.nextInt(H),
+          random.nextInt(W),
+          i % 2 == 0
+              ? new byte[] {0, 0, (byte) 255}
+              : new byte[] {(byte) 255, (byte) 255, (byte) 255});
     }
   }
 
@@ -111,14 +117,17 @@ class AnalyzerTest {
     SyntheticScene.drawDot(frame, 1500, 900, 3, 0.6); // its reflection on a glossy surface
     FrameAnalysis analysis = analyzer.analyze(frame);
     assertDotAt(analysis, 500, 500);
-    assertTrue(analysis.laser().confidence() < alone, alone + " alone, " + analysis.laser().confidence() + " with a rival");
+    assertTrue(
+        analysis.laser().confidence() < alone,
+        alone + " alone, " + analysis.laser().confidence() + " with a rival");
   }
 
   @Test
   void aWhiteGlareAndARedObjectAreNotADot() {
     Mat frame = uniform(90);
     Imgproc.circle(frame, new Point(700, 600), 40, new Scalar(255, 255, 255), -1); // specular glare
-    Imgproc.rectangle(frame, new Rect(1200, 200, 300, 200), new Scalar(30, 30, 210), -1); // a red box
+    Imgproc.rectangle(
+        frame, new Rect(1200, 200, 300, 200), new Scalar(30, 30, 210), -1); // a red box
     assertFalse(analyzer.analyze(frame).laser().found(), "glare and a red box");
     SyntheticScene.drawDot(frame, 705, 660, 4, 1.0); // the dot 20 px from the glare's edge
     assertDotAt(analyzer.analyze(frame), 705, 660);
@@ -215,11 +224,13 @@ class AnalyzerTest {
         assertDotAt(analysis, frame.dotX(), frame.dotY());
       } else {
         hidden++;
-        assertFalse(analysis.laser().found(), "laser off at t=" + t + " but found " + analysis.laser());
+        assertFalse(
+            analysis.laser().found(), "laser off at t=" + t + " but found " + analysis.laser());
       }
       frame.bgr().release();
     }
-    assertTrue(visible > 20 && hidden > 0, visible + " frames with the dot, " + hidden + " without");
+    assertTrue(
+        visible > 20 && hidden > 0, visible + " frames with the dot, " + hidden + " without");
   }
 
   @Test

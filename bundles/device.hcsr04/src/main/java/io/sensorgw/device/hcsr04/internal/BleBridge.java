@@ -15,10 +15,10 @@ import org.freedesktop.dbus.interfaces.Properties;
 import org.freedesktop.dbus.types.Variant;
 
 /**
- * The BLE bridge through BlueZ over D-Bus: finds the device (by address or name) under the
- * adapter, connects it, finds the characteristic by service and characteristic UUID, starts
- * notifications and hands each {@code Value} change to a consumer. D-Bus delivers signals on its
- * own threads; the consumer only enqueues, so that thread is never held.
+ * The BLE bridge through BlueZ over D-Bus: finds the device (by address or name) under the adapter,
+ * connects it, finds the characteristic by service and characteristic UUID, starts notifications
+ * and hands each {@code Value} change to a consumer. D-Bus delivers signals on its own threads; the
+ * consumer only enqueues, so that thread is never held.
  */
 final class BleBridge implements AutoCloseable {
   private static final String BLUEZ = "org.bluez";
@@ -37,9 +37,15 @@ final class BleBridge implements AutoCloseable {
   private AutoCloseable signalHandler;
   private String devicePath;
   private GattCharacteristic1 characteristic;
-  private final java.util.concurrent.atomic.AtomicLong signals = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong signals =
+      new java.util.concurrent.atomic.AtomicLong();
 
-  BleBridge(String busAddress, String adapter, String deviceAddress, String deviceName, String serviceUuid,
+  BleBridge(
+      String busAddress,
+      String adapter,
+      String deviceAddress,
+      String deviceName,
+      String serviceUuid,
       String characteristicUuid) {
     this.busAddress = busAddress;
     this.adapter = adapter;
@@ -51,35 +57,45 @@ final class BleBridge implements AutoCloseable {
 
   /** Connects and starts notifications; each new value goes to {@code onValue}. */
   void start(Consumer<byte[]> onValue) throws Exception {
-    connection = busAddress.isBlank()
-        ? DBusConnectionBuilder.forSystemBus().withShared(false).build()
-        : DBusConnectionBuilder.forAddress(busAddress).withShared(false).build();
+    connection =
+        busAddress.isBlank()
+            ? DBusConnectionBuilder.forSystemBus().withShared(false).build()
+            : DBusConnectionBuilder.forAddress(busAddress).withShared(false).build();
     Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects = managedObjects();
     devicePath = findDevice(objects);
     Device1 device = connection.getRemoteObject(BLUEZ, devicePath, Device1.class);
-    if (!Boolean.TRUE.equals(value(objects.get(new DBusPath(devicePath)).get(DEVICE), "Connected"))) {
+    if (!Boolean.TRUE.equals(
+        value(objects.get(new DBusPath(devicePath)).get(DEVICE), "Connected"))) {
       device.Connect();
       objects = managedObjects(); // services appear once connected
     }
     String characteristicPath = findCharacteristic(objects);
-    signalHandler = connection.addSigHandler(Properties.PropertiesChanged.class, signal -> {
-      if (!characteristicPath.equals(signal.getPath())) return;
-      signals.incrementAndGet();
-      Variant<?> changed = signal.getPropertiesChanged().get("Value");
-      byte[] bytes = changed == null ? null : bytes(changed.getValue());
-      if (bytes != null) onValue.accept(bytes);
-    });
-    characteristic = connection.getRemoteObject(BLUEZ, characteristicPath, GattCharacteristic1.class);
+    signalHandler =
+        connection.addSigHandler(
+            Properties.PropertiesChanged.class,
+            signal -> {
+              if (!characteristicPath.equals(signal.getPath())) return;
+              signals.incrementAndGet();
+              Variant<?> changed = signal.getPropertiesChanged().get("Value");
+              byte[] bytes = changed == null ? null : bytes(changed.getValue());
+              if (bytes != null) onValue.accept(bytes);
+            });
+    characteristic =
+        connection.getRemoteObject(BLUEZ, characteristicPath, GattCharacteristic1.class);
     characteristic.StartNotify();
   }
 
   /** True while the adapter is powered and the device is still known to BlueZ and connected. */
   boolean connected() throws IOException {
     Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects = managedObjects();
-    Map<String, Map<String, Variant<?>>> adapterObject = objects.get(new DBusPath("/org/bluez/" + adapter));
+    Map<String, Map<String, Variant<?>>> adapterObject =
+        objects.get(new DBusPath("/org/bluez/" + adapter));
     Map<String, Map<String, Variant<?>>> device = objects.get(new DBusPath(devicePath));
-    return adapterObject != null && Boolean.TRUE.equals(value(adapterObject.get(ADAPTER), "Powered"))
-        && device != null && device.containsKey(DEVICE) && Boolean.TRUE.equals(value(device.get(DEVICE), "Connected"));
+    return adapterObject != null
+        && Boolean.TRUE.equals(value(adapterObject.get(ADAPTER), "Powered"))
+        && device != null
+        && device.containsKey(DEVICE)
+        && Boolean.TRUE.equals(value(device.get(DEVICE), "Connected"));
   }
 
   private Map<DBusPath, Map<String, Map<String, Variant<?>>>> managedObjects() throws IOException {
@@ -90,41 +106,62 @@ final class BleBridge implements AutoCloseable {
     }
   }
 
-  private String findDevice(Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects) throws IOException {
+  private String findDevice(Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects)
+      throws IOException {
     String prefix = "/org/bluez/" + adapter + "/";
-    Map<String, Map<String, Variant<?>>> adapterObject = objects.get(new DBusPath("/org/bluez/" + adapter));
-    if (adapterObject == null || !adapterObject.containsKey(ADAPTER)) throw new IOException("no Bluetooth adapter " + adapter);
+    Map<String, Map<String, Variant<?>>> adapterObject =
+        objects.get(new DBusPath("/org/bluez/" + adapter));
+    if (adapterObject == null || !adapterObject.containsKey(ADAPTER))
+      throw new IOException("no Bluetooth adapter " + adapter);
     if (!Boolean.TRUE.equals(value(adapterObject.get(ADAPTER), "Powered"))) {
       throw new IOException("Bluetooth adapter " + adapter + " is powered off");
     }
     for (Map.Entry<DBusPath, Map<String, Map<String, Variant<?>>>> entry : objects.entrySet()) {
       Map<String, Variant<?>> device = entry.getValue().get(DEVICE);
       if (device == null || !entry.getKey().getPath().startsWith(prefix)) continue;
-      boolean byAddress = !deviceAddress.isBlank() && deviceAddress.equalsIgnoreCase(String.valueOf(value(device, "Address")));
-      boolean byName = deviceAddress.isBlank() && !deviceName.isBlank()
-          && (deviceName.equals(value(device, "Name")) || deviceName.equals(value(device, "Alias")));
+      boolean byAddress =
+          !deviceAddress.isBlank()
+              && deviceAddress.equalsIgnoreCase(String.valueOf(value(device, "Address")));
+      boolean byName =
+          deviceAddress.isBlank()
+              && !deviceName.isBlank()
+              && (deviceName.equals(value(device, "Name"))
+                  || deviceName.equals(value(device, "Alias")));
       if (byAddress || byName) return entry.getKey().getPath();
     }
-    throw new IOException("device " + (deviceAddress.isBlank() ? "'" + deviceName + "'" : deviceAddress)
-        + " not found on " + adapter + " (out of range, or not paired/discovered)");
+    throw new IOException(
+        "device "
+            + (deviceAddress.isBlank() ? "'" + deviceName + "'" : deviceAddress)
+            + " not found on "
+            + adapter
+            + " (out of range, or not paired/discovered)");
   }
 
-  private String findCharacteristic(Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects) throws IOException {
+  private String findCharacteristic(Map<DBusPath, Map<String, Map<String, Variant<?>>>> objects)
+      throws IOException {
     for (Map.Entry<DBusPath, Map<String, Map<String, Variant<?>>>> entry : objects.entrySet()) {
       Map<String, Variant<?>> gatt = entry.getValue().get(CHARACTERISTIC);
       String path = entry.getKey().getPath();
       if (gatt == null || !path.startsWith(devicePath + "/")) continue;
-      if (!characteristicUuid.equals(String.valueOf(value(gatt, "UUID")).toLowerCase(Locale.ROOT))) continue;
+      if (!characteristicUuid.equals(String.valueOf(value(gatt, "UUID")).toLowerCase(Locale.ROOT)))
+        continue;
       Object service = value(gatt, "Service");
       Map<String, Map<String, Variant<?>>> serviceObject =
           service instanceof DBusPath servicePath ? objects.get(servicePath) : null;
-      if (serviceObject == null || !serviceObject.containsKey(SERVICE)
-          || serviceUuid.equals(String.valueOf(value(serviceObject.get(SERVICE), "UUID")).toLowerCase(Locale.ROOT))) {
+      if (serviceObject == null
+          || !serviceObject.containsKey(SERVICE)
+          || serviceUuid.equals(
+              String.valueOf(value(serviceObject.get(SERVICE), "UUID")).toLowerCase(Locale.ROOT))) {
         return path;
       }
     }
-    throw new IOException("characteristic " + characteristicUuid + " of service " + serviceUuid + " not found on "
-        + devicePath);
+    throw new IOException(
+        "characteristic "
+            + characteristicUuid
+            + " of service "
+            + serviceUuid
+            + " not found on "
+            + devicePath);
   }
 
   /** An {@code ay} as dbus-java hands it over: byte[], or a list or array of Byte. */
@@ -156,11 +193,21 @@ final class BleBridge implements AutoCloseable {
   /** Stops notifications, disconnects and closes the D-Bus connection; each step best effort. */
   @Override
   public void close() {
-    for (AutoCloseable step : List.<AutoCloseable>of(
-        () -> { if (characteristic != null) characteristic.StopNotify(); },
-        () -> { if (signalHandler != null) signalHandler.close(); },
-        () -> { if (devicePath != null && connection != null) connection.getRemoteObject(BLUEZ, devicePath, Device1.class).Disconnect(); },
-        () -> { if (connection != null) connection.close(); })) {
+    for (AutoCloseable step :
+        List.<AutoCloseable>of(
+            () -> {
+              if (characteristic != null) characteristic.StopNotify();
+            },
+            () -> {
+              if (signalHandler != null) signalHandler.close();
+            },
+            () -> {
+              if (devicePath != null && connection != null)
+                connection.getRemoteObject(BLUEZ, devicePath, Device1.class).Disconnect();
+            },
+            () -> {
+              if (connection != null) connection.close();
+            })) {
       try {
         step.close();
       } catch (Exception e) {
@@ -173,7 +220,9 @@ final class BleBridge implements AutoCloseable {
   }
 
   String describe() {
-    return (deviceAddress.isBlank() ? "'" + deviceName + "'" : deviceAddress) + " on " + adapter
+    return (deviceAddress.isBlank() ? "'" + deviceName + "'" : deviceAddress)
+        + " on "
+        + adapter
         + (busAddress.isBlank() ? "" : " (" + busAddress + ")");
   }
 }

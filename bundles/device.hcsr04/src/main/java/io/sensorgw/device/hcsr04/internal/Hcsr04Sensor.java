@@ -51,12 +51,15 @@ public class Hcsr04Sensor extends DeviceSensor {
   private static final long MAX_BACKOFF_MS = 10_000;
 
   private static final Pattern ADAPTER = Pattern.compile("hci[0-9]{1,3}");
-  private static final Pattern BLUETOOTH_ADDRESS = Pattern.compile("([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}");
-  private static final Pattern UUID = Pattern.compile(
-      "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
+  private static final Pattern BLUETOOTH_ADDRESS =
+      Pattern.compile("([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}");
+  private static final Pattern UUID =
+      Pattern.compile(
+          "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}");
 
   /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
   private final Reporter publishing;
+
   private final SensorInfo info;
   private final Payload payload;
   private final boolean simulated;
@@ -81,46 +84,81 @@ public class Hcsr04Sensor extends DeviceSensor {
   private volatile BleBridge bridge;
 
   @Activate
-  public Hcsr04Sensor(Hcsr04Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
+  public Hcsr04Sensor(
+      Hcsr04Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
     simulated = check.oneOf("mode", config::mode, "ble", "simulated").equals("simulated");
-    adapter = check.matching("adapter", config::adapter, ADAPTER, "hci followed by a number, e.g. hci0", !simulated);
-    deviceAddress = check.matching("device.address", config::device_address, BLUETOOTH_ADDRESS,
-        "a Bluetooth address such as 24:0A:C4:12:34:56", false);
+    adapter =
+        check.matching(
+            "adapter", config::adapter, ADAPTER, "hci followed by a number, e.g. hci0", !simulated);
+    deviceAddress =
+        check.matching(
+            "device.address",
+            config::device_address,
+            BLUETOOTH_ADDRESS,
+            "a Bluetooth address such as 24:0A:C4:12:34:56",
+            false);
     deviceName = check.text("device.name", config::device_name, false);
     serviceUuid = check.matching("service.uuid", config::service_uuid, UUID, "a UUID", !simulated);
-    characteristicUuid = check.matching("characteristic.uuid", config::characteristic_uuid, UUID, "a UUID", !simulated);
-    payloadFormat = check.oneOf("payload.format", config::payload_format,
-        "uint16le-mm", "ascii-cm", "float32le-cm", "uint32le-echo-us");
+    characteristicUuid =
+        check.matching(
+            "characteristic.uuid", config::characteristic_uuid, UUID, "a UUID", !simulated);
+    payloadFormat =
+        check.oneOf(
+            "payload.format",
+            config::payload_format,
+            "uint16le-mm",
+            "ascii-cm",
+            "float32le-cm",
+            "uint32le-echo-us");
     temperatureC = check.numberIn("temperature.c", config::temperature_c, -40, 85);
-    expectedIntervalMs = check.longIn("expected.interval.ms", config::expected_interval_ms, 10, 60_000);
+    expectedIntervalMs =
+        check.longIn("expected.interval.ms", config::expected_interval_ms, 10, 60_000);
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     dbusAddress = check.text("dbus.address", config::dbus_address, false);
-    simulationSeed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
-    check.require(simulated || !deviceAddress.isEmpty() || !deviceName.isEmpty(), "give device.address or device.name");
+    simulationSeed =
+        check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    check.require(
+        simulated || !deviceAddress.isEmpty() || !deviceName.isEmpty(),
+        "give device.address or device.name");
     payload = new Payload(payloadFormat, temperatureC);
-    info = new SensorInfo(id, "hcsr04", "distance", simulated, maxAge,
-        simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget());
-    // Two threads: the connection (or simulation) loop, and decoding notifications off D-Bus's thread.
+    info =
+        new SensorInfo(
+            id,
+            "hcsr04",
+            "distance",
+            simulated,
+            maxAge,
+            simulated ? "HC-SR04 (simulated)" : "HC-SR04 over BLE, " + describeTarget());
+    // Two threads: the connection (or simulation) loop, and decoding notifications off D-Bus's
+    // thread.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 256);
     publishing = Reporter.atMostEvery(publishInterval);
-    SensorReader reader = SensorReader.streaming(info, executor,
-        Duration.ofMillis(Math.max(500, 5 * expectedIntervalMs)), publishing.to(publisher::publish));
+    SensorReader reader =
+        SensorReader.streaming(
+            info,
+            executor,
+            Duration.ofMillis(Math.max(500, 5 * expectedIntervalMs)),
+            publishing.to(publisher::publish));
     if (!attach(reader, executor, check)) return; // in error with the reason; nothing to start
-    executor.submit(() -> {
-      if (simulated) simulate();
-      else connectLoop();
-      return null;
-    });
+    executor.submit(
+        () -> {
+          if (simulated) simulate();
+          else connectLoop();
+          return null;
+        });
     // A simulation cannot fall silent, so only a real bridge has its silence watched (it would
     // otherwise wake two threads 14 times a second for nothing).
     if (!simulated) {
-      executor.scheduleAtFixedRate(() -> {
-        watchSilence();
-        return null;
-      }, Duration.ofMillis(expectedIntervalMs), Duration.ofMillis(expectedIntervalMs));
+      executor.scheduleAtFixedRate(
+          () -> {
+            watchSilence();
+            return null;
+          },
+          Duration.ofMillis(expectedIntervalMs),
+          Duration.ofMillis(expectedIntervalMs));
     }
   }
 
@@ -133,16 +171,19 @@ public class Hcsr04Sensor extends DeviceSensor {
     closed = true;
     BleBridge current = bridge;
     if (current != null) current.close();
-    if (!detach(CLOSE_WAIT)) LOG.warn("HC-SR04 {}: threads did not stop within {}", info.id(), CLOSE_WAIT);
+    if (!detach(CLOSE_WAIT))
+      LOG.warn("HC-SR04 {}: threads did not stop within {}", info.id(), CLOSE_WAIT);
   }
 
   /** From D-Bus's thread: enqueue only. */
   private void onValue(byte[] value) {
     try {
-      executor().submit(() -> {
-        accept(value);
-        return null;
-      });
+      executor()
+          .submit(
+              () -> {
+                accept(value);
+                return null;
+              });
     } catch (RuntimeException e) {
       dropped.incrementAndGet(); // queue full or closing: dropped, counted
     }
@@ -170,8 +211,16 @@ public class Hcsr04Sensor extends DeviceSensor {
       measurement = Measurement.of(ok, values);
     } else {
       outOfRange.incrementAndGet();
-      measurement = new Measurement(values, Quality.ERROR, String.format(java.util.Locale.ROOT,
-          "out of range: %.1f cm (the HC-SR04 measures %.0f-%.0f cm; no echo reads as far)", cm, Payload.MIN_CM, Payload.MAX_CM));
+      measurement =
+          new Measurement(
+              values,
+              Quality.ERROR,
+              String.format(
+                  java.util.Locale.ROOT,
+                  "out of range: %.1f cm (the HC-SR04 measures %.0f-%.0f cm; no echo reads as far)",
+                  cm,
+                  Payload.MIN_CM,
+                  Payload.MAX_CM));
     }
     reader().offer(measurement, Instant.now(), Duration.ZERO);
   }
@@ -180,8 +229,14 @@ public class Hcsr04Sensor extends DeviceSensor {
     long silentMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastNotificationNanos.get());
     if (!stale && !closed && silentMs > 3 * expectedIntervalMs) {
       stale = true;
-      reader().fail(new IOException("stale: no notification for " + silentMs + " ms (expected every "
-          + expectedIntervalMs + " ms)"));
+      reader()
+          .fail(
+              new IOException(
+                  "stale: no notification for "
+                      + silentMs
+                      + " ms (expected every "
+                      + expectedIntervalMs
+                      + " ms)"));
     }
   }
 
@@ -202,10 +257,18 @@ public class Hcsr04Sensor extends DeviceSensor {
   private byte[] encode(long echoMicros) {
     double cm = echoMicros * Payload.speedOfSound(temperatureC) / 20_000.0;
     return switch (payloadFormat) {
-      case "uint16le-mm" -> ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) Math.min(65535, Math.round(cm * 10))).array();
-      case "float32le-cm" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) cm).array();
-      case "uint32le-echo-us" -> ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) echoMicros).array();
-      default -> String.format(java.util.Locale.ROOT, "%.1f", cm).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      case "uint16le-mm" ->
+          ByteBuffer.allocate(2)
+              .order(ByteOrder.LITTLE_ENDIAN)
+              .putShort((short) Math.min(65535, Math.round(cm * 10)))
+              .array();
+      case "float32le-cm" ->
+          ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) cm).array();
+      case "uint32le-echo-us" ->
+          ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) echoMicros).array();
+      default ->
+          String.format(java.util.Locale.ROOT, "%.1f", cm)
+              .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     };
   }
 
@@ -213,8 +276,9 @@ public class Hcsr04Sensor extends DeviceSensor {
     long backoffMs = 500;
     boolean reportedDown = false;
     while (!closed) {
-      BleBridge attempt = new BleBridge(dbusAddress, adapter, deviceAddress, deviceName, serviceUuid,
-          characteristicUuid);
+      BleBridge attempt =
+          new BleBridge(
+              dbusAddress, adapter, deviceAddress, deviceName, serviceUuid, characteristicUuid);
       try {
         attempt.start(this::onValue);
         bridge = attempt;

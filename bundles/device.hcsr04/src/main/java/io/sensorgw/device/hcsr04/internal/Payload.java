@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 final class Payload {
   /** The HC-SR04's range (DEVICES.md). */
   static final double MIN_CM = 2;
+
   static final double MAX_CM = 400;
 
   /** A payload that cannot be a distance. */
@@ -25,9 +26,11 @@ final class Payload {
 
   Payload(String format, double temperatureC) {
     switch (format) {
-      case "uint16le-mm", "ascii-cm", "float32le-cm", "uint32le-echo-us" -> { }
-      default -> throw new IllegalArgumentException(
-          "payload.format must be uint16le-mm, ascii-cm, float32le-cm or uint32le-echo-us, was " + format);
+      case "uint16le-mm", "ascii-cm", "float32le-cm", "uint32le-echo-us" -> {}
+      default ->
+          throw new IllegalArgumentException(
+              "payload.format must be uint16le-mm, ascii-cm, float32le-cm or uint32le-echo-us, was "
+                  + format);
     }
     this.format = format;
     this.temperatureC = temperatureC;
@@ -58,7 +61,10 @@ final class Payload {
           if (!Double.isFinite(cm)) throw new NumberFormatException();
           yield cm;
         } catch (NumberFormatException e) {
-          throw new Malformed("not a number: '" + (text.length() > 20 ? text.substring(0, 20) + "..." : text) + "'");
+          throw new Malformed(
+              "not a number: '"
+                  + (text.length() > 20 ? text.substring(0, 20) + "..." : text)
+                  + "'");
         }
       }
     };
@@ -74,6 +80,7 @@ final class Payload {
   }
 
   private static void expectLength(byte[] value, int length) throws Malformed {
-    if (value.length != length) throw new Malformed("expected " + length + " bytes, got " + value.length);
+    if (value.length != length)
+      throw new Malformed("expected " + length + " bytes, got " + value.length);
   }
 }

@@ -3,9 +3,9 @@ package io.sensorgw.device.hcsr04.internal;
 import java.util.Random;
 
 /**
- * A simulated target in front of the ranger, deterministic for a seed: it drifts between 20 and
- * 300 cm (a person walking up and away), each echo has a few millimetres of noise, and about one
- * echo in 40 is lost, which the HC-SR04 reports as its ~38 ms timeout (far out of range).
+ * A simulated target in front of the ranger, deterministic for a seed: it drifts between 20 and 300
+ * cm (a person walking up and away), each echo has a few millimetres of noise, and about one echo
+ * in 40 is lost, which the HC-SR04 reports as its ~38 ms timeout (far out of range).
  */
 final class SimulatedTarget {
   /** The echo the sensor reports when nothing came back. */

@@ -21,12 +21,15 @@ public final class NotificationBenchmark {
   private static final String ADDRESS = "24:0A:C4:12:34:56";
 
   public static void main(String[] args) throws Exception {
-    Process bluez = new ProcessBuilder("/usr/bin/python3", args[0], ADDRESS)
-        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    BufferedReader replies = new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8));
+    Process bluez =
+        new ProcessBuilder("/usr/bin/python3", args[0], ADDRESS)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    BufferedReader replies =
+        new BufferedReader(new InputStreamReader(bluez.getInputStream(), StandardCharsets.UTF_8));
     Writer commands = new OutputStreamWriter(bluez.getOutputStream(), StandardCharsets.UTF_8);
     String[] ready = replies.readLine().split(" ");
-    Thread drain = new Thread(() -> replies.lines().forEach(line -> { }), "replies");
+    Thread drain = new Thread(() -> replies.lines().forEach(line -> {}), "replies");
     drain.setDaemon(true);
     drain.start();
     Payload payload = new Payload("uint16le-mm", 20);
@@ -34,27 +37,42 @@ public final class NotificationBenchmark {
     AtomicLong received = new AtomicLong();
     long[] latencies = new long[1_000_000];
     AtomicLong latencyCount = new AtomicLong();
-    try (BleBridge bridge = new BleBridge(ready[1], "hci0", ADDRESS, "", "4fafc201-1fb5-459e-8fcc-c5c9c331914b",
-        "beb5483e-36e1-4688-b7f5-ea07361b26a8")) {
-      bridge.start(value -> {
-        long now = System.nanoTime();
-        try {
-          int key = (int) Math.round(payload.centimetres(value) * 10); // the payload is the sequence number
-          Long at = sent.remove(key);
-          if (at != null) latencies[(int) (latencyCount.getAndIncrement() % latencies.length)] = now - at;
-        } catch (Payload.Malformed e) {
-          throw new IllegalStateException(e);
-        }
-        received.incrementAndGet();
-      });
+    try (BleBridge bridge =
+        new BleBridge(
+            ready[1],
+            "hci0",
+            ADDRESS,
+            "",
+            "4fafc201-1fb5-459e-8fcc-c5c9c331914b",
+            "beb5483e-36e1-4688-b7f5-ea07361b26a8")) {
+      bridge.start(
+          value -> {
+            long now = System.nanoTime();
+            try {
+              int key =
+                  (int)
+                      Math.round(
+                          payload.centimetres(value) * 10); // the payload is the sequence number
+              Long at = sent.remove(key);
+              if (at != null)
+                latencies[(int) (latencyCount.getAndIncrement() % latencies.length)] = now - at;
+            } catch (Payload.Malformed e) {
+              throw new IllegalStateException(e);
+            }
+            received.incrementAndGet();
+          });
       int sequence = 1;
       // Latency at a steady 100 notifications/s (a fast bridge; the HC-SR04 itself does ~15).
       sequence = send(commands, sent, sequence, 100, 20);
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-      long[] sample = Arrays.copyOf(latencies, (int) Math.min(latencyCount.get(), latencies.length));
+      long[] sample =
+          Arrays.copyOf(latencies, (int) Math.min(latencyCount.get(), latencies.length));
       Arrays.sort(sample);
-      System.out.printf("notification to reading at 100/s: %d received of 2000, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-          received.get(), sample[sample.length / 2] / 1e6, sample[(int) (sample.length * 0.99)] / 1e6,
+      System.out.printf(
+          "notification to reading at 100/s: %d received of 2000, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          received.get(),
+          sample[sample.length / 2] / 1e6,
+          sample[(int) (sample.length * 0.99)] / 1e6,
           sample[sample.length - 1] / 1e6);
       // Highest rate without loss.
       for (int rate : new int[] {200, 500, 1000, 2000, 4000}) {
@@ -66,7 +84,11 @@ public final class NotificationBenchmark {
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
         }
         long got = received.get() - before;
-        System.out.printf("offered %d notifications/s for 3 s: %d of %d received (%s)%n", rate, got, sequence - first,
+        System.out.printf(
+            "offered %d notifications/s for 3 s: %d of %d received (%s)%n",
+            rate,
+            got,
+            sequence - first,
             got == sequence - first ? "no loss" : (sequence - first - got) + " lost");
         if (sequence > 60_000) sequence = 1; // stays within uint16 millimetres
       }
@@ -79,7 +101,8 @@ public final class NotificationBenchmark {
   }
 
   /** Sends {@code rate} notifications a second for {@code seconds}; returns the next sequence. */
-  private static int send(Writer commands, ConcurrentHashMap<Integer, Long> sent, int sequence, int rate, int seconds)
+  private static int send(
+      Writer commands, ConcurrentHashMap<Integer, Long> sent, int sequence, int rate, int seconds)
       throws Exception {
     long period = TimeUnit.SECONDS.toNanos(1) / rate;
     long next = System.nanoTime();

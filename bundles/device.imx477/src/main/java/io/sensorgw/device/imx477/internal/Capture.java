@@ -1,6 +1,9 @@
 package io.sensorgw.device.imx477.internal;
 
-/** A way to get frames from a camera; {@link #capture} runs on the camera's own executor and may block. */
+/**
+ * A way to get frames from a camera; {@link #capture} runs on the camera's own executor and may
+ * block.
+ */
 interface Capture extends AutoCloseable {
   /** Starts what must run before the first capture (a streaming process); nothing by default. */
   default void start() {}

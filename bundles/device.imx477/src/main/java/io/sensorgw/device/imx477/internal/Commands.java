@@ -12,7 +12,10 @@ final class Commands {
     line.add(command.trim());
     for (String argument : arguments.trim().split("\\s+")) {
       if (argument.isEmpty()) continue;
-      line.add(argument.replace("{width}", Integer.toString(width)).replace("{height}", Integer.toString(height)));
+      line.add(
+          argument
+              .replace("{width}", Integer.toString(width))
+              .replace("{height}", Integer.toString(height)));
     }
     return line;
   }
@@ -36,12 +39,17 @@ final class Commands {
     process.destroyForcibly();
   }
 
-  /** SIGSTOP through kill(1); without it (not Linux, no procps) the kill goes on without the stop. */
+  /**
+   * SIGSTOP through kill(1); without it (not Linux, no procps) the kill goes on without the stop.
+   */
   private static void stop(ProcessHandle handle) {
     if (!handle.isAlive()) return;
     try {
-      Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(handle.pid()))
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process stop =
+          new ProcessBuilder("kill", "-STOP", Long.toString(handle.pid()))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!stop.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) stop.destroyForcibly();
     } catch (java.io.IOException e) {
       // no kill(1) here: killed without stopping first

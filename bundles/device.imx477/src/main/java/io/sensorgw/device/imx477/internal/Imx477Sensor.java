@@ -59,12 +59,14 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
 
   /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
   private final Reporter publishing;
+
   private final SensorInfo info;
   private final Capture capture;
   private final FrameAnalyzer analyzer;
   private final boolean simulated;
   private final AtomicLong framesAnalysed = new AtomicLong();
   private final AtomicLong overlaysDrawn = new AtomicLong();
+
   /** The latest analysed frame; the analysis of a frame is reused while no newer one exists. */
   private volatile AnalysedFrame latest;
 
@@ -74,7 +76,11 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     final FrameAnalysis analysis;
     final Duration decodeAndAnalysis;
     volatile byte[] overlayJpeg;
-    /** The overlay being drawn: requests that come meanwhile wait for it instead of drawing their own. */
+
+    /**
+     * The overlay being drawn: requests that come meanwhile wait for it instead of drawing their
+     * own.
+     */
     final AtomicReference<CompletionStage<byte[]>> overlayDrawing = new AtomicReference<>();
 
     AnalysedFrame(CapturedFrame frame, FrameAnalysis analysis, Duration decodeAndAnalysis) {
@@ -85,40 +91,73 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   }
 
   @Activate
-  public Imx477Sensor(Imx477Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher,
+  public Imx477Sensor(
+      Imx477Config config,
+      Map<String, Object> properties,
+      @Reference ReadingPublisher publisher,
       @Reference FrameAnalyzer analyzer) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
-    String backend = check.oneOf("backend", config::backend, "simulated", "still", "stream", "v4l2");
+    String backend =
+        check.oneOf("backend", config::backend, "simulated", "still", "stream", "v4l2");
     int width = check.intIn("width", config::width, 16, 4056);
     int height = check.intIn("height", config::height, 16, 3040);
-    Duration timeout = Duration.ofMillis(check.longIn("capture.timeout.ms", config::capture_timeout_ms, 100, 900_000));
+    Duration timeout =
+        Duration.ofMillis(
+            check.longIn("capture.timeout.ms", config::capture_timeout_ms, 100, 900_000));
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     this.analyzer = analyzer;
     this.simulated = backend.equals("simulated");
-    this.capture = switch (backend) {
-      case "still" -> new StillCapture(Commands.line(check.text("still.command", config::still_command, true),
-          check.text("still.arguments", config::still_arguments, false), width, height), timeout);
-      case "stream" -> new StreamCapture(id, Commands.line(check.text("stream.command", config::stream_command, true),
-          check.text("stream.arguments", config::stream_arguments, false), width, height), timeout);
-      case "v4l2" -> {
-        String path = check.text("v4l2.path", config::v4l2_path, false);
-        yield path.isEmpty()
-            ? V4l2Capture.device(check.intIn("v4l2.device", config::v4l2_device, 0, 255), width, height)
-            : V4l2Capture.path(path, width, height);
-      }
-      default -> new SimulatedCapture(
-          check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE), width, height,
-          Duration.ofMillis(check.longIn("simulation.capture.ms", config::simulation_capture_ms, 0, 60_000)));
-    };
-    info = new SensorInfo(id, "imx477", "camera", simulated, maxAge, "camera: " + capture.describe());
+    this.capture =
+        switch (backend) {
+          case "still" ->
+              new StillCapture(
+                  Commands.line(
+                      check.text("still.command", config::still_command, true),
+                      check.text("still.arguments", config::still_arguments, false),
+                      width,
+                      height),
+                  timeout);
+          case "stream" ->
+              new StreamCapture(
+                  id,
+                  Commands.line(
+                      check.text("stream.command", config::stream_command, true),
+                      check.text("stream.arguments", config::stream_arguments, false),
+                      width,
+                      height),
+                  timeout);
+          case "v4l2" -> {
+            String path = check.text("v4l2.path", config::v4l2_path, false);
+            yield path.isEmpty()
+                ? V4l2Capture.device(
+                    check.intIn("v4l2.device", config::v4l2_device, 0, 255), width, height)
+                : V4l2Capture.path(path, width, height);
+          }
+          default ->
+              new SimulatedCapture(
+                  check.longIn(
+                      "simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE),
+                  width,
+                  height,
+                  Duration.ofMillis(
+                      check.longIn(
+                          "simulation.capture.ms", config::simulation_capture_ms, 0, 60_000)));
+        };
+    info =
+        new SensorInfo(id, "imx477", "camera", simulated, maxAge, "camera: " + capture.describe());
     // Two threads: one capture at a time (single flight) and a frame.jpg overlay beside it.
     ManagedExecutor executor = new ManagedExecutor(id, 2, 16);
     publishing = Reporter.atMostEvery(publishInterval);
     // The read timeout covers a capture that the capture timeout then kills, plus the analysis.
-    SensorReader reader = new SensorReader(
-        info, executor, timeout.plusSeconds(5), this::acquire, publishing.to(publisher::publish));
+    SensorReader reader =
+        new SensorReader(
+            info,
+            executor,
+            timeout.plusSeconds(5),
+            this::acquire,
+            publishing.to(publisher::publish));
     if (config.serve_stale()) reader.servingStaleWhileRefreshing();
     if (!attach(reader, executor, check)) return; // in error with the reason; no process started
     capture.start(); // a stream backend starts its process on a thread of its own: never waits here
@@ -128,7 +167,8 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   @Deactivate
   void deactivate() {
     capture.close(); // ends a running capture process first, so the executor can stop
-    if (!detach(CLOSE_WAIT)) LOG.warn("Camera {}: capture did not stop within {}", info.id(), CLOSE_WAIT);
+    if (!detach(CLOSE_WAIT))
+      LOG.warn("Camera {}: capture did not stop within {}", info.id(), CLOSE_WAIT);
   }
 
   /** On the camera's executor: a frame, analysed once. */
@@ -139,7 +179,8 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     if (current == null || current.frame.sequence() != frame.sequence()) {
       long begin = System.nanoTime();
       Mat bgr = Imgcodecs.imdecode(new MatOfByte(frame.jpeg()), Imgcodecs.IMREAD_COLOR);
-      if (bgr.empty()) throw new IOException("camera " + info.id() + ": the frame is not a decodable JPEG");
+      if (bgr.empty())
+        throw new IOException("camera " + info.id() + ": the frame is not a decodable JPEG");
       FrameAnalysis analysis;
       try {
         analysis = analyzer.analyze(bgr);
@@ -168,8 +209,11 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     }
     values.put("frame_width", Value.of(a.width(), "px"));
     values.put("frame_height", Value.of(a.height(), "px"));
-    values.put("frame_age_ms", Value.of(Duration.between(analysed.frame.capturedAt(), Instant.now()).toMillis(), "ms"));
-    values.put("capture_ms", Value.of(round(analysed.frame.captureTime().toNanos() / 1e6, 1), "ms"));
+    values.put(
+        "frame_age_ms",
+        Value.of(Duration.between(analysed.frame.capturedAt(), Instant.now()).toMillis(), "ms"));
+    values.put(
+        "capture_ms", Value.of(round(analysed.frame.captureTime().toNanos() / 1e6, 1), "ms"));
     values.put("analysis_ms", Value.of(round(analysed.decodeAndAnalysis.toNanos() / 1e6, 1), "ms"));
     return values;
   }
@@ -182,25 +226,31 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   @Override
   public CompletionStage<byte[]> frameJpeg(boolean overlay) {
     AnalysedFrame current = latest;
-    CompletionStage<AnalysedFrame> frame = current != null
-        ? CompletableFuture.completedFuture(current)
-        : read().thenApply((Reading reading) -> latest);
+    CompletionStage<AnalysedFrame> frame =
+        current != null
+            ? CompletableFuture.completedFuture(current)
+            : read().thenApply((Reading reading) -> latest);
     if (!overlay) return frame.thenApply(f -> f.frame.jpeg());
-    return frame.thenCompose(f -> {
-      if (f.overlayJpeg != null) return CompletableFuture.completedFuture(f.overlayJpeg);
-      CompletableFuture<byte[]> mine = new CompletableFuture<>();
-      CompletionStage<byte[]> drawing = f.overlayDrawing.compareAndExchange(null, mine);
-      if (drawing != null) return drawing; // another request draws this frame's overlay: share it
-      executor().submit(() -> overlay(f)).whenComplete((bytes, failure) -> {
-        if (failure != null) {
-          f.overlayDrawing.set(null); // not kept: the next request tries again
-          mine.completeExceptionally(failure);
-        } else {
-          mine.complete(bytes);
-        }
-      });
-      return mine;
-    });
+    return frame.thenCompose(
+        f -> {
+          if (f.overlayJpeg != null) return CompletableFuture.completedFuture(f.overlayJpeg);
+          CompletableFuture<byte[]> mine = new CompletableFuture<>();
+          CompletionStage<byte[]> drawing = f.overlayDrawing.compareAndExchange(null, mine);
+          if (drawing != null)
+            return drawing; // another request draws this frame's overlay: share it
+          executor()
+              .submit(() -> overlay(f))
+              .whenComplete(
+                  (bytes, failure) -> {
+                    if (failure != null) {
+                      f.overlayDrawing.set(null); // not kept: the next request tries again
+                      mine.completeExceptionally(failure);
+                    } else {
+                      mine.complete(bytes);
+                    }
+                  });
+          return mine;
+        });
   }
 
   /** Decodes, marks and encodes once per frame; later requests get the same bytes. */

@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.util.function.Consumer;
 
 /**
- * Splits an MJPEG byte stream (JPEG images back to back, as rpicam-vid writes them) into JPEGs:
- * an image starts at SOI (FF D8) and ends at EOI (FF D9). Bytes before an SOI are skipped, so a
- * stream joined mid-image resynchronises on the next one.
+ * Splits an MJPEG byte stream (JPEG images back to back, as rpicam-vid writes them) into JPEGs: an
+ * image starts at SOI (FF D8) and ends at EOI (FF D9). Bytes before an SOI are skipped, so a stream
+ * joined mid-image resynchronises on the next one.
  */
 final class MjpegSplitter {
   /** A frame larger than this is garbage, not an image: drop it and resynchronise. */

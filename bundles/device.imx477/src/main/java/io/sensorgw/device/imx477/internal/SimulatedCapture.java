@@ -10,8 +10,8 @@ import org.opencv.core.MatOfInt;
 import org.opencv.imgcodecs.Imgcodecs;
 
 /**
- * A simulated camera: the vision bundle's synthetic scene (seeded) at the time since start,
- * encoded as JPEG like a real camera's output, after a plausible exposure and readout time.
+ * A simulated camera: the vision bundle's synthetic scene (seeded) at the time since start, encoded
+ * as JPEG like a real camera's output, after a plausible exposure and readout time.
  */
 final class SimulatedCapture implements Capture {
   private final long seed;
@@ -42,7 +42,8 @@ final class SimulatedCapture implements Capture {
     jpeg.release();
     long left = captureTime.toNanos() - (System.nanoTime() - begin);
     if (left > 0) TimeUnit.NANOSECONDS.sleep(left); // exposure and readout of a real sensor
-    return new CapturedFrame(sequence.incrementAndGet(), bytes, at, Duration.ofNanos(System.nanoTime() - begin));
+    return new CapturedFrame(
+        sequence.incrementAndGet(), bytes, at, Duration.ofNanos(System.nanoTime() - begin));
   }
 
   @Override

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * One capture process per frame ({@code rpicam-still ... -o -}). Its stdout and stderr go to temp
  * files, so no extra thread is needed to drain them; a process still running at the timeout is
  * killed with its children. A failure is logged with the command line and the end of its stderr,
- * under a capture number; the error a client may see says only what happened and that number
- * (a command line can hold paths and secrets, stderr anything).
+ * under a capture number; the error a client may see says only what happened and that number (a
+ * command line can hold paths and secrets, stderr anything).
  */
 final class StillCapture implements Capture {
   private static final Logger LOG = LoggerFactory.getLogger(StillCapture.class);
@@ -43,7 +43,11 @@ final class StillCapture implements Capture {
       Instant at = Instant.now();
       long begin = System.nanoTime();
       if (closed) throw new IOException("camera closed");
-      Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+      Process process =
+          new ProcessBuilder(command)
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
       running = process;
       started.incrementAndGet();
       if (closed) Commands.kill(process); // closed while starting
@@ -81,8 +85,14 @@ final class StillCapture implements Capture {
   /** Logs the whole story under a number; returns the short error that may reach a client. */
   private IOException failure(String what, Path err) throws IOException {
     long number = started.get();
-    LOG.warn("Camera capture #{} ({}) {}{}", number, String.join(" ", command), what, Commands.stderrTail(err, 500));
-    return new IOException("the capture program " + what + " (capture #" + number + "; details in the log)");
+    LOG.warn(
+        "Camera capture #{} ({}) {}{}",
+        number,
+        String.join(" ", command),
+        what,
+        Commands.stderrTail(err, 500));
+    return new IOException(
+        "the capture program " + what + " (capture #" + number + "; details in the log)");
   }
 
   /** What kind of capture, for the sensor's public description: not the command line. */
@@ -98,7 +108,13 @@ final class StillCapture implements Capture {
 
   @Override
   public Map<String, Number> statistics() {
-    return Map.of("processesStarted", started.get(), "processesKilled", killed.get(), "processesFailed", failed.get());
+    return Map.of(
+        "processesStarted",
+        started.get(),
+        "processesKilled",
+        killed.get(),
+        "processesFailed",
+        failed.get());
   }
 
   /** Kills a capture in progress: stopping the camera never waits for one. */

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One long-running camera process ({@code rpicam-vid --codec mjpeg -t 0 -o -}) whose stdout is
  * split into JPEGs by its own thread; the latest frame is kept, so a capture takes no time and a
- * request never waits for a camera to start (except for the very first frame). A process that
- * dies is restarted with backoff; its stderr goes to a temp file whose end is logged.
+ * request never waits for a camera to start (except for the very first frame). A process that dies
+ * is restarted with backoff; its stderr goes to a temp file whose end is logged.
  */
 final class StreamCapture implements Capture {
   private static final Logger LOG = LoggerFactory.getLogger(StreamCapture.class);
@@ -75,7 +75,8 @@ final class StreamCapture implements Capture {
           break;
         }
         running.waitFor(2, TimeUnit.SECONDS);
-        String exit = running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
+        String exit =
+            running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
         lastFailure = "the stream program " + exit;
         detail = String.join(" ", command) + " " + exit + Commands.stderrTail(err, 300);
         if (sequence.get() > framesBefore) backoffMs = 250; // it worked for a while: retry soon
@@ -131,8 +132,13 @@ final class StreamCapture implements Capture {
       while (latest.get() == null && !closed) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new IOException("no frame from " + command.get(0) + " within " + firstFrameTimeout.toMillis()
-              + " ms" + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure));
+          throw new IOException(
+              "no frame from "
+                  + command.get(0)
+                  + " within "
+                  + firstFrameTimeout.toMillis()
+                  + " ms"
+                  + (lastFailure.isEmpty() ? "" : "; last failure: " + lastFailure));
         }
         TimeUnit.NANOSECONDS.timedWait(frameArrived, left);
       }
@@ -154,7 +160,13 @@ final class StreamCapture implements Capture {
 
   @Override
   public Map<String, Number> statistics() {
-    return Map.of("processesStarted", started.get(), "processRestarts", restarts.get(), "framesStreamed", sequence.get());
+    return Map.of(
+        "processesStarted",
+        started.get(),
+        "processRestarts",
+        restarts.get(),
+        "framesStreamed",
+        sequence.get());
   }
 
   @Override

@@ -16,14 +16,15 @@ import org.opencv.videoio.Videoio;
 /**
  * A USB camera through OpenCV's V4L2 backend, by index or by device path (a path under
  * /dev/v4l/by-id stays the same across reboots and replugging). A path may also name an MJPEG AVI
- * recording, replayed in a loop, so the backend runs without a camera. (Not for the IMX477 on a
- * Pi: V4L2 gives its raw Bayer data; see DEVICES.md.) Opened on first use; a failed grab reopens
- * the source once at once (a replugged camera, a recording at its end) before it is an error.
+ * recording, replayed in a loop, so the backend runs without a camera. (Not for the IMX477 on a Pi:
+ * V4L2 gives its raw Bayer data; see DEVICES.md.) Opened on first use; a failed grab reopens the
+ * source once at once (a replugged camera, a recording at its end) before it is an error.
  */
 final class V4l2Capture implements Capture {
   private final int index; // -1: opened by path
   private final String source;
-  private final int api; // OpenCV's backend: V4L2 for a device, its own MJPEG reader for a recording
+  private final int
+      api; // OpenCV's backend: V4L2 for a device, its own MJPEG reader for a recording
   private final int width;
   private final int height;
   private final AtomicLong sequence = new AtomicLong();
@@ -32,7 +33,8 @@ final class V4l2Capture implements Capture {
   private V4l2Capture(int index, String source, int width, int height) {
     this.index = index;
     this.source = source;
-    this.api = index >= 0 || source.startsWith("/dev/") ? Videoio.CAP_V4L2 : Videoio.CAP_OPENCV_MJPEG;
+    this.api =
+        index >= 0 || source.startsWith("/dev/") ? Videoio.CAP_V4L2 : Videoio.CAP_OPENCV_MJPEG;
     this.width = width;
     this.height = height;
   }
@@ -63,7 +65,8 @@ final class V4l2Capture implements Capture {
       Imgcodecs.imencode(".jpg", frame, jpeg, new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
       byte[] bytes = jpeg.toArray();
       jpeg.release();
-      return new CapturedFrame(sequence.incrementAndGet(), bytes, at, Duration.ofNanos(System.nanoTime() - begin));
+      return new CapturedFrame(
+          sequence.incrementAndGet(), bytes, at, Duration.ofNanos(System.nanoTime() - begin));
     } finally {
       frame.release();
     }
@@ -80,7 +83,8 @@ final class V4l2Capture implements Capture {
         release();
         throw new IOException("cannot open " + source);
       }
-      camera.set(Videoio.CAP_PROP_FRAME_WIDTH, width); // a camera's nearest mode; a recording ignores it
+      camera.set(
+          Videoio.CAP_PROP_FRAME_WIDTH, width); // a camera's nearest mode; a recording ignores it
       camera.set(Videoio.CAP_PROP_FRAME_HEIGHT, height);
     }
     return camera.read(frame) && !frame.empty();

@@ -28,11 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
 import org.opencv.core.Scalar;
 import org.opencv.core.Size;
-import org.opencv.videoio.VideoWriter;
-import org.opencv.core.MatOfByte;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.videoio.VideoWriter;
 
 /** The capture backends against real processes: the fake rpicam-still and rpicam-vid. */
 class CaptureTest {
@@ -62,7 +62,13 @@ class CaptureTest {
   }
 
   private StillCapture still(Duration timeout) {
-    return new StillCapture(Commands.line(fake.still.toString(), "-n --immediate -t 1 --width {width} --height {height} -o -", 160, 120), timeout);
+    return new StillCapture(
+        Commands.line(
+            fake.still.toString(),
+            "-n --immediate -t 1 --width {width} --height {height} -o -",
+            160,
+            120),
+        timeout);
   }
 
   @Test
@@ -77,7 +83,8 @@ class CaptureTest {
     fake.mode(fake.still, "hang");
     StillCapture capture = still(Duration.ofMillis(500));
     IOException error = assertThrows(IOException.class, capture::capture);
-    assertTrue(error.getMessage().contains("did not finish within 500 ms; killed"), error.getMessage());
+    assertTrue(
+        error.getMessage().contains("did not finish within 500 ms; killed"), error.getMessage());
     assertEquals(1L, capture.statistics().get("processesKilled"));
     // What the process got to record before the kill (on a busy machine 500 ms may end it before
     // its first line): it and its child must be gone.
@@ -85,7 +92,9 @@ class CaptureTest {
     recorded.addAll(fake.children(fake.still));
     assertTrue(fake.starts(fake.still).size() <= 1, "one process: " + recorded);
     for (long pid : recorded) {
-      await(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true), "process " + pid + " gone");
+      await(
+          () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true),
+          "process " + pid + " gone");
     }
   }
 
@@ -93,9 +102,13 @@ class CaptureTest {
   void aCrashIsReportedWithoutItsStderrOrCommandLine() throws Exception {
     fake.mode(fake.still, "crash");
     IOException error = assertThrows(IOException.class, () -> still(BOUND).capture());
-    assertTrue(error.getMessage().contains("the capture program exited with 1 (capture #1; details in the log)"),
+    assertTrue(
+        error
+            .getMessage()
+            .contains("the capture program exited with 1 (capture #1; details in the log)"),
         error.getMessage());
-    // What reaches a client holds neither the program's stderr nor its command line (they are logged).
+    // What reaches a client holds neither the program's stderr nor its command line (they are
+    // logged).
     assertFalse(error.getMessage().contains("no cameras available"), error.getMessage());
     assertFalse(error.getMessage().contains(fake.still.toString()), error.getMessage());
   }
@@ -104,12 +117,19 @@ class CaptureTest {
   void concurrentReadsOfASlowCameraStartOneProcess() throws Exception {
     fake.mode(fake.still, "gate"); // the capture ends when the test says, not after a fixed time
     StillCapture capture = still(BOUND);
-    SensorInfo info = new SensorInfo("cam", "imx477", "camera", false, Duration.ofMillis(500), "test");
+    SensorInfo info =
+        new SensorInfo("cam", "imx477", "camera", false, Duration.ofMillis(500), "test");
     try (ManagedExecutor executor = new ManagedExecutor("cam", 2, 16)) {
-      SensorReader reader = new SensorReader(info, executor, BOUND, () -> {
-        capture.capture();
-        return Measurement.of(Quality.OK, Map.of("luminosity", Value.of(1, "grey level")));
-      }, reading -> {});
+      SensorReader reader =
+          new SensorReader(
+              info,
+              executor,
+              BOUND,
+              () -> {
+                capture.capture();
+                return Measurement.of(Quality.OK, Map.of("luminosity", Value.of(1, "grey level")));
+              },
+              reading -> {});
       List<CompletableFuture<Reading>> reads = new ArrayList<>();
       for (int i = 0; i < 20; i++) reads.add(reader.read());
       // All twenty asked while the capture is held: none can have been served from a cache.
@@ -126,22 +146,29 @@ class CaptureTest {
   @Test
   void aStreamKeepsTheLatestFrameAndRestartsAProcessThatDies() throws Exception {
     fake.mode(fake.vid, "crash-after 5");
-    StreamCapture stream = new StreamCapture("cam", Commands.line(fake.vid.toString(), "-t 0 --codec mjpeg -o -", 160, 120),
-        BOUND);
+    StreamCapture stream =
+        new StreamCapture(
+            "cam", Commands.line(fake.vid.toString(), "-t 0 --codec mjpeg -o -", 160, 120), BOUND);
     stream.start();
     try {
       CapturedFrame first = stream.capture();
       assertDecodes(first.jpeg());
-      await(() -> stream.statistics().get("processRestarts").longValue() >= 1, "a restart after the crash");
+      await(
+          () -> stream.statistics().get("processRestarts").longValue() >= 1,
+          "a restart after the crash");
       long before = stream.statistics().get("framesStreamed").longValue();
-      await(() -> stream.statistics().get("framesStreamed").longValue() > before + 3, "frames again after the restart");
+      await(
+          () -> stream.statistics().get("framesStreamed").longValue() > before + 3,
+          "frames again after the restart");
       assertTrue(stream.capture().sequence() > first.sequence(), "the latest frame, not the first");
       assertTrue(fake.starts(fake.vid).size() >= 2, "the process was started again");
     } finally {
       stream.close();
     }
     long last = fake.starts(fake.vid).get(fake.starts(fake.vid).size() - 1);
-    await(() -> ProcessHandle.of(last).map(p -> !p.isAlive()).orElse(true), "closing stops the process");
+    await(
+        () -> ProcessHandle.of(last).map(p -> !p.isAlive()).orElse(true),
+        "closing stops the process");
     assertFalse(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false));
   }
 
@@ -153,7 +180,9 @@ class CaptureTest {
     usb.close();
     V4l2Capture byPath = V4l2Capture.path(dir.resolve("no-such-camera").toString(), 640, 480);
     error = assertThrows(IOException.class, byPath::capture);
-    assertEquals("cannot open " + dir.resolve("no-such-camera") + ": no such device or file", error.getMessage());
+    assertEquals(
+        "cannot open " + dir.resolve("no-such-camera") + ": no such device or file",
+        error.getMessage());
     byPath.close();
   }
 
@@ -165,7 +194,13 @@ class CaptureTest {
   void aRecordingIsReplayedFrameByFrameInALoop() throws Exception {
     Path recording = dir.resolve("camera.avi");
     int[] levels = {40, 120, 200};
-    VideoWriter writer = new VideoWriter(recording.toString(), org.opencv.videoio.Videoio.CAP_OPENCV_MJPEG, VideoWriter.fourcc('M', 'J', 'P', 'G'), 5, new Size(160, 120));
+    VideoWriter writer =
+        new VideoWriter(
+            recording.toString(),
+            org.opencv.videoio.Videoio.CAP_OPENCV_MJPEG,
+            VideoWriter.fourcc('M', 'J', 'P', 'G'),
+            5,
+            new Size(160, 120));
     assertTrue(writer.isOpened(), "OpenCV writes MJPEG AVI without FFmpeg");
     for (int level : levels) {
       Mat frame = new Mat(120, 160, CvType.CV_8UC3, new Scalar(level, level, level));
@@ -181,7 +216,11 @@ class CaptureTest {
         CapturedFrame frame = replay.capture();
         assertDecodes(frame.jpeg());
         Mat image = Imgcodecs.imdecode(new MatOfByte(frame.jpeg()), Imgcodecs.IMREAD_GRAYSCALE);
-        assertEquals(levels[i % levels.length], Core.mean(image).val[0], 3.0, "frame " + i + " is recorded frame " + i % 3);
+        assertEquals(
+            levels[i % levels.length],
+            Core.mean(image).val[0],
+            3.0,
+            "frame " + i + " is recorded frame " + i % 3);
         sequences.add(frame.sequence());
       }
       assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), sequences);
@@ -205,7 +244,8 @@ class CaptureTest {
     for (int chunk = 1; chunk <= stream.length; chunk++) {
       MjpegSplitter splitter = new MjpegSplitter();
       List<byte[]> frames = new ArrayList<>();
-      for (int i = 0; i < stream.length; i += chunk) splitter.feed(stream, i, Math.min(chunk, stream.length - i), frames::add);
+      for (int i = 0; i < stream.length; i += chunk)
+        splitter.feed(stream, i, Math.min(chunk, stream.length - i), frames::add);
       assertEquals(2, frames.size(), "chunk " + chunk);
       assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(frames.get(0)));
       assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(frames.get(1)));

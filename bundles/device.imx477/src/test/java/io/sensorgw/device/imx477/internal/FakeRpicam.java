@@ -16,7 +16,8 @@ import org.opencv.imgcodecs.Imgcodecs;
  * real processes, real JPEGs), each copied into a folder of its own with a 160x120 frame.jpg.
  */
 final class FakeRpicam {
-  private static final Path TOOLS = Path.of(System.getProperty("sensorgw.repo", "../.."), "runtime/test-tools/fake-rpicam");
+  private static final Path TOOLS =
+      Path.of(System.getProperty("sensorgw.repo", "../.."), "runtime/test-tools/fake-rpicam");
 
   final Path still;
   final Path vid;
@@ -33,7 +34,8 @@ final class FakeRpicam {
   private static Path install(Path folder, String name, byte[] frame) throws IOException {
     Files.createDirectories(folder);
     Files.write(folder.resolve("frame.jpg"), frame);
-    return Files.copy(TOOLS.resolve(name), folder.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
+    return Files.copy(
+        TOOLS.resolve(name), folder.resolve(name), StandardCopyOption.COPY_ATTRIBUTES);
   }
 
   void mode(Path script, String mode) throws IOException {
@@ -57,6 +59,9 @@ final class FakeRpicam {
 
   private static List<Long> pids(Path file) throws IOException {
     if (!Files.exists(file)) return List.of();
-    return Files.readAllLines(file).stream().filter(l -> !l.isBlank()).map(Long::parseLong).toList();
+    return Files.readAllLines(file).stream()
+        .filter(l -> !l.isBlank())
+        .map(Long::parseLong)
+        .toList();
   }
 }

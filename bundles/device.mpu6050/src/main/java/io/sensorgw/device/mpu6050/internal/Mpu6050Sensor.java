@@ -7,7 +7,6 @@ import com.pi4j.io.i2c.I2CProvider;
 import com.pi4j.plugin.linuxfs.provider.i2c.LinuxFsI2CProviderImpl;
 import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.Quality;
-import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
@@ -72,17 +71,23 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private final String simulationPresenceFile;
   private final ConfigurationAdmin configAdmin;
   private final String configPid;
+
   /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
   private final Reporter publishing;
+
   // Set on the executor once the chip is open; read there (acquire, calibrate) and by deactivate.
   private volatile Context pi4j;
   private volatile I2C i2c;
+
   /** The configuration registers as read back when the chip was opened, by name, for statistics. */
   private volatile Map<String, Number> registersReadBack = Map.of();
 
   @Activate
-  public Mpu6050Sensor(Mpu6050Config config, Map<String, Object> properties,
-      @Reference ReadingPublisher publisher, @Reference ConfigurationAdmin configAdmin) {
+  public Mpu6050Sensor(
+      Mpu6050Config config,
+      Map<String, Object> properties,
+      @Reference ReadingPublisher publisher,
+      @Reference ConfigurationAdmin configAdmin) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
     simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
@@ -93,36 +98,57 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     accelRange = Registers.accelRangeIndex(accelG);
     gyroRange = Registers.gyroRangeIndex(gyroDps);
     dlpf = check.intIn("dlpf", config::dlpf, 0, 6);
-    // The gyro's output rate, which SMPLRT_DIV divides (by 1 to 256), is 8 kHz with DLPF 0, else 1 kHz.
-    int sampleRateHz = dlpf == 0
-        ? check.intIn("sample.rate.hz", config::sample_rate_hz, 32, 8000)
-        : check.intIn("sample.rate.hz", config::sample_rate_hz, 4, 1000);
+    // The gyro's output rate, which SMPLRT_DIV divides (by 1 to 256), is 8 kHz with DLPF 0, else 1
+    // kHz.
+    int sampleRateHz =
+        dlpf == 0
+            ? check.intIn("sample.rate.hz", config::sample_rate_hz, 32, 8000)
+            : check.intIn("sample.rate.hz", config::sample_rate_hz, 4, 1000);
     divider = Registers.sampleRateDivider(sampleRateHz, dlpf);
     Duration samplingInterval =
-        Duration.ofMillis(check.longIn("sampling.interval.ms", config::sampling_interval_ms, 0, 3_600_000));
+        Duration.ofMillis(
+            check.longIn("sampling.interval.ms", config::sampling_interval_ms, 0, 3_600_000));
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration readTimeout = check.readTimeout(config::read_timeout_ms);
     accelOffset = check.numbersIn("accel.offset.g", config::accel_offset_g, 3, -16, 16);
     gyroOffset = check.numbersIn("gyro.offset.dps", config::gyro_offset_dps, 3, -2000, 2000);
-    simulationSeed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    simulationSeed =
+        check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
     simulationWhoAmI = check.intIn("simulation.who.am.i", config::simulation_who_am_i, 0, 255);
-    simulationPresenceFile = check.text("simulation.presence.file", config::simulation_presence_file, false);
+    simulationPresenceFile =
+        check.text("simulation.presence.file", config::simulation_presence_file, false);
     publishing = Reporter.atMostEvery(publishInterval);
     this.configAdmin = configAdmin;
     this.configPid = (String) properties.get("service.pid");
 
     where = "I2C bus " + bus + " address 0x" + Integer.toHexString(address);
-    info = new SensorInfo(id, "mpu6050", "imu", simulated, maxAge,
-        "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
+    info =
+        new SensorInfo(
+            id,
+            "mpu6050",
+            "imu",
+            simulated,
+            maxAge,
+            "MPU-6050 on " + where + (simulated ? " (simulated)" : ""));
     ManagedExecutor executor = new ManagedExecutor(id, 1, 64);
-    SensorReader reader = new SensorReader(info, executor, readTimeout, this::acquire, publishing.to(publisher::publish));
+    SensorReader reader =
+        new SensorReader(
+            info, executor, readTimeout, this::acquire, publishing.to(publisher::publish));
     if (attach(reader, executor, check)) {
-      openInBackground(this::openChip, () -> {
-        reader.sampleEvery(samplingInterval);
-        LOG.info("MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms", id, where,
-            accelG, gyroDps, Registers.DLPF_BANDWIDTH_HZ[dlpf], samplingInterval.toMillis());
-      });
+      openInBackground(
+          this::openChip,
+          () -> {
+            reader.sampleEvery(samplingInterval);
+            LOG.info(
+                "MPU-6050 {}: ready on {}, ±{} g, ±{} °/s, {} Hz filter, sampling every {} ms",
+                id,
+                where,
+                accelG,
+                gyroDps,
+                Registers.DLPF_BANDWIDTH_HZ[dlpf],
+                samplingInterval.toMillis());
+          });
     }
   }
 
@@ -131,22 +157,38 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
    * attempt leaves nothing open behind it; the next one starts from scratch.
    */
   private void openChip() throws IOException {
-    I2CProvider provider = simulated
-        ? new SimulatedChipProvider(simulationSeed, simulationWhoAmI,
-            simulationPresenceFile.isEmpty() ? null : Path.of(simulationPresenceFile))
-        : new LinuxFsI2CProviderImpl();
+    I2CProvider provider =
+        simulated
+            ? new SimulatedChipProvider(
+                simulationSeed,
+                simulationWhoAmI,
+                simulationPresenceFile.isEmpty() ? null : Path.of(simulationPresenceFile))
+            : new LinuxFsI2CProviderImpl();
     // Providers are given explicitly: Pi4J's ServiceLoader discovery finds nothing inside OSGi.
-    Context context = Pi4J.newContextBuilder().noAutoDetectPlatforms().noAutoDetectProviders()
-        .noAutoInject().disableShutdownHook().add(provider).build();
+    Context context =
+        Pi4J.newContextBuilder()
+            .noAutoDetectPlatforms()
+            .noAutoDetectProviders()
+            .noAutoInject()
+            .disableShutdownHook()
+            .add(provider)
+            .build();
     try {
-      I2C device = provider.create(I2C.newConfigBuilder(context).id("mpu6050-" + info.id())
-          .bus(bus).device(address).build());
+      I2C device =
+          provider.create(
+              I2C.newConfigBuilder(context)
+                  .id("mpu6050-" + info.id())
+                  .bus(bus)
+                  .device(address)
+                  .build());
       configureChip(device);
       pi4j = context;
       i2c = device;
     } catch (RuntimeException | IOException e) {
       context.shutdown();
-      throw e instanceof IOException io ? io : new IOException("MPU-6050 on " + where + ": " + e.getMessage(), e);
+      throw e instanceof IOException io
+          ? io
+          : new IOException("MPU-6050 on " + where + ": " + e.getMessage(), e);
     }
   }
 
@@ -154,8 +196,10 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private void configureChip(I2C device) throws IOException {
     int whoAmI = device.readRegister(Registers.WHO_AM_I);
     if (whoAmI != Registers.WHO_AM_I_VALUE) {
-      throw new IOException(String.format(
-          "MPU-6050 on %s: WHO_AM_I is 0x%02X, expected 0x68; not an MPU-6050 or wrong address", where, whoAmI));
+      throw new IOException(
+          String.format(
+              "MPU-6050 on %s: WHO_AM_I is 0x%02X, expected 0x68; not an MPU-6050 or wrong address",
+              where, whoAmI));
     }
     Map<String, Number> readBack = new LinkedHashMap<>();
     writeChecked(device, Registers.PWR_MGMT_1, 0x00, readBack); // wake up, internal oscillator
@@ -166,13 +210,16 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
     registersReadBack = Collections.unmodifiableMap(readBack);
   }
 
-  private void writeChecked(I2C device, int register, int value, Map<String, Number> readBack) throws IOException {
+  private void writeChecked(I2C device, int register, int value, Map<String, Number> readBack)
+      throws IOException {
     device.writeRegister(register, (byte) value);
     int read = device.readRegister(register);
     readBack.put(String.format("register0x%02X", register), read);
     if (read != value) {
-      throw new IOException(String.format("MPU-6050 on %s: register 0x%02X reads 0x%02X after writing 0x%02X",
-          where, register, read, value));
+      throw new IOException(
+          String.format(
+              "MPU-6050 on %s: register 0x%02X reads 0x%02X after writing 0x%02X",
+              where, register, read, value));
     }
   }
 
@@ -189,7 +236,9 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
       values.put("accel_" + axes[axis], Value.of(sample.accel()[axis], "g"));
     }
     for (int axis = 0; axis < 3; axis++) {
-      values.put("accel_" + axes[axis] + "_ms2", Value.of(sample.accel()[axis] * Sample.STANDARD_GRAVITY, "m/s²"));
+      values.put(
+          "accel_" + axes[axis] + "_ms2",
+          Value.of(sample.accel()[axis] * Sample.STANDARD_GRAVITY, "m/s²"));
     }
     for (int axis = 0; axis < 3; axis++) {
       values.put("gyro_" + axes[axis], Value.of(sample.gyro()[axis], "°/s"));
@@ -204,39 +253,47 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
       throw new IllegalArgumentException("samples must be 1-100000, was " + samples);
     }
     if (reader().isUnavailable()) {
-      return CompletableFuture.failedFuture(new IllegalStateException(
-          "sensor " + info.id() + " cannot be calibrated: " + stateReason()));
+      return CompletableFuture.failedFuture(
+          new IllegalStateException(
+              "sensor " + info.id() + " cannot be calibrated: " + stateReason()));
     }
-    return executor().submit(() -> {
-      I2C device = openDevice();
-      double[] accelSum = new double[3];
-      double[] gyroSum = new double[3];
-      byte[] raw = new byte[Registers.SAMPLE_LENGTH];
-      double[] zero = {0, 0, 0};
-      for (int i = 0; i < samples; i++) {
-        device.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
-        Sample sample = Sample.decode(raw, accelRange, gyroRange, zero, zero);
-        for (int axis = 0; axis < 3; axis++) {
-          accelSum[axis] += sample.accel()[axis];
-          gyroSum[axis] += sample.gyro()[axis];
-        }
-      }
-      // At rest the gyro reads 0 and the accelerometer 1 g on Z (the chip lies flat).
-      double[] accel = {accelSum[0] / samples, accelSum[1] / samples, accelSum[2] / samples - 1};
-      double[] gyro = {gyroSum[0] / samples, gyroSum[1] / samples, gyroSum[2] / samples};
-      store(accel, gyro);
-      Map<String, Value> offsets = new LinkedHashMap<>();
-      String[] axes = {"x", "y", "z"};
-      for (int axis = 0; axis < 3; axis++) offsets.put("accel_offset_" + axes[axis], Value.of(accel[axis], "g"));
-      for (int axis = 0; axis < 3; axis++) offsets.put("gyro_offset_" + axes[axis], Value.of(gyro[axis], "°/s"));
-      LOG.info("MPU-6050 {}: calibrated from {} samples: {}", info.id(), samples, offsets);
-      return offsets;
-    });
+    return executor()
+        .submit(
+            () -> {
+              I2C device = openDevice();
+              double[] accelSum = new double[3];
+              double[] gyroSum = new double[3];
+              byte[] raw = new byte[Registers.SAMPLE_LENGTH];
+              double[] zero = {0, 0, 0};
+              for (int i = 0; i < samples; i++) {
+                device.readRegister(Registers.ACCEL_XOUT_H, raw, 0, raw.length);
+                Sample sample = Sample.decode(raw, accelRange, gyroRange, zero, zero);
+                for (int axis = 0; axis < 3; axis++) {
+                  accelSum[axis] += sample.accel()[axis];
+                  gyroSum[axis] += sample.gyro()[axis];
+                }
+              }
+              // At rest the gyro reads 0 and the accelerometer 1 g on Z (the chip lies flat).
+              double[] accel = {
+                accelSum[0] / samples, accelSum[1] / samples, accelSum[2] / samples - 1
+              };
+              double[] gyro = {gyroSum[0] / samples, gyroSum[1] / samples, gyroSum[2] / samples};
+              store(accel, gyro);
+              Map<String, Value> offsets = new LinkedHashMap<>();
+              String[] axes = {"x", "y", "z"};
+              for (int axis = 0; axis < 3; axis++)
+                offsets.put("accel_offset_" + axes[axis], Value.of(accel[axis], "g"));
+              for (int axis = 0; axis < 3; axis++)
+                offsets.put("gyro_offset_" + axes[axis], Value.of(gyro[axis], "°/s"));
+              LOG.info("MPU-6050 {}: calibrated from {} samples: {}", info.id(), samples, offsets);
+              return offsets;
+            });
   }
 
   /** Writes the offsets into this sensor's configuration; the component restarts with them. */
   private void store(double[] accel, double[] gyro) throws IOException {
-    if (configPid == null) throw new IOException("sensor " + info.id() + " has no configuration to store offsets in");
+    if (configPid == null)
+      throw new IOException("sensor " + info.id() + " has no configuration to store offsets in");
     Configuration configuration = configAdmin.getConfiguration(configPid, "?");
     Dictionary<String, Object> properties = configuration.getProperties();
     properties.put("accel.offset.g", accel);
@@ -258,7 +315,8 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
 
   @Deactivate
   void deactivate() {
-    if (!detach(CLOSE_WAIT)) LOG.warn("MPU-6050 {}: executor did not stop within {}", info.id(), CLOSE_WAIT);
+    if (!detach(CLOSE_WAIT))
+      LOG.warn("MPU-6050 {}: executor did not stop within {}", info.id(), CLOSE_WAIT);
     Context context = pi4j;
     if (context != null) context.shutdown();
   }

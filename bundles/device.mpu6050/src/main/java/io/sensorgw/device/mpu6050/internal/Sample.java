@@ -14,7 +14,8 @@ record Sample(double[] accel, double[] gyro, double celsius) {
    * Decodes the burst read from ACCEL_XOUT_H: big-endian signed 16-bit values, scaled by the
    * configured ranges, offsets subtracted (raw units, from calibration).
    */
-  static Sample decode(byte[] raw, int accelRange, int gyroRange, double[] accelOffset, double[] gyroOffset) {
+  static Sample decode(
+      byte[] raw, int accelRange, int gyroRange, double[] accelOffset, double[] gyroOffset) {
     double accelScale = Registers.ACCEL_LSB_PER_G[accelRange];
     double gyroScale = Registers.GYRO_LSB_PER_DPS[gyroRange];
     double[] accel = new double[3];

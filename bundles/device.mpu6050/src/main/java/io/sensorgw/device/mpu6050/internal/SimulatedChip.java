@@ -13,14 +13,15 @@ import java.util.SplittableRandom;
 /**
  * An MPU-6050 on Pi4J's mock I2C: a register file that answers like the chip. It powers up asleep,
  * keeps the configuration written to it, and each burst read from ACCEL_XOUT_H returns a new sample
- * encoded at the configured full scales: gravity on Z tilting slowly about X (a slow rotation),
- * the matching angular rate, noise, and a die temperature near 31 °C. The sample sequence depends
- * only on the seed. With a presence file it answers only while that file exists, as a chip that is
+ * encoded at the configured full scales: gravity on Z tilting slowly about X (a slow rotation), the
+ * matching angular rate, noise, and a die temperature near 31 °C. The sample sequence depends only
+ * on the seed. With a presence file it answers only while that file exists, as a chip that is
  * plugged in or not: absent, every transfer fails as an unanswered (NACKed) one does on Linux.
  */
 final class SimulatedChip extends MockI2C {
   /** Simulated time advances this much per sample, whatever the real read rate. */
   static final double SECONDS_PER_SAMPLE = 0.001;
+
   private static final double TILT_PERIOD_S = 30;
   private static final double TILT_AMPLITUDE_RAD = Math.toRadians(20);
 
@@ -41,7 +42,8 @@ final class SimulatedChip extends MockI2C {
   /** Absent: no answer on the bus, as the Linux I2C driver reports a NACK. */
   private void requirePresent() {
     if (presenceFile != null && !Files.exists(presenceFile)) {
-      throw new Pi4JException("no answer (simulated chip absent: " + presenceFile + " does not exist)");
+      throw new Pi4JException(
+          "no answer (simulated chip absent: " + presenceFile + " does not exist)");
     }
   }
 
@@ -80,7 +82,8 @@ final class SimulatedChip extends MockI2C {
 
   private void sample() {
     if ((registers[Registers.PWR_MGMT_1] & Registers.SLEEP) != 0) {
-      java.util.Arrays.fill(registers, Registers.ACCEL_XOUT_H, Registers.ACCEL_XOUT_H + 14, (byte) 0);
+      java.util.Arrays.fill(
+          registers, Registers.ACCEL_XOUT_H, Registers.ACCEL_XOUT_H + 14, (byte) 0);
       return; // asleep: the data registers do not update
     }
     double t = sampleIndex++ * SECONDS_PER_SAMPLE;
@@ -102,7 +105,9 @@ final class SimulatedChip extends MockI2C {
     int gyroRange = (registers[Registers.GYRO_CONFIG] >> 3) & 0x3;
     for (int axis = 0; axis < 3; axis++) {
       put(Registers.ACCEL_XOUT_H + axis * 2, accelG[axis] * Registers.ACCEL_LSB_PER_G[accelRange]);
-      put(Registers.ACCEL_XOUT_H + 8 + axis * 2, gyroDps[axis] * Registers.GYRO_LSB_PER_DPS[gyroRange]);
+      put(
+          Registers.ACCEL_XOUT_H + 8 + axis * 2,
+          gyroDps[axis] * Registers.GYRO_LSB_PER_DPS[gyroRange]);
     }
     put(Registers.ACCEL_XOUT_H + 6, (celsius - 36.53) * 340);
   }

@@ -11,7 +11,9 @@ final class SimulatedChipProvider extends I2CProviderBase {
   private final int whoAmI;
   private final Path presenceFile;
 
-  /** @param presenceFile the chip answers only while this file exists; null: always */
+  /**
+   * @param presenceFile the chip answers only while this file exists; null: always
+   */
   SimulatedChipProvider(long seed, int whoAmI, Path presenceFile) {
     super("sensorgw-simulated-mpu6050-i2c", "sensorgw simulated MPU-6050");
     this.seed = seed;

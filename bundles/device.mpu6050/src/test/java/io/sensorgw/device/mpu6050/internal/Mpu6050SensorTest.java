@@ -24,39 +24,60 @@ class Mpu6050SensorTest {
   private static final long BOUND_S = 120;
 
   private final List<Reading> published = new CopyOnWriteArrayList<>();
-  private final ReadingPublisher publisher = new ReadingPublisher() {
-    @Override
-    public void publish(Reading reading) {
-      published.add(reading);
-    }
+  private final ReadingPublisher publisher =
+      new ReadingPublisher() {
+        @Override
+        public void publish(Reading reading) {
+          published.add(reading);
+        }
 
-    @Override
-    public List<ListenerStats> listenerStats() {
-      return List.of();
-    }
-  };
+        @Override
+        public List<ListenerStats> listenerStats() {
+          return List.of();
+        }
+      };
 
   /** A typed configuration with the metatype defaults, some values overridden. */
   static Mpu6050Config config(Object... overrides) {
     Map<String, Object> values = new HashMap<>();
-    for (int i = 0; i < overrides.length; i += 2) values.put((String) overrides[i], overrides[i + 1]);
-    return (Mpu6050Config) Proxy.newProxyInstance(Mpu6050Config.class.getClassLoader(),
-        new Class<?>[] {Mpu6050Config.class},
-        (proxy, method, args) -> values.containsKey(method.getName())
-            ? values.get(method.getName()) : method.getDefaultValue());
+    for (int i = 0; i < overrides.length; i += 2)
+      values.put((String) overrides[i], overrides[i + 1]);
+    return (Mpu6050Config)
+        Proxy.newProxyInstance(
+            Mpu6050Config.class.getClassLoader(),
+            new Class<?>[] {Mpu6050Config.class},
+            (proxy, method, args) ->
+                values.containsKey(method.getName())
+                    ? values.get(method.getName())
+                    : method.getDefaultValue());
   }
 
   @Test
   void startUpChecksWhoAmIWakesAndConfiguresRegisterByRegister() throws Exception {
-    Mpu6050Sensor sensor = new Mpu6050Sensor(
-        config("mode", "simulated", "accel_range_g", 8, "gyro_range_dps", 500, "dlpf", 3,
-            "sample_rate_hz", 100, "read_timeout_ms", BOUND_S * 1000), // not the default 500 ms
-        Map.of(), publisher, null);
+    Mpu6050Sensor sensor =
+        new Mpu6050Sensor(
+            config(
+                "mode",
+                "simulated",
+                "accel_range_g",
+                8,
+                "gyro_range_dps",
+                500,
+                "dlpf",
+                3,
+                "sample_rate_hz",
+                100,
+                "read_timeout_ms",
+                BOUND_S * 1000), // not the default 500 ms
+            Map.of(),
+            publisher,
+            null);
     try {
       // The chip is opened on the sensor's executor, not in the constructor.
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
       while (sensor.i2c() == null) {
-        assertTrue(System.nanoTime() < deadline, "chip opened within 2 minutes: " + sensor.stateReason());
+        assertTrue(
+            System.nanoTime() < deadline, "chip opened within 2 minutes: " + sensor.stateReason());
         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
       }
       List<int[]> writes = ((SimulatedChip) sensor.i2c()).writes();
@@ -83,14 +104,20 @@ class Mpu6050SensorTest {
   @Test
   void wrongWhoAmIIsAnErrorStateWithAClearReason() throws Exception {
     // Activation does not fail: the sensor stays registered, in error, saying why.
-    Mpu6050Sensor sensor = new Mpu6050Sensor(
-        config("mode", "simulated", "simulation_who_am_i", 0x70), Map.of(), publisher, null);
+    Mpu6050Sensor sensor =
+        new Mpu6050Sensor(
+            config("mode", "simulated", "simulation_who_am_i", 0x70), Map.of(), publisher, null);
     try {
-      ExecutionException error = assertThrows(ExecutionException.class,
-          () -> sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES));
-      assertTrue(error.getCause().getMessage().contains("WHO_AM_I is 0x70, expected 0x68"), error.getMessage());
+      ExecutionException error =
+          assertThrows(
+              ExecutionException.class,
+              () -> sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES));
+      assertTrue(
+          error.getCause().getMessage().contains("WHO_AM_I is 0x70, expected 0x68"),
+          error.getMessage());
       assertEquals(SensorState.ERROR, sensor.state());
-      assertTrue(sensor.stateReason().contains("WHO_AM_I is 0x70, expected 0x68"), sensor.stateReason());
+      assertTrue(
+          sensor.stateReason().contains("WHO_AM_I is 0x70, expected 0x68"), sensor.stateReason());
     } finally {
       sensor.deactivate();
     }
@@ -99,10 +126,20 @@ class Mpu6050SensorTest {
   @Test
   void samplingAtOneKilohertzDownsamplesPublication() throws Exception {
     long started = System.nanoTime();
-    Mpu6050Sensor sensor = new Mpu6050Sensor(
-        config("mode", "simulated", "sampling_interval_ms", 1L, "publish_interval_ms", 100L,
-            "read_timeout_ms", BOUND_S * 1000), // the default 500 ms only holds on an idle machine
-        Map.of(), publisher, null);
+    Mpu6050Sensor sensor =
+        new Mpu6050Sensor(
+            config(
+                "mode",
+                "simulated",
+                "sampling_interval_ms",
+                1L,
+                "publish_interval_ms",
+                100L,
+                "read_timeout_ms",
+                BOUND_S * 1000), // the default 500 ms only holds on an idle machine
+            Map.of(),
+            publisher,
+            null);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
       while (sensor.statistics().get("acquisitions").longValue() < 500) {
@@ -114,9 +151,11 @@ class Mpu6050SensorTest {
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       // At most one per 100 ms since the start, however fast the machine sampled: the bound is
       // taken from the time that really passed, not from an assumed sampling rate.
-      assertTrue(publishedCount <= 1 + elapsedMs / 100,
+      assertTrue(
+          publishedCount <= 1 + elapsedMs / 100,
           "at most one in 100 ms published: " + publishedCount + " in " + elapsedMs + " ms");
-      assertTrue(sensor.statistics().get("notPublished").longValue() > 0,
+      assertTrue(
+          sensor.statistics().get("notPublished").longValue() > 0,
           "samples were held back: " + publishedCount + " of " + acquisitions + " published");
       // The latest reading is the latest sample, whatever was published.
       Reading latest = sensor.read().toCompletableFuture().get(BOUND_S, TimeUnit.SECONDS);

@@ -8,8 +8,8 @@ interface ByteSource extends AutoCloseable {
   void open() throws IOException;
 
   /**
-   * Reads what has arrived into {@code buffer}, waiting a short while for it. Returns the count,
-   * 0 when nothing came in that while; throws when the line is gone.
+   * Reads what has arrived into {@code buffer}, waiting a short while for it. Returns the count, 0
+   * when nothing came in that while; throws when the line is gone.
    */
   int read(byte[] buffer) throws IOException;
 

@@ -3,8 +3,8 @@ package io.sensorgw.device.tfluna.internal;
 /**
  * Streaming decoder of TF-Luna 9-byte frames ({@code 59 59 DistL DistH AmpL AmpH TempL TempH Sum})
  * from chunks of any size. Skips garbage, and after a bad checksum or a truncated frame resyncs on
- * the next header inside the bytes already taken, so the good frame that follows is not lost.
- * Holds at most one frame of bytes; allocates nothing per frame. Not thread-safe: one reader.
+ * the next header inside the bytes already taken, so the good frame that follows is not lost. Holds
+ * at most one frame of bytes; allocates nothing per frame. Not thread-safe: one reader.
  */
 final class FrameParser {
   static final int FRAME_LENGTH = 9;
@@ -22,7 +22,9 @@ final class FrameParser {
   private long badChecksums;
   private long skippedBytes;
 
-  /** Decodes {@code length} bytes of {@code data} from {@code offset}; calls {@code sink} per frame. */
+  /**
+   * Decodes {@code length} bytes of {@code data} from {@code offset}; calls {@code sink} per frame.
+   */
   void feed(byte[] data, int offset, int length, FrameSink sink) {
     int end = offset + length;
     for (int i = offset; i < end; i++) {
@@ -47,8 +49,7 @@ final class FrameParser {
     if ((sum & 0xFF) == (frame[FRAME_LENGTH - 1] & 0xFF)) {
       frames++;
       filled = 0;
-      sink.onFrame(
-          u16(frame[2], frame[3]), u16(frame[4], frame[5]), u16(frame[6], frame[7]));
+      sink.onFrame(u16(frame[2], frame[3]), u16(frame[4], frame[5]), u16(frame[6], frame[7]));
       return;
     }
     badChecksums++;

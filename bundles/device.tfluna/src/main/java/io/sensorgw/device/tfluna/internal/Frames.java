@@ -6,10 +6,12 @@ final class Frames {
 
   /** Distance is unreliable below this signal amplitude, and at the saturated 65535. */
   static final int MIN_RELIABLE_AMPLITUDE = 100;
+
   static final int SATURATED_AMPLITUDE = 65535;
 
   /** Output format 0x01: 9-byte frame, distance in cm; 0x06: distance in mm. */
   static final int FORMAT_CM = 0x01;
+
   static final int FORMAT_MM = 0x06;
 
   static boolean reliable(int amplitude) {

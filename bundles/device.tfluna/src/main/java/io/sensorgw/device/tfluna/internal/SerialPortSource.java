@@ -27,10 +27,18 @@ final class SerialPortSource implements ByteSource {
     candidate.setComPortParameters(baudRate, 8, SerialPort.ONE_STOP_BIT, SerialPort.NO_PARITY);
     candidate.setFlowControl(SerialPort.FLOW_CONTROL_DISABLED);
     candidate.setComPortTimeouts(
-        SerialPort.TIMEOUT_READ_SEMI_BLOCKING | SerialPort.TIMEOUT_WRITE_BLOCKING, READ_WAIT_MS, 1000);
+        SerialPort.TIMEOUT_READ_SEMI_BLOCKING | SerialPort.TIMEOUT_WRITE_BLOCKING,
+        READ_WAIT_MS,
+        1000);
     if (!candidate.openPort()) {
-      throw new IOException("cannot open serial port " + path + " (error "
-          + candidate.getLastErrorCode() + " at " + candidate.getLastErrorLocation() + ")");
+      throw new IOException(
+          "cannot open serial port "
+              + path
+              + " (error "
+              + candidate.getLastErrorCode()
+              + " at "
+              + candidate.getLastErrorLocation()
+              + ")");
     }
     port = candidate;
   }
@@ -41,7 +49,8 @@ final class SerialPortSource implements ByteSource {
     if (current == null) throw new IOException("serial port " + path + " is closed");
     int count = current.readBytes(buffer, buffer.length);
     if (count < 0) {
-      throw new IOException("serial port " + path + " failed (error " + current.getLastErrorCode() + ")");
+      throw new IOException(
+          "serial port " + path + " failed (error " + current.getLastErrorCode() + ")");
     }
     return count;
   }

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 final class SimulatedSource implements ByteSource {
   /** Frames due within this span are handed over together (a frame waits at most this long). */
   static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
   /** One frame in this many has a weak, unreliable signal. */
   static final int WEAK_SIGNAL_ONE_IN = 50;
 
@@ -48,7 +49,8 @@ final class SimulatedSource implements ByteSource {
       if (nextDueNanos + Math.max(0, BATCH_NANOS - intervalNanos) - System.nanoTime() > 0) return 0;
     }
     int count = 0;
-    while (count + FrameParser.FRAME_LENGTH <= buffer.length && nextDueNanos - System.nanoTime() <= 0) {
+    while (count + FrameParser.FRAME_LENGTH <= buffer.length
+        && nextDueNanos - System.nanoTime() <= 0) {
       nextFrame(buffer, count);
       count += FrameParser.FRAME_LENGTH;
       nextDueNanos += intervalNanos;
@@ -59,11 +61,14 @@ final class SimulatedSource implements ByteSource {
   /** The next frame of the deterministic sequence. */
   void nextFrame(byte[] out, int offset) {
     double seconds = frameIndex++ / 100.0; // the scene moves in sensor time at the default 100 Hz
-    double distanceCm = 150 + 100 * Math.sin(2 * Math.PI * seconds / 20) + random.nextDouble(-1.5, 1.5);
+    double distanceCm =
+        150 + 100 * Math.sin(2 * Math.PI * seconds / 20) + random.nextDouble(-1.5, 1.5);
     boolean weak = random.nextInt(WEAK_SIGNAL_ONE_IN) == 0;
     // Stronger echoes from nearer targets; a weak frame is what a dark or oblique surface returns.
-    int amplitude = weak ? random.nextInt(10, 100)
-        : (int) Math.min(60000, 2_000_000 / distanceCm + random.nextInt(-50, 50));
+    int amplitude =
+        weak
+            ? random.nextInt(10, 100)
+            : (int) Math.min(60000, 2_000_000 / distanceCm + random.nextInt(-50, 50));
     double celsius = 38 + 4 * Math.sin(2 * Math.PI * seconds / 600);
     int temperatureRaw = (int) Math.round((celsius + 256) * 8);
     int distance = (int) Math.round(millimetres ? distanceCm * 10 : distanceCm);

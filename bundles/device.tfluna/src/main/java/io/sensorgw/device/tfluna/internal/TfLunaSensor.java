@@ -44,6 +44,7 @@ public class TfLunaSensor extends DeviceSensor {
   private static final Logger LOG = LoggerFactory.getLogger(TfLunaSensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
   private static final long MAX_BACKOFF_MS = 10_000;
+
   /** A port that delivers no frame for this long is treated as gone and reopened. */
   private static final long SILENCE_LIMIT_MS = 3_000;
 
@@ -55,34 +56,47 @@ public class TfLunaSensor extends DeviceSensor {
   private final FrameParser parser = new FrameParser();
   private final AtomicLong unreliableFrames = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
+
   /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
   private final Reporter publishing;
+
   private volatile boolean closed;
 
   @Activate
-  public TfLunaSensor(TfLunaConfig config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
+  public TfLunaSensor(
+      TfLunaConfig config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
     simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
     String port = check.text("port", config::port, !simulated);
     int baudRate = check.intIn("baud.rate", config::baud_rate, 9600, 921_600);
     outputRateHz = check.intIn("output.rate.hz", config::output_rate_hz, 1, 250);
-    format = check.oneOf("output.format", config::output_format, "cm", "mm").equals("mm")
-        ? Frames.FORMAT_MM : Frames.FORMAT_CM;
+    format =
+        check.oneOf("output.format", config::output_format, "cm", "mm").equals("mm")
+            ? Frames.FORMAT_MM
+            : Frames.FORMAT_CM;
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration readTimeout = check.readTimeout(config::read_timeout_ms);
-    long seed = check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
-    source = simulated ? new SimulatedSource(seed, outputRateHz) : new SerialPortSource(port, baudRate);
-    info = new SensorInfo(id, "tfluna", "distance", simulated, maxAge, "TF-Luna LiDAR on " + source.describe());
+    long seed =
+        check.longIn("simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE);
+    source =
+        simulated ? new SimulatedSource(seed, outputRateHz) : new SerialPortSource(port, baudRate);
+    info =
+        new SensorInfo(
+            id, "tfluna", "distance", simulated, maxAge, "TF-Luna LiDAR on " + source.describe());
     // One thread: the reading loop. Reads never run here; they are served from its frames.
     ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
     publishing = Reporter.atMostEvery(publishInterval);
-    if (attach(SensorReader.streaming(info, executor, readTimeout, publishing.to(publisher::publish)), executor, check)) {
-      executor.submit(() -> {
-        readLoop();
-        return null;
-      });
+    if (attach(
+        SensorReader.streaming(info, executor, readTimeout, publishing.to(publisher::publish)),
+        executor,
+        check)) {
+      executor.submit(
+          () -> {
+            readLoop();
+            return null;
+          });
     }
   }
 
@@ -114,8 +128,10 @@ public class TfLunaSensor extends DeviceSensor {
           if (count > 0) parser.feed(buffer, 0, count, this::onFrame);
           if (parser.frames() != framesBefore) {
             lastFrameAt = System.nanoTime();
-          } else if (System.nanoTime() - lastFrameAt > TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MS)) {
-            throw new IOException("no frame from " + source.describe() + " for " + SILENCE_LIMIT_MS + " ms");
+          } else if (System.nanoTime() - lastFrameAt
+              > TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MS)) {
+            throw new IOException(
+                "no frame from " + source.describe() + " for " + SILENCE_LIMIT_MS + " ms");
           }
         }
       } catch (IOException | RuntimeException e) {
@@ -153,9 +169,14 @@ public class TfLunaSensor extends DeviceSensor {
     Measurement measurement;
     if (!Frames.reliable(amplitude)) {
       unreliableFrames.incrementAndGet();
-      measurement = new Measurement(values, Quality.ERROR,
-          (simulated ? "simulated; " : "") + "signal amplitude " + amplitude
-              + " is unreliable (below 100 or saturated)");
+      measurement =
+          new Measurement(
+              values,
+              Quality.ERROR,
+              (simulated ? "simulated; " : "")
+                  + "signal amplitude "
+                  + amplitude
+                  + " is unreliable (below 100 or saturated)");
     } else {
       measurement = Measurement.of(simulated ? Quality.SIMULATED : Quality.OK, values);
     }

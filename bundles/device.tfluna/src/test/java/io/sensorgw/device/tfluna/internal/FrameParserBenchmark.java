@@ -13,9 +13,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Parser throughput on a stream in which 10 % of the frames are corrupted (one byte changed),
- * fed in 512-byte reads as the driver does. One operation is one frame of the stream.
- * Run with runtime/bench/tfluna-parser.
+ * Parser throughput on a stream in which 10 % of the frames are corrupted (one byte changed), fed
+ * in 512-byte reads as the driver does. One operation is one frame of the stream. Run with
+ * runtime/bench/tfluna-parser.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -32,7 +32,8 @@ public class FrameParserBenchmark {
     for (int i = 0; i < FRAMES; i++) {
       int at = i * FrameParser.FRAME_LENGTH;
       Frames.encodeFrame(random.nextInt(1200), random.nextInt(65536), 2300, stream, at);
-      if (random.nextInt(10) == 0) stream[at + random.nextInt(FrameParser.FRAME_LENGTH)] ^= (byte) random.nextInt(1, 256);
+      if (random.nextInt(10) == 0)
+        stream[at + random.nextInt(FrameParser.FRAME_LENGTH)] ^= (byte) random.nextInt(1, 256);
     }
     parser = new FrameParser();
   }

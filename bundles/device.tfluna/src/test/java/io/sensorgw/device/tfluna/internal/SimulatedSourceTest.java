@@ -56,7 +56,9 @@ class SimulatedSourceTest {
 
   @Test
   void commandsCarryTheirChecksum() {
-    assertArrayEquals(new byte[] {0x5A, 0x06, 0x03, 0x64, 0x00, (byte) 0xC7}, Frames.setFrequency(100));
-    assertArrayEquals(new byte[] {0x5A, 0x05, 0x05, 0x06, 0x6A}, Frames.setFormat(Frames.FORMAT_MM));
+    assertArrayEquals(
+        new byte[] {0x5A, 0x06, 0x03, 0x64, 0x00, (byte) 0xC7}, Frames.setFrequency(100));
+    assertArrayEquals(
+        new byte[] {0x5A, 0x05, 0x05, 0x06, 0x6A}, Frames.setFormat(Frames.FORMAT_MM));
   }
 }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * One WebSocket client: its session, its filter, its place in the reading fan-out and among the
  * alarm listeners. Public because Jetty calls its listener methods through a public method lookup.
  */
-public final class StreamSocket implements Session.Listener.AutoDemanding, ReadingListener, AlarmListener {
+public final class StreamSocket
+    implements Session.Listener.AutoDemanding, ReadingListener, AlarmListener {
   private static final Logger LOG = LoggerFactory.getLogger(StreamSocket.class);
 
   private final Set<String> sensors;
@@ -46,9 +47,13 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(ReadingListener.QUEUE_CAPACITY, stream.queueCapacity);
     properties.put(ReadingListener.REPORTED, !raw);
-    if (sensors.size() == 1) properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
-    registration = stream.context.registerService(
-        new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()}, this, properties);
+    if (sensors.size() == 1)
+      properties.put(ReadingListener.SENSOR_FILTER, sensors.iterator().next());
+    registration =
+        stream.context.registerService(
+            new String[] {ReadingListener.class.getName(), AlarmListener.class.getName()},
+            this,
+            properties);
   }
 
   /** On this client's own fan-out thread: waiting for a slow client delays only this client. */
@@ -76,8 +81,9 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
     body.put("type", "alarm");
     body.putAll(ReadingFormat.alarm(alarm));
     try {
-      current.sendText(stream.mapper.writeValueAsString(body), Callback.from(() -> { },
-          failure -> close(1011, "send failed")));
+      current.sendText(
+          stream.mapper.writeValueAsString(body),
+          Callback.from(() -> {}, failure -> close(1011, "send failed")));
     } catch (JsonProcessingException e) {
       LOG.warn("WebSocket: could not write alarm {}: {}", alarm.rule(), e.toString());
     }
@@ -129,14 +135,15 @@ public final class StreamSocket implements Session.Listener.AutoDemanding, Readi
     stream.sockets.remove(this);
     ServiceRegistration<?> current = registration;
     if (current != null) {
-      stream.housekeeping.submit(() -> {
-        try {
-          current.unregister();
-        } catch (IllegalStateException e) {
-          // already gone with the bundle
-        }
-        return null;
-      });
+      stream.housekeeping.submit(
+          () -> {
+            try {
+              current.unregister();
+            } catch (IllegalStateException e) {
+              // already gone with the bundle
+            }
+            return null;
+          });
     }
   }
 }

@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * of its own (its own thread and bounded queue in the fan-out): a client that stops reading loses
  * its oldest readings, is told with a {@code {"dropped": n}} message, and slows nobody else.
  */
-@Component(service = Servlet.class, configurationPid = WebSocketStreamServlet.PID,
+@Component(
+    service = Servlet.class,
+    configurationPid = WebSocketStreamServlet.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = WebSocketStreamServlet.Config.class)
 @HttpWhiteboardServletPattern("/ws")
@@ -51,24 +53,35 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
 
   @ObjectClassDefinition(name = "sensorgw WebSocket stream", description = "GET /ws")
   public @interface Config {
-    @AttributeDefinition(name = "Client queue",
+    @AttributeDefinition(
+        name = "Client queue",
         description = "Readings held for a slow client before the oldest are dropped, 1-100000",
-        min = "1", max = "100000")
+        min = "1",
+        max = "100000")
     int client_queue_capacity() default 256;
 
-    @AttributeDefinition(name = "Ping (s)",
-        description = "A ping frame this often keeps proxies from closing an idle connection, 1-3600",
-        min = "1", max = "3600")
+    @AttributeDefinition(
+        name = "Ping (s)",
+        description =
+            "A ping frame this often keeps proxies from closing an idle connection, 1-3600",
+        min = "1",
+        max = "3600")
     int ping_seconds() default 15;
 
-    @AttributeDefinition(name = "Idle timeout (s)",
-        description = "A connection with no traffic at all (not even pongs) this long is closed, 1-3600",
-        min = "1", max = "3600")
+    @AttributeDefinition(
+        name = "Idle timeout (s)",
+        description =
+            "A connection with no traffic at all (not even pongs) this long is closed, 1-3600",
+        min = "1",
+        max = "3600")
     int idle_timeout_seconds() default 60;
 
-    @AttributeDefinition(name = "Most clients",
-        description = "WebSockets open at once (each holds a connection and its queue); more get 503, 1-10000",
-        min = "1", max = "10000")
+    @AttributeDefinition(
+        name = "Most clients",
+        description =
+            "WebSockets open at once (each holds a connection and its queue); more get 503, 1-10000",
+        min = "1",
+        max = "10000")
     int max_clients() default 64;
   }
 
@@ -78,6 +91,7 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
   private final int maxClients;
   private final Duration idleTimeout;
   final transient Set<StreamSocket> sockets = ConcurrentHashMap.newKeySet();
+
   /** Pings and releasing clients' fan-out places, off Jetty's and the fan-out's threads. */
   final transient ManagedExecutor housekeeping = new ManagedExecutor("websocket", 1, 1024);
 
@@ -87,12 +101,16 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
     // Out-of-range values are held to the documented bounds (metatype min/max).
     this.queueCapacity = Math.min(100_000, Math.max(1, config.client_queue_capacity()));
     this.maxClients = Math.min(10_000, Math.max(1, config.max_clients()));
-    this.idleTimeout = Duration.ofSeconds(Math.min(3600, Math.max(1, config.idle_timeout_seconds())));
+    this.idleTimeout =
+        Duration.ofSeconds(Math.min(3600, Math.max(1, config.idle_timeout_seconds())));
     Duration ping = Duration.ofSeconds(Math.min(3600, Math.max(1, config.ping_seconds())));
-    housekeeping.scheduleAtFixedRate(() -> {
-      sockets.forEach(StreamSocket::ping);
-      return null;
-    }, ping, ping);
+    housekeeping.scheduleAtFixedRate(
+        () -> {
+          sockets.forEach(StreamSocket::ping);
+          return null;
+        },
+        ping,
+        ping);
   }
 
   @Deactivate
@@ -105,20 +123,31 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
   record Refusal(int status, String reason) {}
 
   /**
-   * Answers a request that is not a WebSocket opening handshake Jetty can complete (RFC 6455
-   * 4.2.1) with a JSON error, 400 (405 for another method), before Jetty sees it: Jetty answers a
+   * Answers a request that is not a WebSocket opening handshake Jetty can complete (RFC 6455 4.2.1)
+   * with a JSON error, 400 (405 for another method), before Jetty sees it: Jetty answers a
    * handshake without {@code Sec-WebSocket-Key} with 500 and a logged stack trace.
    */
   @Override
   protected void service(HttpServletRequest request, HttpServletResponse response)
       throws ServletException, IOException {
-    Refusal refusal = refusal(request.getProtocol(), request.getMethod(), request.getHeaders("Upgrade"),
-        request.getHeaders("Connection"), request.getHeader("Sec-WebSocket-Key"),
-        request.getHeader("Sec-WebSocket-Version"));
+    Refusal refusal =
+        refusal(
+            request.getProtocol(),
+            request.getMethod(),
+            request.getHeaders("Upgrade"),
+            request.getHeaders("Connection"),
+            request.getHeader("Sec-WebSocket-Key"),
+            request.getHeader("Sec-WebSocket-Version"));
     if (refusal == null && sockets.size() >= maxClients) {
       response.setHeader("Retry-After", "10");
-      refusal = new Refusal(503, "the WebSocket stream has " + sockets.size() + " clients, its most (max.clients of "
-          + PID + ")");
+      refusal =
+          new Refusal(
+              503,
+              "the WebSocket stream has "
+                  + sockets.size()
+                  + " clients, its most (max.clients of "
+                  + PID
+                  + ")");
     }
     if (refusal == null) {
       super.service(request, response);
@@ -137,23 +166,34 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
   }
 
   /** Why the request is no WebSocket handshake Jetty can complete, or null when it is one. */
-  static Refusal refusal(String protocol, String method, Enumeration<String> upgrade,
-      Enumeration<String> connection, String key, String version) {
+  static Refusal refusal(
+      String protocol,
+      String method,
+      Enumeration<String> upgrade,
+      Enumeration<String> connection,
+      String key,
+      String version) {
     // HTTP/2 and 3 open a WebSocket with an extended CONNECT, without key or version (RFC 8441).
     if (protocol != null && !protocol.startsWith("HTTP/1.")) return null;
-    if (!"GET".equals(method)) return new Refusal(405, "/ws takes GET, a WebSocket handshake; was " + method);
+    if (!"GET".equals(method))
+      return new Refusal(405, "/ws takes GET, a WebSocket handshake; was " + method);
     if (!"HTTP/1.1".equals(protocol)) {
       return new Refusal(400, "a WebSocket handshake needs HTTP/1.1, was " + protocol);
     }
     if (!hasToken(upgrade, "websocket") || !hasToken(connection, "upgrade")) {
-      return new Refusal(400, "/ws is a WebSocket: the request needs Upgrade: websocket and Connection: Upgrade");
+      return new Refusal(
+          400, "/ws is a WebSocket: the request needs Upgrade: websocket and Connection: Upgrade");
     }
-    if (key == null || key.isBlank()) return new Refusal(400, "the WebSocket handshake has no Sec-WebSocket-Key");
+    if (key == null || key.isBlank())
+      return new Refusal(400, "the WebSocket handshake has no Sec-WebSocket-Key");
     if (!isNonce(key.trim())) {
       return new Refusal(400, "Sec-WebSocket-Key must be 16 bytes in base64 (24 characters)");
     }
     if (!"13".equals(version == null ? null : version.trim())) {
-      return new Refusal(400, "Sec-WebSocket-Version must be 13, was " + (version == null ? "missing" : version.trim()));
+      return new Refusal(
+          400,
+          "Sec-WebSocket-Version must be 13, was "
+              + (version == null ? "missing" : version.trim()));
     }
     return null;
   }
@@ -180,8 +220,10 @@ public class WebSocketStreamServlet extends JettyWebSocketServlet {
   @Override
   protected void configure(JettyWebSocketServletFactory factory) {
     factory.setIdleTimeout(idleTimeout);
-    factory.setCreator((request, response) -> new StreamSocket(sensors(request.getParameterMap()),
-        raw(request.getParameterMap()), this));
+    factory.setCreator(
+        (request, response) ->
+            new StreamSocket(
+                sensors(request.getParameterMap()), raw(request.getParameterMap()), this));
   }
 
   private static boolean raw(Map<String, List<String>> parameters) {
