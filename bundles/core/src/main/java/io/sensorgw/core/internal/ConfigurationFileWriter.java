@@ -159,23 +159,8 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     // The file name goes into the configuration before the file appears: FileInstall finds a
     // configuration by it, and without it would make a second (factory) configuration of the file.
     configuration.update(withFile);
-    // Written whole under another name and renamed, so FileInstall never reads half a file; only
-    // the gateway's user may read it (it may hold a password).
-    Path partial = file.resolveSibling(file.getFileName() + ".partial");
-    Files.deleteIfExists(partial);
-    try {
-      Files.createFile(
-          partial,
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException notPosix) {
-      Files.createFile(partial);
-    }
-    Files.writeString(partial, text, StandardCharsets.ISO_8859_1);
-    Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
-    // FileInstall deletes the file of a deleted configuration only once it has written that file
-    // itself or seen it at start, which may not have happened yet: this writer deletes it then.
-    // (FileInstall may also write the file back in its own way, which loses a "${": README.)
-    files.put(configuration.getPid(), file);
+    writeWhole(file, text);
+    files.put(configuration.getPid(), file); // deleting the configuration deletes the file
     LOG.info(
         "Configuration {} saved as {} (it now lasts across restarts; edit or delete it there or in the console)",
         configuration.getPid(),
@@ -214,6 +199,15 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     String changed = ConfigurationFileText.withValues(text, values(properties));
     if (changed == null)
       return; // says the same already (FileInstall's own update, or ours read back)
+    writeWhole(file, changed);
+    LOG.info("Configuration {} changed: written back to {}", pid, file);
+  }
+
+  /**
+   * Written whole under another name and renamed, so FileInstall never reads half a file; only the
+   * gateway's user may read it (it may hold a password).
+   */
+  private static void writeWhole(Path file, String text) throws IOException {
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     Files.deleteIfExists(partial);
     try {
@@ -223,9 +217,8 @@ public class ConfigurationFileWriter implements ConfigurationListener {
     } catch (UnsupportedOperationException notPosix) {
       Files.createFile(partial);
     }
-    Files.writeString(partial, changed, StandardCharsets.ISO_8859_1);
+    Files.writeString(partial, text, StandardCharsets.ISO_8859_1);
     Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    LOG.info("Configuration {} changed: written back to {}", pid, file);
   }
 
   /** A free file name for the configuration, or null when a file of its PID exists already. */
