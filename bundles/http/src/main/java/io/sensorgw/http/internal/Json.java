@@ -29,6 +29,20 @@ final class Json {
     mapper.writeValue(response.getOutputStream(), body);
   }
 
+  /** A body encoded beforehand, with the headers {@link #write} sets. */
+  void write(HttpServletResponse response, int status, byte[] body) throws IOException {
+    response.setStatus(status);
+    response.setContentType("application/json");
+    response.setCharacterEncoding("UTF-8");
+    response.setHeader("Cache-Control", "no-store");
+    response.setContentLength(body.length);
+    response.getOutputStream().write(body);
+  }
+
+  byte[] bytes(Object body) throws IOException {
+    return mapper.writeValueAsBytes(body);
+  }
+
   /**
    * 404 for an unknown sensor, or 503 with Retry-After while its driver bundle is being swapped.
    */

@@ -44,7 +44,7 @@ public class LegacyRoutesServlet extends HttpServlet {
       json.error(response, 404, "no " + model + " sensor is registered");
       return;
     }
-    reads.respond(request, response, entry.get().sensor(), entry.get().id());
+    reads.respond(request, response, entry.get());
   }
 
   /** {@code /tfluna/sensor} → {@code tfluna}. */

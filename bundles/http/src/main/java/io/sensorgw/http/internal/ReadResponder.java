@@ -1,6 +1,5 @@
 package io.sensorgw.http.internal;
 
-import io.sensorgw.api.Sensor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -34,8 +33,15 @@ final class ReadResponder {
     this.json = json;
   }
 
-  void respond(HttpServletRequest request, HttpServletResponse response, Sensor sensor, String id) {
-    respond(request, response, sensor::read, Json::reading, id);
+  /** Answers with the sensor's reading, its JSON encoded once per reading (cached reads repeat). */
+  void respond(
+      HttpServletRequest request, HttpServletResponse response, SensorDirectory.Entry sensor) {
+    respondWith(
+        request,
+        response,
+        sensor.sensor()::read,
+        reading -> json.write(response, 200, sensor.lastReading().of(reading, json)),
+        sensor.id());
   }
 
   /**

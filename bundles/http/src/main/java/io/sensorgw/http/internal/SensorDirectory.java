@@ -25,7 +25,13 @@ public class SensorDirectory {
 
   /** A sensor service and the registration facts routes need, with the bundle that provides it. */
   record Entry(
-      Sensor sensor, String id, String model, long serviceId, String bundle, Bundle provider) {}
+      Sensor sensor,
+      String id,
+      String model,
+      long serviceId,
+      String bundle,
+      Bundle provider,
+      EncodedReading lastReading) {}
 
   /**
    * How long a sensor whose bundle stopped counts as being swapped (503) rather than gone (404).
@@ -61,7 +67,8 @@ public class SensorDirectory {
                 : reference.getBundle().getSymbolicName()
                     + " "
                     + reference.getBundle().getVersion(),
-            reference.getBundle());
+            reference.getBundle(),
+            new EncodedReading());
     swapping.remove(entry.id());
     byId.compute(
         entry.id(),

@@ -51,7 +51,7 @@ public class SensorsServlet extends HttpServlet {
     } else if (parts.length == 1 || (parts.length == 2 && parts[1].isEmpty())) {
       json.write(response, 200, Json.sensor(entry.get()));
     } else if (parts.length == 2 && parts[1].equals("reading")) {
-      reads.respond(request, response, entry.get().sensor(), id);
+      reads.respond(request, response, entry.get());
     } else if (parts.length == 2 && parts[1].equals("frame.jpg")) {
       if (!(entry.get().sensor() instanceof FrameSource camera)) {
         json.error(response, 404, "sensor '" + id + "' has no frames");
