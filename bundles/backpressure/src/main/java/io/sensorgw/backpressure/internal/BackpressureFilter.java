@@ -149,10 +149,6 @@ public class BackpressureFilter implements Filter, MetricsSource, HealthSource {
    * long-term average. Samples are averaged per window (at least 10 requests, about a second) so
    * one burst of slow requests is a single observation, not hundreds.
    */
-  static Limit limit(BackpressureConfig config) {
-    return limit(config, BackpressureMode.fromConfig(config.mode()));
-  }
-
   static Limit limit(BackpressureConfig config, BackpressureMode mode) {
     if (mode == BackpressureMode.ADAPTIVE) {
       int min = Math.max(1, config.adaptive_min_limit());
@@ -166,6 +162,11 @@ public class BackpressureFilter implements Filter, MetricsSource, HealthSource {
                   .build());
     }
     return FixedLimit.of(Math.max(1, config.permits()));
+  }
+
+  /** The configured mode's limit; an unknown mode throws (the filter refuses it in settings). */
+  static Limit limit(BackpressureConfig config) {
+    return limit(config, BackpressureMode.fromConfig(config.mode()));
   }
 
   private static String describe(BackpressureConfig config, Settings settings) {
