@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +70,26 @@ class ConsoleConfigurationIT {
           r -> r.statusCode() == 200,
           "a reading of the sensor made in the console");
       gateway.await(() -> Files.isRegularFile(saved), "the configuration saved as " + saved);
+
+      // The Configuration tab names each factory configuration by its metatype's name hint
+      // (webconsole.configurationFactory.nameHint), filled in from the configuration's values:
+      // the seeded ones from config/ and the one made here.
+      String tab = gateway.get("/system/console/configMgr", console).body();
+      for (String hint :
+          new String[] {
+            "TF-Luna tfluna-console (simulated)",
+            "TF-Luna tfluna-1 (simulated)",
+            "MPU-6050 mpu6050-1 (simulated)",
+            "HC-SR04 hcsr04-1 (simulated)",
+            "IMX477 imx477-1 (simulated)",
+            "tfluna-close: tfluna-1 distance"
+          }) {
+        assertTrue(
+            Pattern.compile("\"nameHint\"\\s*:\\s*\"" + Pattern.quote(hint) + "\"")
+                .matcher(tab)
+                .find(),
+            "the console names a configuration " + hint + ":\n" + tab);
+      }
       String text = Files.readString(saved, StandardCharsets.ISO_8859_1);
       // As written here, or as FileInstall writes it back (" = ", typed): either way, these values.
       assertTrue(text.matches("(?s).*sensor\\.id *= *\"tfluna-console\".*"), text);

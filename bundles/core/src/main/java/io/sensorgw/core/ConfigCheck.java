@@ -185,6 +185,48 @@ public final class ConfigCheck {
     return options[0];
   }
 
+  /**
+   * A setting with a closed set of values, as an enum: each constant says the text that selects it
+   * in a configuration ({@code hardware}, {@code uint16le-mm}), which need not be a Java name. The
+   * configuration attribute stays a {@code String} (so every value that worked as text still does,
+   * and the metatype lists the same texts as its options); the driver switches over the enum.
+   */
+  public interface Choice {
+    /** The text that selects this constant in a configuration, matched exactly. */
+    String configValue();
+
+    /**
+     * The constant of {@code choices} selected by {@code value}.
+     *
+     * @throws IllegalArgumentException naming {@code key}, the value and every allowed value, e.g.
+     *     {@code mode must be hardware or simulated, was "simulate"}
+     */
+    static <E extends Enum<E> & Choice> E parse(String key, String value, Class<E> choices) {
+      E[] constants = choices.getEnumConstants();
+      for (E constant : constants) if (constant.configValue().equals(value)) return constant;
+      throw new IllegalArgumentException(
+          key
+              + " must be "
+              + choices(Arrays.stream(constants).map(Choice::configValue).toList())
+              + ", was "
+              + quoted(value));
+    }
+  }
+
+  /**
+   * The constant of {@code choices} whose {@link Choice#configValue()} is the setting; otherwise a
+   * problem naming the setting, the value and every allowed value, and the first constant.
+   */
+  public <E extends Enum<E> & Choice> E oneOf(
+      String key, Supplier<String> setting, Class<E> choices) {
+    try {
+      return Choice.parse(key, read(setting), choices);
+    } catch (IllegalArgumentException unknown) {
+      problems.add(unknown.getMessage());
+      return choices.getEnumConstants()[0];
+    }
+  }
+
   /** One of {@code options}; otherwise a problem, and the first option. */
   public int oneOf(String key, IntSupplier setting, int... options) {
     String choices = choices(Arrays.stream(options).mapToObj(Integer::toString).toList());

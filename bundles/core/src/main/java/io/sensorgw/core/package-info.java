@@ -11,8 +11,9 @@
  * <p>What consumers share lives in packages of its own: {@code io.sensorgw.format} (the wire
  * format), {@code io.sensorgw.concurrent} (managed executors), {@code io.sensorgw.fanout} (the
  * reading publisher), {@code io.sensorgw.web} (request checks), {@code io.sensorgw.reporting}. 2.0:
- * those classes moved out of this package.
+ * those classes moved out of this package. 2.1: {@link io.sensorgw.core.ConfigCheck.Choice},
+ * settings with a closed set of values read as an enum.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package io.sensorgw.core;

@@ -179,4 +179,44 @@ class ConfigCheckTest {
     check.require(false, "give device.address or device.name");
     assertEquals(List.of("give device.address or device.name"), check.problems());
   }
+
+  /** A choice whose texts are not Java names, as a payload format's are. */
+  enum Format implements ConfigCheck.Choice {
+    UINT16LE_MM("uint16le-mm"),
+    ASCII_CM("ascii-cm");
+
+    private final String configValue;
+
+    Format(String configValue) {
+      this.configValue = configValue;
+    }
+
+    @Override
+    public String configValue() {
+      return configValue;
+    }
+  }
+
+  @Test
+  void anEnumChoiceIsSelectedByItsTextExactly() {
+    ConfigCheck check = new ConfigCheck(Map.of());
+    assertEquals(Format.ASCII_CM, check.oneOf("payload.format", () -> "ascii-cm", Format.class));
+    assertEquals(
+        Format.UINT16LE_MM, check.oneOf("payload.format", () -> "uint16le-mm", Format.class));
+    assertTrue(check.ok(), check.reason());
+  }
+
+  @Test
+  void anUnknownEnumChoiceNamesTheSettingTheValueAndEveryAllowedValue() {
+    ConfigCheck check = new ConfigCheck(Map.of("payload.format", 7));
+    assertEquals(Format.UINT16LE_MM, check.oneOf("payload.format", () -> "ASCII-CM", Format.class));
+    assertEquals(Format.UINT16LE_MM, check.oneOf("payload.format", () -> "", Format.class));
+    assertEquals(Format.UINT16LE_MM, check.oneOf("payload.format", () -> null, Format.class));
+    assertEquals(
+        List.of(
+            "payload.format must be uint16le-mm or ascii-cm, was \"ASCII-CM\"",
+            "payload.format must be uint16le-mm or ascii-cm, was \"\"",
+            "payload.format must be uint16le-mm or ascii-cm, was nothing"),
+        check.problems());
+  }
 }

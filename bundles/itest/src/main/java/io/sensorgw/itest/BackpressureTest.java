@@ -3,9 +3,11 @@ package io.sensorgw.itest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
+import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.io.IOException;
@@ -377,6 +379,47 @@ class BackpressureTest {
           "and the limiter still admits");
     } finally {
       clients.shutdownNow();
+    }
+  }
+
+  /**
+   * A mode the filter does not know is not quietly replaced: /health shows it as an error naming
+   * the setting, the value and the allowed values, while the fixed limit keeps the routes limited;
+   * a corrected mode clears it.
+   */
+  @Test
+  void anUnknownModeIsAnErrorInHealthAndTheFixedLimitRunsMeanwhile() throws Exception {
+    Gateway gateway = new Gateway(context);
+    configure("mode", "adaptve", "permits", 3);
+    Gateway.await(
+        () -> figure("adaptive") == 0 && figure("limit") == 3, "the fixed limit, 3 permits");
+    HealthSource.Health health = backpressureHealth();
+    assertEquals(SensorState.ERROR, health.state());
+    assertTrue(
+        health.reason().startsWith("mode must be fixed or adaptive, was \"adaptve\""),
+        health.reason());
+    HttpResponse<String> page =
+        gateway.getUntil(
+            "/health",
+            r -> r.body().contains("mode must be fixed or adaptive, was \\\"adaptve\\\""),
+            "/health names the refused mode");
+    assertTrue(page.body().contains("\"status\":\"degraded\""), page.body());
+
+    configure("mode", "adaptive", "adaptive.initial.limit", 7);
+    Gateway.await(
+        () -> figure("adaptive") == 1 && backpressureHealth().state() == SensorState.OK,
+        "adaptive mode, and healthy again");
+  }
+
+  private HealthSource.Health backpressureHealth() {
+    try {
+      Collection<ServiceReference<HealthSource>> refs =
+          context.getServiceReferences(HealthSource.class, "(health.name=backpressure)");
+      assertEquals(1, refs.size(), "one backpressure health source");
+      HealthSource source = context.getService(refs.iterator().next());
+      return source.health();
+    } catch (org.osgi.framework.InvalidSyntaxException e) {
+      throw new AssertionError(e);
     }
   }
 

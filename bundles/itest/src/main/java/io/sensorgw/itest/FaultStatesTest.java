@@ -223,7 +223,31 @@ class FaultStatesTest {
                     "20"),
                 kv("capture.timeout.ms", "-5"),
                 "capture.timeout.ms must be 100..900000, was -5",
-                kv("capture.timeout.ms", "15000")));
+                kv("capture.timeout.ms", "15000")),
+            // A choice takes exactly one of its values (matched as written): anything else is
+            // refused with the values it may take, never replaced by a default.
+            new Case(
+                "tfluna",
+                "it-fault-luna-mode",
+                kv("simulation.seed", "1"),
+                kv("mode", "Simulated"),
+                "mode must be hardware or simulated, was \"Simulated\"",
+                kv("mode", "simulated")),
+            new Case(
+                "hcsr04",
+                "it-fault-sonar-format",
+                kv("mode", "simulated"),
+                kv("payload.format", "int8"),
+                "payload.format must be uint16le-mm, ascii-cm, float32le-cm or uint32le-echo-us,"
+                    + " was \"int8\"",
+                kv("payload.format", "ascii-cm")),
+            new Case(
+                "imx477",
+                "it-fault-cam-backend",
+                kv("width", "320", "height", "240", "simulation.capture.ms", "20"),
+                kv("backend", "simulatd"),
+                "backend must be simulated, still, stream or v4l2, was \"simulatd\"",
+                kv("backend", "simulated")));
     try {
       List<Configuration> configs = new ArrayList<>();
       for (Case c : cases) {

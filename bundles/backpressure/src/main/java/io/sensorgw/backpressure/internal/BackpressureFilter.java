@@ -5,7 +5,9 @@ import com.netflix.concurrency.limits.Limit;
 import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.WindowedLimit;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.SensorState;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
 import jakarta.servlet.AsyncListener;
@@ -45,15 +47,15 @@ import org.slf4j.LoggerFactory;
  * or finds the queue full, gets 503 with Retry-After. Routes that are not limited pass untouched.
  */
 @Component(
-    service = {Filter.class, MetricsSource.class},
+    service = {Filter.class, MetricsSource.class, HealthSource.class},
     configurationPid = "io.sensorgw.backpressure",
     configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    property = MetricsSource.NAME + "=backpressure")
+    property = {MetricsSource.NAME + "=backpressure", HealthSource.NAME + "=backpressure"})
 @Designate(ocd = BackpressureConfig.class)
 @HttpWhiteboardFilterPattern("/*")
 @HttpWhiteboardFilterAsyncSupported
 @HttpWhiteboardFilterDispatcher({DispatcherType.REQUEST, DispatcherType.ASYNC})
-public class BackpressureFilter implements Filter, MetricsSource {
+public class BackpressureFilter implements Filter, MetricsSource, HealthSource {
   private static final Logger LOG = LoggerFactory.getLogger(BackpressureFilter.class);
 
   /** Request attribute carrying the permit from the grant to the ASYNC dispatch. */
@@ -67,9 +69,13 @@ public class BackpressureFilter implements Filter, MetricsSource {
   private volatile Settings settings;
   private Admission admission;
 
-  /** The parts of the configuration a request needs, swapped as one on a change. */
+  /**
+   * The parts of the configuration a request needs, swapped as one on a change. {@code problem}:
+   * why the configured mode was refused (the fixed limit runs meanwhile), empty when it was not.
+   */
   private record Settings(
-      String mode,
+      BackpressureMode mode,
+      String problem,
       RoutePatterns include,
       RoutePatterns exclude,
       long maxWaitMs,
@@ -77,16 +83,42 @@ public class BackpressureFilter implements Filter, MetricsSource {
 
   @Activate
   void activate(BackpressureConfig config) {
-    admission = new Admission(limit(config), Math.max(0, config.max_queue()), System::nanoTime);
-    settings = settings(config);
-    LOG.info("Backpressure on {}: {}", String.join(", ", config.include()), describe(config));
+    Settings next = settings(config);
+    admission =
+        new Admission(
+            limit(config, next.mode()), Math.max(0, config.max_queue()), System::nanoTime);
+    settings = next;
+    LOG.info("Backpressure on {}: {}", String.join(", ", config.include()), describe(config, next));
+    reportProblem(next);
   }
 
   @Modified
   void modified(BackpressureConfig config) {
-    settings = settings(config);
-    admission.configure(limit(config), Math.max(0, config.max_queue()));
-    LOG.info("Backpressure reconfigured: {}", describe(config));
+    Settings next = settings(config);
+    settings = next;
+    admission.configure(limit(config, next.mode()), Math.max(0, config.max_queue()));
+    LOG.info("Backpressure reconfigured: {}", describe(config, next));
+    reportProblem(next);
+  }
+
+  /**
+   * An unknown mode is not quietly replaced: it is logged as an error and /health shows it until
+   * the configuration is corrected. The routes stay limited meanwhile (the fixed limit), since
+   * dropping the limit would leave the gateway unprotected for a typo.
+   */
+  private static void reportProblem(Settings settings) {
+    if (!settings.problem().isEmpty()) {
+      LOG.error(
+          "Backpressure configuration refused: {}; using the fixed limit", settings.problem());
+    }
+  }
+
+  @Override
+  public Health health() {
+    Settings current = settings;
+    return current.problem().isEmpty()
+        ? Health.ok()
+        : new Health(SensorState.ERROR, current.problem() + "; the fixed limit runs meanwhile");
   }
 
   /** The filter is going away: nobody may be left waiting for a permit that will never come. */
@@ -96,8 +128,16 @@ public class BackpressureFilter implements Filter, MetricsSource {
   }
 
   private static Settings settings(BackpressureConfig config) {
+    BackpressureMode mode = BackpressureMode.FIXED;
+    String problem = "";
+    try {
+      mode = BackpressureMode.fromConfig(config.mode());
+    } catch (IllegalArgumentException unknown) {
+      problem = unknown.getMessage();
+    }
     return new Settings(
-        config.mode(),
+        mode,
+        problem,
         new RoutePatterns(config.include()),
         new RoutePatterns(config.exclude()),
         Math.max(0, config.max_wait_ms()),
@@ -109,8 +149,8 @@ public class BackpressureFilter implements Filter, MetricsSource {
    * long-term average. Samples are averaged per window (at least 10 requests, about a second) so
    * one burst of slow requests is a single observation, not hundreds.
    */
-  static Limit limit(BackpressureConfig config) {
-    if ("adaptive".equals(config.mode())) {
+  static Limit limit(BackpressureConfig config, BackpressureMode mode) {
+    if (mode == BackpressureMode.ADAPTIVE) {
       int min = Math.max(1, config.adaptive_min_limit());
       int max = Math.max(min, config.adaptive_max_limit());
       return WindowedLimit.newBuilder()
@@ -121,15 +161,17 @@ public class BackpressureFilter implements Filter, MetricsSource {
                   .initialLimit(Math.min(max, Math.max(min, config.adaptive_initial_limit())))
                   .build());
     }
-    if (!"fixed".equals(config.mode())) {
-      LOG.warn("Unknown backpressure mode '{}': using fixed", config.mode());
-    }
     return FixedLimit.of(Math.max(1, config.permits()));
   }
 
-  private static String describe(BackpressureConfig config) {
+  /** The configured mode's limit; an unknown mode throws (the filter refuses it in settings). */
+  static Limit limit(BackpressureConfig config) {
+    return limit(config, BackpressureMode.fromConfig(config.mode()));
+  }
+
+  private static String describe(BackpressureConfig config, Settings settings) {
     String limit =
-        "adaptive".equals(config.mode())
+        settings.mode() == BackpressureMode.ADAPTIVE
             ? "adaptive " + config.adaptive_min_limit() + "-" + config.adaptive_max_limit()
             : "fixed " + config.permits() + " permits";
     return limit + ", max wait " + config.max_wait_ms() + " ms, queue " + config.max_queue();
@@ -410,7 +452,7 @@ public class BackpressureFilter implements Filter, MetricsSource {
   public Map<String, Number> metrics() {
     Admission.Snapshot now = admission.snapshot();
     Map<String, Number> figures = new LinkedHashMap<>();
-    figures.put("adaptive", "adaptive".equals(settings.mode()) ? 1 : 0);
+    figures.put("adaptive", settings.mode() == BackpressureMode.ADAPTIVE ? 1 : 0);
     figures.put("limit", now.limit());
     figures.put("inFlight", now.inFlight());
     figures.put("waiting", now.waiting());

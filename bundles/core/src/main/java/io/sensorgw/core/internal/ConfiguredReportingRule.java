@@ -1,12 +1,10 @@
 package io.sensorgw.core.internal;
 
 import io.sensorgw.core.ConfigCheck;
-import io.sensorgw.reporting.Aggregate;
 import io.sensorgw.reporting.ReportingRule;
 import io.sensorgw.reporting.ReportingRule.Report;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
@@ -44,7 +42,7 @@ public final class ConfiguredReportingRule {
     ConfigCheck check = new ConfigCheck(properties);
     sensorId = check.matching("sensor", config::sensor, ID, ID_RULE, true);
     String value = check.matching("value", config::value, ID, ID_RULE, false);
-    String report = check.oneOf("report", config::report, "on.change", "always");
+    Report report = check.oneOf("report", config::report, ReportChoice.class).report;
     double deadband = check.numberIn("deadband", config::deadband, 0, 1e12);
     double percent = check.numberIn("deadband.percent", config::deadband_percent, 0, 1_000_000);
     long minMs =
@@ -53,9 +51,8 @@ public final class ConfiguredReportingRule {
     long maxMs =
         check.longIn(
             "max.interval.ms", config::max_interval_ms, 0, ConfigCheck.PUBLISH_INTERVAL_MS_MAX);
-    String aggregate =
-        check.oneOf(
-            "window.aggregate", config::window_aggregate, "none", "mean", "median", "min", "max");
+    AggregateChoice aggregate =
+        check.oneOf("window.aggregate", config::window_aggregate, AggregateChoice.class);
     int windowCount =
         check.intIn("window.count", config::window_count, 0, ReportingRule.MAX_WINDOW_VALUES);
     long windowMs = check.longIn("window.ms", config::window_ms, 0, WINDOW_MS_MAX);
@@ -63,19 +60,19 @@ public final class ConfiguredReportingRule {
         maxMs == 0 || maxMs >= minMs,
         "max.interval.ms must be 0 or at least min.interval.ms (" + minMs + "), was " + maxMs);
     check.require(
-        aggregate.equals("none") || windowCount > 0 || windowMs > 0,
-        "window.aggregate=" + aggregate + " needs window.count or window.ms");
+        aggregate == AggregateChoice.NONE || windowCount > 0 || windowMs > 0,
+        "window.aggregate=" + aggregate.configValue() + " needs window.count or window.ms");
     problems = check.problems();
     rule =
         problems.isEmpty()
             ? new ReportingRule(
                 value,
-                report.equals("always") ? Report.ALWAYS : Report.ON_CHANGE,
+                report,
                 deadband,
                 percent,
                 Duration.ofMillis(minMs),
                 Duration.ofMillis(maxMs),
-                Aggregate.valueOf(aggregate.toUpperCase(Locale.ROOT)),
+                aggregate.aggregate,
                 windowCount,
                 Duration.ofMillis(windowMs))
             : null;

@@ -2,6 +2,7 @@ package io.sensorgw.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Quality;
@@ -304,6 +305,18 @@ class ReadingFanOutTest {
     assertEquals(1, fanOut.metrics().get("rulesInError").intValue());
     fanOut.removeRule(bad);
     assertEquals(0, fanOut.metrics().get("rulesInError").intValue());
+  }
+
+  @Test
+  void anUnknownReportOrAggregateIsAProblemListingTheAllowedValues() {
+    ConfiguredReportingRule bad =
+        rule("sensor", "lidar", "report", "on-change", "window_aggregate", "average");
+    assertEquals(
+        List.of(
+            "report must be on.change or always, was \"on-change\"",
+            "window.aggregate must be none, mean, median, min or max, was \"average\""),
+        bad.problems());
+    assertNull(bad.rule(), "not applied");
   }
 
   @Test

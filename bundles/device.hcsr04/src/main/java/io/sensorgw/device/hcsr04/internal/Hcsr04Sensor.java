@@ -68,7 +68,7 @@ public class Hcsr04Sensor extends DeviceSensor {
   private final String deviceName;
   private final String serviceUuid;
   private final String characteristicUuid;
-  private final String payloadFormat;
+  private final PayloadFormat payloadFormat;
   private final double temperatureC;
   private final long expectedIntervalMs;
   private final String dbusAddress;
@@ -88,7 +88,7 @@ public class Hcsr04Sensor extends DeviceSensor {
       Hcsr04Config config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
-    simulated = check.oneOf("mode", config::mode, "ble", "simulated").equals("simulated");
+    simulated = check.oneOf("mode", config::mode, Mode.class) == Mode.SIMULATED;
     adapter =
         check.matching(
             "adapter", config::adapter, ADAPTER, "hci followed by a number, e.g. hci0", !simulated);
@@ -104,14 +104,7 @@ public class Hcsr04Sensor extends DeviceSensor {
     characteristicUuid =
         check.matching(
             "characteristic.uuid", config::characteristic_uuid, UUID, "a UUID", !simulated);
-    payloadFormat =
-        check.oneOf(
-            "payload.format",
-            config::payload_format,
-            "uint16le-mm",
-            "ascii-cm",
-            "float32le-cm",
-            "uint32le-echo-us");
+    payloadFormat = check.oneOf("payload.format", config::payload_format, PayloadFormat.class);
     temperatureC = check.numberIn("temperature.c", config::temperature_c, -40, 85);
     expectedIntervalMs =
         check.longIn("expected.interval.ms", config::expected_interval_ms, 10, 60_000);
@@ -257,16 +250,16 @@ public class Hcsr04Sensor extends DeviceSensor {
   private byte[] encode(long echoMicros) {
     double cm = echoMicros * Payload.speedOfSound(temperatureC) / 20_000.0;
     return switch (payloadFormat) {
-      case "uint16le-mm" ->
+      case UINT16LE_MM ->
           ByteBuffer.allocate(2)
               .order(ByteOrder.LITTLE_ENDIAN)
               .putShort((short) Math.min(65535, Math.round(cm * 10)))
               .array();
-      case "float32le-cm" ->
+      case FLOAT32LE_CM ->
           ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat((float) cm).array();
-      case "uint32le-echo-us" ->
+      case UINT32LE_ECHO_US ->
           ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) echoMicros).array();
-      default ->
+      case ASCII_CM ->
           String.format(java.util.Locale.ROOT, "%.1f", cm)
               .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     };

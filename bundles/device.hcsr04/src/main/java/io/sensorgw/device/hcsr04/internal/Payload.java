@@ -1,5 +1,6 @@
 package io.sensorgw.device.hcsr04.internal;
 
+import io.sensorgw.core.ConfigCheck;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,40 +22,41 @@ final class Payload {
     }
   }
 
-  private final String format;
+  private final PayloadFormat format;
   private final double temperatureC;
 
-  Payload(String format, double temperatureC) {
-    switch (format) {
-      case "uint16le-mm", "ascii-cm", "float32le-cm", "uint32le-echo-us" -> {}
-      default ->
-          throw new IllegalArgumentException(
-              "payload.format must be uint16le-mm, ascii-cm, float32le-cm or uint32le-echo-us, was "
-                  + format);
-    }
+  Payload(PayloadFormat format, double temperatureC) {
     this.format = format;
     this.temperatureC = temperatureC;
+  }
+
+  /**
+   * @param format a {@code payload.format} text
+   * @throws IllegalArgumentException for an unknown format, naming the allowed ones
+   */
+  Payload(String format, double temperatureC) {
+    this(ConfigCheck.Choice.parse("payload.format", format, PayloadFormat.class), temperatureC);
   }
 
   /** The distance in centimetres (not yet range-checked). */
   double centimetres(byte[] value) throws Malformed {
     ByteBuffer le = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
     return switch (format) {
-      case "uint16le-mm" -> {
+      case UINT16LE_MM -> {
         expectLength(value, 2);
         yield (le.getShort() & 0xFFFF) / 10.0;
       }
-      case "float32le-cm" -> {
+      case FLOAT32LE_CM -> {
         expectLength(value, 4);
         float cm = le.getFloat();
         if (!Float.isFinite(cm)) throw new Malformed("not a finite number");
         yield cm;
       }
-      case "uint32le-echo-us" -> {
+      case UINT32LE_ECHO_US -> {
         expectLength(value, 4);
         yield (le.getInt() & 0xFFFFFFFFL) * speedOfSound(temperatureC) / 20_000.0; // there and back
       }
-      default -> { // ascii-cm
+      case ASCII_CM -> {
         String text = new String(value, StandardCharsets.US_ASCII).trim();
         try {
           double cm = Double.parseDouble(text);

@@ -98,8 +98,7 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
       @Reference FrameAnalyzer analyzer) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
-    String backend =
-        check.oneOf("backend", config::backend, "simulated", "still", "stream", "v4l2");
+    Backend backend = check.oneOf("backend", config::backend, Backend.class);
     int width = check.intIn("width", config::width, 16, 4056);
     int height = check.intIn("height", config::height, 16, 3040);
     Duration timeout =
@@ -108,10 +107,10 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     this.analyzer = analyzer;
-    this.simulated = backend.equals("simulated");
+    this.simulated = backend == Backend.SIMULATED;
     this.capture =
         switch (backend) {
-          case "still" ->
+          case STILL ->
               new StillCapture(
                   Commands.line(
                       check.text("still.command", config::still_command, true),
@@ -119,7 +118,7 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
                       width,
                       height),
                   timeout);
-          case "stream" ->
+          case STREAM ->
               new StreamCapture(
                   id,
                   Commands.line(
@@ -128,14 +127,14 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
                       width,
                       height),
                   timeout);
-          case "v4l2" -> {
+          case V4L2 -> {
             String path = check.text("v4l2.path", config::v4l2_path, false);
             yield path.isEmpty()
                 ? V4l2Capture.device(
                     check.intIn("v4l2.device", config::v4l2_device, 0, 255), width, height)
                 : V4l2Capture.path(path, width, height);
           }
-          default ->
+          case SIMULATED ->
               new SimulatedCapture(
                   check.longIn(
                       "simulation.seed", config::simulation_seed, Long.MIN_VALUE, Long.MAX_VALUE),

@@ -90,7 +90,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
       @Reference ConfigurationAdmin configAdmin) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
-    simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
+    simulated = check.oneOf("mode", config::mode, Mode.class) == Mode.SIMULATED;
     bus = check.intIn("i2c.bus", config::i2c_bus, 0, 255);
     address = check.intIn("i2c.address", config::i2c_address, 0x68, 0x69);
     int accelG = check.oneOf("accel.range.g", config::accel_range_g, Registers.ACCEL_RANGES_G);

@@ -67,14 +67,11 @@ public class TfLunaSensor extends DeviceSensor {
       TfLunaConfig config, Map<String, Object> properties, @Reference ReadingPublisher publisher) {
     ConfigCheck check = new ConfigCheck(properties);
     String id = check.sensorId(config::sensor_id);
-    simulated = check.oneOf("mode", config::mode, "hardware", "simulated").equals("simulated");
+    simulated = check.oneOf("mode", config::mode, Mode.class) == Mode.SIMULATED;
     String port = check.text("port", config::port, !simulated);
     int baudRate = check.intIn("baud.rate", config::baud_rate, 9600, 921_600);
     outputRateHz = check.intIn("output.rate.hz", config::output_rate_hz, 1, 250);
-    format =
-        check.oneOf("output.format", config::output_format, "cm", "mm").equals("mm")
-            ? Frames.FORMAT_MM
-            : Frames.FORMAT_CM;
+    format = check.oneOf("output.format", config::output_format, OutputFormat.class).frameFormat;
     Duration publishInterval = check.publishInterval(config::publish_interval_ms);
     Duration maxAge = check.maxAge(config::max_age_ms);
     Duration readTimeout = check.readTimeout(config::read_timeout_ms);

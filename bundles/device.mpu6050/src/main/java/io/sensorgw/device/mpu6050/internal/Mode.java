@@ -1,0 +1,25 @@
+package io.sensorgw.device.mpu6050.internal;
+
+import io.sensorgw.core.ConfigCheck;
+
+/**
+ * {@code mode}: a chip on the I2C bus, or a simulated one. The configuration keeps the text (its
+ * metatype options list the same texts); the driver reads it through {@link
+ * ConfigCheck#oneOf(String, java.util.function.Supplier, Class)}, which reports any other value as
+ * a problem.
+ */
+enum Mode implements ConfigCheck.Choice {
+  HARDWARE("hardware"),
+  SIMULATED("simulated");
+
+  private final String configValue;
+
+  Mode(String configValue) {
+    this.configValue = configValue;
+  }
+
+  @Override
+  public String configValue() {
+    return configValue;
+  }
+}
