@@ -1,7 +1,9 @@
 package io.sensorgw.security.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sensorgw.api.HealthSource;
 import io.sensorgw.api.MetricsSource;
+import io.sensorgw.api.SensorState;
 import io.sensorgw.web.FailureThrottle;
 import io.sensorgw.web.SameOrigin;
 import jakarta.servlet.Filter;
@@ -48,14 +50,18 @@ import org.slf4j.LoggerFactory;
  * the first dispatch is checked; an ASYNC re-dispatch (backpressure) was let in.
  */
 @Component(
-    service = {Filter.class, MetricsSource.class},
+    service = {Filter.class, MetricsSource.class, HealthSource.class},
     configurationPid = Tokens.PID,
     configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    property = {"service.ranking:Integer=900", MetricsSource.NAME + "=access"})
+    property = {
+      "service.ranking:Integer=900",
+      MetricsSource.NAME + "=access",
+      HealthSource.NAME + "=access"
+    })
 @Designate(ocd = SecurityConfig.class)
 @HttpWhiteboardFilterPattern("/*")
 @HttpWhiteboardFilterAsyncSupported
-public class AccessFilter implements Filter, MetricsSource {
+public class AccessFilter implements Filter, MetricsSource, HealthSource {
   private static final Logger LOG = LoggerFactory.getLogger(AccessFilter.class);
 
   private final ObjectMapper mapper = new ObjectMapper();
@@ -67,8 +73,12 @@ public class AccessFilter implements Filter, MetricsSource {
   /** Swapped whole on a configuration change: the filter itself is never unregistered for one. */
   private volatile Settings settings;
 
-  /** The policy (null when the tokens cannot be used), its throttle and bound. */
-  private record Settings(AccessPolicy policy, FailureThrottle throttle, int failuresMax) {}
+  /**
+   * The policy (null when the tokens cannot be used), its throttle and bound, and what was wrong
+   * with the configuration (empty when nothing).
+   */
+  private record Settings(
+      AccessPolicy policy, FailureThrottle throttle, int failuresMax, String problem) {}
 
   @Activate
   public AccessFilter(
@@ -100,11 +110,14 @@ public class AccessFilter implements Filter, MetricsSource {
         new FailureThrottle(failuresMax, TimeUnit.SECONDS.toNanos(windowS), System::nanoTime);
     Set<String> hosts = allowedHosts(config.allowed_hosts());
     AccessPolicy.HttpMode mode;
+    String problem = "";
     try {
       mode = AccessPolicy.HttpMode.parse(config.http_mode());
     } catch (IllegalArgumentException e) {
-      LOG.error("Access: {}; serving plain HTTP as with 'both'", e.getMessage());
-      mode = AccessPolicy.HttpMode.BOTH;
+      // Fail closed: a typo must not open plain HTTP; HTTPS (if on) still serves every route.
+      problem = e.getMessage() + "; plain HTTP serves /health only until it is fixed";
+      LOG.error("Access: {}", problem);
+      mode = AccessPolicy.HttpMode.HEALTH_ONLY;
     }
     AccessPolicy.HttpMode httpMode = mode;
     AccessPolicy policy =
@@ -122,7 +135,7 @@ public class AccessFilter implements Filter, MetricsSource {
                         () -> httpsPort,
                         browserSessions::sessions))
             .orElse(null);
-    settings = new Settings(policy, throttle, failuresMax);
+    settings = new Settings(policy, throttle, failuresMax, problem);
     LOG.info(
         "Access: tokens needed on every route but /health{}{}; bad credentials throttled after {} per {} s "
             + "and address; Host allowed: {}",
@@ -322,6 +335,20 @@ public class AccessFilter implements Filter, MetricsSource {
     body.put("error", error);
     body.put("status", status);
     response.getOutputStream().write(mapper.writeValueAsBytes(body));
+  }
+
+  /** The policy in force, null while the tokens cannot be used. */
+  AccessPolicy policy() {
+    return settings.policy();
+  }
+
+  /** Error while the token file cannot be used or the configuration has a bad value. */
+  @Override
+  public Health health() {
+    Health tokenFile = tokens.health();
+    if (tokenFile.state() != SensorState.OK) return tokenFile;
+    String problem = settings.problem();
+    return problem.isEmpty() ? Health.ok() : new Health(SensorState.ERROR, problem);
   }
 
   @Override

@@ -22,14 +22,14 @@ import org.slf4j.LoggerFactory;
  * The gateway's API tokens ({@link TokenStore}). On first start (no token file), an admin token is
  * made and written to the admin token file (0600), and its path logged. A token file that cannot be
  * read is a state, not a failed activation: every route but /health then answers 503 with the
- * reason (fail closed), and /health shows part {@code access} in error.
+ * reason (fail closed), and /health shows part {@code access} in error (reported by {@link
+ * AccessFilter}).
  */
 @Component(
-    service = {Tokens.class, HealthSource.class},
+    service = Tokens.class,
     configurationPid = Tokens.PID,
-    configurationPolicy = ConfigurationPolicy.OPTIONAL,
-    property = HealthSource.NAME + "=access")
-public class Tokens implements HealthSource {
+    configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public class Tokens {
   static final String PID = "io.sensorgw.security";
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
 
@@ -98,10 +98,12 @@ public class Tokens implements HealthSource {
     return store().map(TokenStore::list).orElse(List.of());
   }
 
-  @Override
-  public Health health() {
+  /** Error with the reason while the token file cannot be used. */
+  HealthSource.Health health() {
     State current = state;
-    return current.store() == null ? new Health(SensorState.ERROR, current.problem()) : Health.ok();
+    return current.store() == null
+        ? new HealthSource.Health(SensorState.ERROR, current.problem())
+        : HealthSource.Health.ok();
   }
 
   /** The last uses are kept in memory; the file gets them at changes and here. */
