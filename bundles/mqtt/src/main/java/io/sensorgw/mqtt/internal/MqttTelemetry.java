@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.paho.client.mqttv3.IMqttActionListener;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -88,9 +89,6 @@ public class MqttTelemetry
    */
   static final int HELD_MAX = 10_000;
 
-  /** Distinct causes logged per activation; the counters keep counting past it. */
-  private static final int LOGGED_CAUSES_MAX = 100;
-
   private final ObjectMapper mapper = new ObjectMapper();
   private final MqttSettings settings;
   private final HomeAssistant homeAssistant;
@@ -137,30 +135,14 @@ public class MqttTelemetry
           });
 
   private volatile Spool spool; // null until it could be opened
-  private volatile Thread sender;
 
-  // The send window, guarded by itself.
-  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-  private long generation;
-  private boolean connected;
-  private Spool.Position readFrom = new Spool.Position(0, 0);
+  private final Incidents incidents = new Incidents();
 
-  /** The end of the last message set aside, so a resend after a rewind does not count it twice. */
-  private Spool.Position setAsideUpTo = new Spool.Position(0, 0);
+  /** Publishes the spool; its window is the lock Paho's callbacks take (see SpoolSender). */
+  private final SpoolSender sender;
 
   private volatile boolean running = true;
-  private int failedAttempts;
-  // Head-of-line isolation (guarded by inFlight): a message the broker will not take (larger than
-  // its max_packet_size, say) makes it close the connection, and it would be sent again forever.
-  // After LOSSES_BEFORE_PROBING connections lost with something sent and nothing acknowledged,
-  // messages go one at a time; if the connection is lost again with only the oldest in flight,
-  // that message is set aside (counted in deadLetters) when the next connection reaches it.
-  static final int LOSSES_BEFORE_PROBING = 2;
-  private boolean sentSinceConnect;
-  private boolean ackedSinceConnect;
-  private int lossesWithoutProgress;
-  private boolean probing;
-  private Spool.Position poisonAt;
+  private final AtomicInteger failedAttempts = new AtomicInteger();
   private volatile String lastError = "";
 
   /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
@@ -175,40 +157,17 @@ public class MqttTelemetry
   private volatile Fault spoolUnavailable;
   private volatile Fault spoolUnwritable;
   private volatile Fault spoolUnsynced;
-  private volatile long senderBeatNanos = System.nanoTime();
-  private volatile long progressNanos = System.nanoTime();
-  private volatile long senderFailureNanos;
-  private volatile String senderFailure = "";
-  private volatile long dropNanos;
-  private volatile String dropCause = "";
   private static final String[] SPOOL_LOSSES = {
     "spoolDroppedFull", "spoolDroppedOld", "spoolCorrupt", "spoolTornTails"
   };
   private final long[] spoolLossesSeen = new long[SPOOL_LOSSES.length]; // housekeeping only
   private long ticksWithoutSpool; // housekeeping only
-  private final Set<String> loggedCauses = ConcurrentHashMap.newKeySet();
 
-  private final AtomicLong published = new AtomicLong();
-  private final AtomicLong acknowledged = new AtomicLong();
   private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong spoolErrors = new AtomicLong();
-  private final AtomicLong setAside = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong heldDropped = new AtomicLong();
-  private final AtomicLong senderFailures = new AtomicLong();
-
-  /** A message handed to Paho (or set aside) and not yet committed. */
-  private static final class InFlight {
-    final long generation;
-    final Spool.Position next;
-    boolean acked;
-
-    InFlight(long generation, Spool.Position next) {
-      this.generation = generation;
-      this.next = next;
-    }
-  }
 
   /** A message on its way into the spool. */
   private record Outgoing(String topic, byte[] payload, int qos, boolean retain) {}
@@ -222,6 +181,7 @@ public class MqttTelemetry
       // One line: what is wrong and what stops because of it.
       LOG.error("MQTT: bad settings ({}): {}", stopped(), String.join("; ", settings.problems()));
     }
+    this.sender = new SpoolSender(this::publish, settings.maxInflight, incidents);
     if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
     this.alarms =
         new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
@@ -277,7 +237,7 @@ public class MqttTelemetry
     housekeeping.scheduleWithFixedDelay(
         guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
     if (client != null) {
-      startSender();
+      sender.start();
       LOG.info(
           "MQTT: publishing to {} under {}/ (spool {} pending)",
           String.join(", ", settings.brokerUris),
@@ -324,14 +284,12 @@ public class MqttTelemetry
     };
   }
 
-  /** True the first time a cause is seen in this activation: one log line per cause. */
   private boolean firstOf(String cause) {
-    return loggedCauses.size() < LOGGED_CAUSES_MAX && loggedCauses.add(cause);
+    return incidents.firstOf(cause);
   }
 
   private void drop(String cause) {
-    dropCause = cause;
-    dropNanos = System.nanoTime();
+    incidents.dropped(cause);
   }
 
   // --- The spool ---
@@ -341,11 +299,8 @@ public class MqttTelemetry
       Spool opened =
           new Spool(
               settings.spoolDir, settings.spoolMaxBytes, settings.spoolMaxAge, Clock.systemUTC());
-      synchronized (inFlight) {
-        readFrom = opened.committed();
-        spool = opened;
-        inFlight.notifyAll();
-      }
+      sender.open(opened);
+      spool = opened;
       if (spoolUnavailable != null) LOG.info("MQTT: the spool {} is open again", settings.spoolDir);
       spoolUnavailable = null;
     } catch (IOException | RuntimeException e) {
@@ -387,12 +342,7 @@ public class MqttTelemetry
       }
     }
     noticeSpoolLosses(current.figures());
-    Thread thread = sender;
-    if (running && thread != null && !thread.isAlive()) {
-      senderFailures.incrementAndGet();
-      LOG.error("MQTT: the sender thread ended; starting it again");
-      startSender();
-    }
+    if (running) sender.restartIfDead();
   }
 
   /**
@@ -651,10 +601,7 @@ public class MqttTelemetry
 
   private void scheduleReconnect() {
     if (!running) return;
-    int attempt;
-    synchronized (inFlight) {
-      attempt = ++failedAttempts;
-    }
+    int attempt = failedAttempts.incrementAndGet();
     long backoff =
         Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
     long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
@@ -707,17 +654,8 @@ public class MqttTelemetry
           LOG.warn("MQTT: could not subscribe to commands: {}", e.toString());
         }
       }
-      synchronized (inFlight) {
-        connected = true;
-        failedAttempts = 0;
-        sentSinceConnect = false;
-        ackedSinceConnect = false;
-        generation++;
-        inFlight.clear();
-        if (spool != null) readFrom = spool.committed(); // resend what was not acknowledged
-        inFlight.notifyAll();
-      }
-      progressNanos = System.nanoTime();
+      failedAttempts.set(0);
+      sender.connected(); // resends what was not acknowledged
       everConnected = true;
       disconnected = null;
       reconnects.incrementAndGet();
@@ -731,21 +669,7 @@ public class MqttTelemetry
   @Override
   public void connectionLost(Throwable cause) {
     try {
-      boolean isolated;
-      synchronized (inFlight) {
-        isolated = isolateHeadOfLine();
-        connected = false;
-        generation++;
-        inFlight.clear();
-        if (spool != null) readFrom = spool.committed();
-        inFlight.notifyAll();
-      }
-      if (isolated) {
-        LOG.warn(
-            "MQTT: the broker closed the connection while only the oldest spooled message was in flight, "
-                + "{} times without acknowledging anything: it is set aside when the connection is back",
-            LOSSES_BEFORE_PROBING + 1);
-      }
+      sender.connectionLost();
       lastError = describe(cause);
       disconnected = new Fault(lastError, Instant.now());
       LOG.warn("MQTT: connection lost ({}); spooling until it is back", lastError);
@@ -753,27 +677,6 @@ public class MqttTelemetry
     } catch (RuntimeException e) {
       LOG.error("MQTT: handling the lost connection failed", e);
     }
-  }
-
-  /**
-   * Called as the connection is lost (holds inFlight): counts losses without progress, starts
-   * probing, and names the oldest message as the cause when it was in flight alone. Returns whether
-   * it did.
-   */
-  private boolean isolateHeadOfLine() {
-    if (!sentSinceConnect || ackedSinceConnect || spool == null) {
-      lossesWithoutProgress = 0;
-      probing = false;
-      return false;
-    }
-    lossesWithoutProgress++;
-    boolean alone = probing && inFlight.size() == 1 && !inFlight.peekFirst().acked;
-    probing = lossesWithoutProgress >= LOSSES_BEFORE_PROBING;
-    if (alone && lossesWithoutProgress > LOSSES_BEFORE_PROBING) {
-      poisonAt = spool.committed();
-      return true;
-    }
-    return false;
   }
 
   @Override
@@ -793,194 +696,25 @@ public class MqttTelemetry
 
   // --- Sending ---
 
-  private void startSender() {
-    Thread thread = new Thread(this::sendLoop, "sensorgw-mqtt-sender");
-    thread.setDaemon(true);
-    thread.setUncaughtExceptionHandler(MqttTelemetry::uncaught);
-    senderBeatNanos = System.nanoTime();
-    sender = thread;
-    thread.start();
-  }
-
-  /**
-   * The sender thread: the spool in order, up to max in flight at a time. An unexpected exception
-   * is logged and the loop goes on from the last acknowledged message (resending is safe; dying
-   * would stop telemetry for good), backing off while it repeats.
-   */
-  private void sendLoop() {
-    long backoffMs = 50;
-    while (running) {
-      try {
-        senderBeatNanos = System.nanoTime();
-        sendOnce();
-        backoffMs = 50;
-      } catch (InterruptedException e) {
-        if (!running) return;
-      } catch (RuntimeException e) {
-        senderFailures.incrementAndGet();
-        senderFailure = e.toString();
-        senderFailureNanos = System.nanoTime();
-        if (firstOf("sender " + e)) {
-          LOG.error("MQTT: the sender failed; it goes on from the last acknowledged message", e);
-        }
-        synchronized (inFlight) {
-          generation++; // acknowledgements of what was in flight no longer count: it is sent again
-          inFlight.clear();
-          if (spool != null) readFrom = spool.committed();
-        }
-        pause(backoffMs);
-        backoffMs = Math.min(5000, backoffMs * 2);
-      }
-    }
-  }
-
-  private void sendOnce() throws InterruptedException {
-    long sendGeneration;
-    Spool.Position from;
-    Spool current;
-    synchronized (inFlight) {
-      current = spool;
-      if (current == null
-          || !connected
-          || inFlight.size() >= (probing ? 1 : settings.maxInflight)) {
-        inFlight.wait(500);
-        return;
-      }
-      sendGeneration = generation;
-      from = readFrom;
-    }
-    if (current.pending() == 0) progressNanos = System.nanoTime(); // idle is not stuck
-    Spool.Message message;
+  /** The sender's client: Paho, acknowledging through {@link #acknowledgement}. */
+  private void publish(
+      String topic, byte[] payload, int qos, boolean retain, BrokerClient.Delivery delivery)
+      throws MqttException {
     try {
-      message = current.next(from, Duration.ofMillis(500));
-    } catch (IOException e) {
-      if (!running) return; // an interrupt at stop closes the channel
-      spoolErrors.incrementAndGet();
-      if (firstOf("spool read " + e)) LOG.warn("MQTT: reading the spool failed: {}", e.toString());
-      pause(50);
-      return;
-    }
-    if (message == null) return;
-    InFlight entry = new InFlight(sendGeneration, message.next());
-    boolean isolatedCause;
-    synchronized (inFlight) {
-      if (sendGeneration != generation || !connected) return; // rewound meanwhile
-      inFlight.addLast(entry);
-      readFrom = message.next();
-      sentSinceConnect = true;
-      isolatedCause = from.equals(poisonAt);
-      if (isolatedCause) poisonAt = null;
-    }
-    if (isolatedCause) {
-      setAside(
-          entry,
-          message,
-          "the broker closed the connection each time it was sent (larger than its "
-              + "max_packet_size, or refused by it)");
-      return;
-    }
-    String problem =
-        Topics.topicProblem(message.topic()); // e.g. spooled by a version that did not check
-    if (problem != null) {
-      setAside(entry, message, "topic " + problem);
-      return;
-    }
-    try {
-      client.publish(
-          message.topic(),
-          message.payload(),
-          message.qos(),
-          message.retain(),
-          entry,
-          acknowledgement);
-      published.incrementAndGet();
-    } catch (
-        IllegalArgumentException
-            e) { // Paho refuses the message itself: sending it again cannot help
-      setAside(entry, message, e.getMessage());
+      client.publish(topic, payload, qos, retain, delivery, acknowledgement);
     } catch (MqttException e) {
-      synchronized (inFlight) { // not sent: send it again from here
-        if (entry.generation == generation) rewindTo(from);
-      }
       if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) lastError = describe(e);
-      pause(50);
+      throw e;
     }
   }
 
-  /**
-   * A spooled message that can never be sent: counted, logged once per cause, and committed as if
-   * acknowledged, so that the ones behind it go on.
-   */
-  private void setAside(InFlight entry, Spool.Message message, String cause) {
-    boolean first;
-    synchronized (inFlight) {
-      if (entry.generation != generation) return; // rewound: it is read (and set aside) again
-      first = message.next().compareTo(setAsideUpTo) > 0;
-      if (first) setAsideUpTo = message.next();
-    }
-    if (first) {
-      setAside.incrementAndGet();
-      String line = "set aside a spooled message that cannot be sent: " + cause;
-      if (firstOf(line)) {
-        LOG.warn(
-            "MQTT: {} (topic '{}', spool segment {} offset {}); further ones for this cause are only counted (deadLetters)",
-            line,
-            Topics.shown(message.topic()),
-            message.at().segment(),
-            message.at().offset());
-      }
-      drop(line);
-    }
-    complete(entry);
-  }
-
-  /** Drops in-flight entries at or after {@code from}: they are sent again from there. */
-  private void rewindTo(Spool.Position from) { // holds inFlight
-    inFlight.removeIf(f -> f.next.compareTo(from) > 0);
-    readFrom = from;
-  }
-
-  private void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** An entry acknowledged (or set aside): commits the prefix of the window that is done. */
-  private void complete(InFlight entry) {
-    Spool.Position commit = null;
-    long count = 0;
-    synchronized (inFlight) {
-      if (entry.generation != generation) return;
-      entry.acked = true;
-      while (!inFlight.isEmpty() && inFlight.peekFirst().acked) {
-        commit = inFlight.pollFirst().next;
-        count++;
-      }
-      if (count > 0) {
-        ackedSinceConnect = true; // the broker takes messages: the losses were not the head's
-        lossesWithoutProgress = 0;
-        probing = false;
-        inFlight.notifyAll();
-      }
-    }
-    Spool current = spool;
-    if (commit != null && current != null) {
-      current.commit(commit, count);
-      progressNanos = System.nanoTime();
-    }
-  }
-
-  /** Broker acknowledgements (QoS 1/2) or writes (QoS 0): commit the acknowledged prefix. */
+  /** Broker acknowledgements (QoS 1/2) or writes (QoS 0): the sender commits them. */
   private final IMqttActionListener acknowledgement =
       new IMqttActionListener() {
         @Override
         public void onSuccess(IMqttToken token) {
           try {
-            acknowledged.incrementAndGet();
-            complete((InFlight) token.getUserContext());
+            ((BrokerClient.Delivery) token.getUserContext()).acknowledged();
           } catch (RuntimeException e) {
             LOG.error("MQTT: handling an acknowledgement failed", e);
           }
@@ -1002,27 +736,9 @@ public class MqttTelemetry
   void deactivate() {
     if (commands != null) commands.close();
     alarms.close(); // what it queued goes into the spool first
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushTimeoutMs);
-    synchronized (inFlight) {
-      while (connected && System.nanoTime() < deadline && (!inFlight.isEmpty() || pending() > 0)) {
-        try {
-          inFlight.wait(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-    }
+    sender.awaitDrained(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushTimeoutMs));
     running = false;
-    Thread thread = sender;
-    if (thread != null) {
-      thread.interrupt();
-      try {
-        thread.join(2000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    sender.stop();
     if (client != null) {
       try {
         if (client.isConnected()) {
@@ -1074,26 +790,22 @@ public class MqttTelemetry
   @Override
   public Map<String, Number> metrics() {
     Map<String, Number> figures = new LinkedHashMap<>();
-    boolean up;
-    int window;
-    synchronized (inFlight) {
-      up = connected;
-      window = inFlight.size();
-    }
+    boolean up = sender.isConnected();
+    int window = sender.inFlight();
     // Connected means sending: not while the sender is dead or stuck.
-    figures.put("connected", up && (senderRunning() && !stuck()) ? 1 : 0);
+    figures.put("connected", up && (sender.threadRunning() && !sender.stuck()) ? 1 : 0);
     figures.put("connects", reconnects.get());
     figures.put("connectFailures", connectFailures.get());
-    figures.put("published", published.get());
-    figures.put("acknowledged", acknowledged.get());
+    figures.put("published", sender.published());
+    figures.put("acknowledged", sender.acknowledged());
     figures.put("inFlight", window);
-    figures.put("deadLetters", setAside.get());
+    figures.put("deadLetters", sender.deadLetters());
     figures.put("refused", refused.get());
     figures.put("heldInMemory", heldCount);
     figures.put("heldDropped", heldDropped.get());
-    figures.put("senderFailures", senderFailures.get());
+    figures.put("senderFailures", sender.failures());
     figures.put("settingsProblems", settings.problems().size());
-    figures.put("spoolErrors", spoolErrors.get());
+    figures.put("spoolErrors", spoolErrors.get() + sender.spoolErrors());
     Spool current = spool;
     if (current != null) figures.putAll(current.figures());
     figures.putAll(alarms.metrics());
@@ -1101,27 +813,9 @@ public class MqttTelemetry
     return figures;
   }
 
-  private boolean stuck() {
-    return pending() > 0
-        && System.nanoTime() - progressNanos > TelemetryHealth.STUCK_AFTER.toNanos();
-  }
-
-  /**
-   * The sender thread lives and has gone round its loop lately (each round waits at most 500 ms).
-   */
-  private boolean senderRunning() {
-    Thread thread = sender;
-    return thread != null
-        && thread.isAlive()
-        && System.nanoTime() - senderBeatNanos < TimeUnit.SECONDS.toNanos(30);
-  }
-
   @Override
   public Health health() {
-    boolean up;
-    synchronized (inFlight) {
-      up = connected;
-    }
+    boolean up = sender.isConnected();
     long now = System.nanoTime();
     boolean connecting = client != null && !up && !everConnected && disconnected == null;
     return TelemetryHealth.assess(
@@ -1135,12 +829,12 @@ public class MqttTelemetry
             client == null || up ? null : disconnected,
             String.join(", ", settings.brokerUris),
             pending(),
-            client == null || senderRunning(),
-            up && pending() > 0 ? Duration.ofNanos(now - progressNanos) : null,
-            senderFailureNanos == 0 ? null : Duration.ofNanos(now - senderFailureNanos),
-            senderFailure,
-            dropNanos == 0 ? null : Duration.ofNanos(now - dropNanos),
-            dropCause));
+            client == null || sender.threadRunning(),
+            up && pending() > 0 ? Duration.ofNanos(now - sender.progressNanos()) : null,
+            sender.failureNanos() == 0 ? null : Duration.ofNanos(now - sender.failureNanos()),
+            sender.failure(),
+            incidents.dropNanos() == 0 ? null : Duration.ofNanos(now - incidents.dropNanos()),
+            incidents.dropCause()));
   }
 
   /** Why the last connection attempt failed or the connection was lost; empty while connected. */
