@@ -2,6 +2,8 @@ package io.sensorgw.mqtt.internal;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The component's log-once memory and its last loss, shared by its parts: one log line per cause in
@@ -9,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * the health state.
  */
 final class Incidents {
+  private static final Logger LOG = LoggerFactory.getLogger(MqttTelemetry.class);
+
   /** Distinct causes logged per activation; the counters keep counting past it. */
   private static final int LOGGED_CAUSES_MAX = 100;
 
@@ -19,6 +23,21 @@ final class Incidents {
   /** True the first time a cause is seen in this activation: one log line per cause. */
   boolean firstOf(String cause) {
     return loggedCauses.size() < LOGGED_CAUSES_MAX && loggedCauses.add(cause);
+  }
+
+  /**
+   * A task for an executor that survives its own failures (an executor cancels a periodic one that
+   * throws): logged once per cause.
+   */
+  Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable e) {
+        if (firstOf("task " + what + " " + e))
+          LOG.error("MQTT: {} failed; it runs again in a second", what, e);
+      }
+    };
   }
 
   /** A message was lost (dropped, refused or set aside) for this cause. */

@@ -29,19 +29,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.eclipse.paho.client.mqttv3.IMqttActionListener;
-import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
-import org.eclipse.paho.client.mqttv3.IMqttToken;
-import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
-import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -68,6 +58,10 @@ import org.slf4j.LoggerFactory;
  * message that can never be sent (Paho refuses it) is set aside and counted, so it cannot hold back
  * the ones behind it.
  *
+ * <p>This class is the component (configuration, readings and alarms in, discovery, the spool's
+ * upkeep, metrics and health); {@link SpoolSender} publishes the spool and commits what was
+ * acknowledged, {@link BrokerConnection} holds the Paho client and reconnects.
+ *
  * <p>Active only when configured (PID {@code io.sensorgw.mqtt}): a gateway without a broker does
  * not fill its disk with a spool nobody will read.
  */
@@ -77,8 +71,7 @@ import org.slf4j.LoggerFactory;
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     property = {MetricsSource.NAME + "=mqtt", HealthSource.NAME + "=mqtt"})
 @Designate(ocd = MqttConfig.class)
-public class MqttTelemetry
-    implements ReadingListener, MetricsSource, HealthSource, AlarmListener, MqttCallbackExtended {
+public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSource, AlarmListener {
   static final String PID = "io.sensorgw.mqtt";
   private static final Logger LOG = LoggerFactory.getLogger(MqttTelemetry.class);
   private static final byte[] ONLINE = "online".getBytes(StandardCharsets.US_ASCII);
@@ -92,8 +85,12 @@ public class MqttTelemetry
   private final ObjectMapper mapper = new ObjectMapper();
   private final MqttSettings settings;
   private final HomeAssistant homeAssistant;
-  private final MqttAsyncClient client; // null when a bad setting stops the connection
-  private final MqttConnectOptions options;
+
+  /** Null when a bad setting stops the connection. */
+  private final BrokerConnection connection;
+
+  /** Why the client could not be created; empty if it could. */
+  private final String clientProblem;
 
   /** publish.interval.ms by sensor: the same rule as the drivers' and the reporting rules'. */
   private final Map<String, Reporter> publishing = new ConcurrentHashMap<>();
@@ -142,8 +139,6 @@ public class MqttTelemetry
   private final SpoolSender sender;
 
   private volatile boolean running = true;
-  private final AtomicInteger failedAttempts = new AtomicInteger();
-  private volatile String lastError = "";
 
   /** Messages the spool has not taken yet (it cannot be written); guarded by itself. */
   private final ArrayDeque<Outgoing> held = new ArrayDeque<>();
@@ -151,9 +146,7 @@ public class MqttTelemetry
   private volatile int heldCount; // held.size(), for readers that must not wait on a disk write
   private long lastHeldAttemptNanos; // guarded by held
 
-  // State, for health(); the clocks are System.nanoTime(), the instants wall time for reasons.
-  private volatile boolean everConnected;
-  private volatile Fault disconnected;
+  // State, for health(); the instants are wall time, for reasons.
   private volatile Fault spoolUnavailable;
   private volatile Fault spoolUnwritable;
   private volatile Fault spoolUnsynced;
@@ -163,8 +156,6 @@ public class MqttTelemetry
   private final long[] spoolLossesSeen = new long[SPOOL_LOSSES.length]; // housekeeping only
   private long ticksWithoutSpool; // housekeeping only
 
-  private final AtomicLong reconnects = new AtomicLong();
-  private final AtomicLong connectFailures = new AtomicLong();
   private final AtomicLong spoolErrors = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong heldDropped = new AtomicLong();
@@ -206,48 +197,45 @@ public class MqttTelemetry
         drop("the gateway's discovery config could not be written as JSON");
       }
     }
-    MqttAsyncClient created = null;
-    this.options = new MqttConnectOptions();
+    BrokerConnection created = null;
+    String problem = "";
     if (!settings.stops(MqttSettings.Part.READINGS)
         && !settings.stops(MqttSettings.Part.CONNECTION)) {
       try {
         created =
-            new MqttAsyncClient(
-                settings.brokerUris.get(0), settings.clientId, new MemoryPersistence());
-        created.setCallback(this);
-        options.setServerURIs(settings.brokerUris.toArray(String[]::new));
+            new BrokerConnection(
+                settings, sender, commands, housekeeping, incidents, () -> running);
       } catch (MqttException | RuntimeException e) { // Paho's own checks of the URIs and client id
         LOG.error("MQTT: cannot create the client for {}: {}", settings.brokerUris, e.toString());
-        lastError = describe(e);
-        created = null;
+        problem = BrokerConnection.describe(e);
       }
     }
-    this.client = created;
-    options.setCleanSession(true); // the spool, not the broker session, keeps what is unsent
-    options.setAutomaticReconnect(false); // our own backoff with jitter
-    options.setKeepAliveInterval(settings.keepAliveS);
-    options.setMaxInflight(settings.maxInflight);
-    options.setConnectionTimeout(10);
-    options.setWill(settings.topics.status(), OFFLINE, 1, true);
-    if (!settings.username.isEmpty()) {
-      options.setUserName(settings.username);
-      options.setPassword(settings.password);
-    }
-    if (settings.socketFactory != null) options.setSocketFactory(settings.socketFactory);
+    this.connection = created;
+    this.clientProblem = problem;
     housekeeping.scheduleWithFixedDelay(
-        guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
-    if (client != null) {
+        incidents.guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
+    if (connection != null) {
       sender.start();
       LOG.info(
           "MQTT: publishing to {} under {}/ (spool {} pending)",
           String.join(", ", settings.brokerUris),
           settings.prefix,
           spool == null ? "not open" : spool.pending());
-      connect();
+      connection.connect();
     } else if (!settings.stops(MqttSettings.Part.READINGS)) {
       LOG.warn(
           "MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
     }
+  }
+
+  /**
+   * The sender's client: the connection, created after the spool (the sender's thread starts only
+   * with it).
+   */
+  private void publish(
+      String topic, byte[] payload, int qos, boolean retain, BrokerClient.Delivery delivery)
+      throws MqttException {
+    connection.publish(topic, payload, qos, retain, delivery);
   }
 
   private String stopped() {
@@ -270,18 +258,6 @@ public class MqttTelemetry
 
   private static void uncaught(Thread thread, Throwable e) {
     LOG.error("MQTT: {} died", thread.getName(), e);
-  }
-
-  /** A periodic task that survives its own failures (an executor cancels one that throws). */
-  private Runnable guarded(String what, Runnable task) {
-    return () -> {
-      try {
-        task.run();
-      } catch (Throwable e) {
-        if (firstOf("task " + what + " " + e))
-          LOG.error("MQTT: {} failed; it runs again in a second", what, e);
-      }
-    };
   }
 
   private boolean firstOf(String cause) {
@@ -563,169 +539,6 @@ public class MqttTelemetry
     alarms.accept(alarm);
   }
 
-  // --- Connection ---
-
-  private void connect() {
-    if (!running) return;
-    try {
-      client.connect(
-          options,
-          null,
-          new IMqttActionListener() {
-            @Override
-            public void onSuccess(IMqttToken token) {
-              // connectComplete does the rest
-            }
-
-            @Override
-            public void onFailure(IMqttToken token, Throwable cause) {
-              connectFailed(cause);
-            }
-          });
-    } catch (MqttException | RuntimeException e) { // a throw here must not end the reconnect loop
-      connectFailed(e);
-    }
-  }
-
-  private void connectFailed(Throwable cause) {
-    try {
-      connectFailures.incrementAndGet();
-      lastError = describe(cause);
-      if (disconnected == null) disconnected = new Fault(lastError, Instant.now());
-      else disconnected = new Fault(lastError, disconnected.since());
-      scheduleReconnect();
-    } catch (RuntimeException e) {
-      LOG.error("MQTT: handling a failed connection attempt failed", e);
-    }
-  }
-
-  private void scheduleReconnect() {
-    if (!running) return;
-    int attempt = failedAttempts.incrementAndGet();
-    long backoff =
-        Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
-    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
-    if (attempt == 1 || attempt % 10 == 0) {
-      LOG.warn(
-          "MQTT: cannot reach {} ({}); retrying in {} ms, {} messages spooled",
-          String.join(", ", settings.brokerUris),
-          lastError,
-          delay,
-          pending());
-    }
-    try {
-      housekeeping.schedule(guarded("reconnect", this::connect), delay, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // stopping
-    }
-  }
-
-  private static String describe(Throwable cause) {
-    if (cause == null) return "unknown cause";
-    if (cause instanceof MqttException e
-        && e.getReasonCode() == MqttException.REASON_CODE_FAILED_AUTHENTICATION) {
-      return "bad user name or password";
-    }
-    if (cause instanceof MqttException e
-        && e.getReasonCode() == MqttException.REASON_CODE_NOT_AUTHORIZED) {
-      return "not authorized";
-    }
-    Throwable root = cause;
-    while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-    String message =
-        cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-    return message + (root != cause && root.getMessage() != null ? ": " + root.getMessage() : "");
-  }
-
-  @Override
-  public void connectComplete(boolean reconnect, String serverURI) {
-    try {
-      try {
-        client.publish(settings.topics.status(), ONLINE, 1, true);
-      } catch (MqttException e) {
-        LOG.debug("MQTT: could not publish online: {}", e.toString());
-      }
-      if (commands != null) { // a clean session: subscribe on every connect
-        try {
-          String[] filters = commands.filters();
-          client.subscribe(
-              filters, new int[filters.length]); // QoS 0: a command is not replayed late
-        } catch (MqttException e) {
-          LOG.warn("MQTT: could not subscribe to commands: {}", e.toString());
-        }
-      }
-      failedAttempts.set(0);
-      sender.connected(); // resends what was not acknowledged
-      everConnected = true;
-      disconnected = null;
-      reconnects.incrementAndGet();
-      lastError = "";
-      LOG.info("MQTT: connected to {}; {} messages to send", serverURI, pending());
-    } catch (RuntimeException e) { // Paho's callback thread must survive us
-      LOG.error("MQTT: handling the connection failed", e);
-    }
-  }
-
-  @Override
-  public void connectionLost(Throwable cause) {
-    try {
-      sender.connectionLost();
-      lastError = describe(cause);
-      disconnected = new Fault(lastError, Instant.now());
-      LOG.warn("MQTT: connection lost ({}); spooling until it is back", lastError);
-      scheduleReconnect();
-    } catch (RuntimeException e) {
-      LOG.error("MQTT: handling the lost connection failed", e);
-    }
-  }
-
-  @Override
-  public void messageArrived(String topic, MqttMessage message) {
-    Commands current = commands;
-    if (current == null) return;
-    try {
-      current.arrived(
-          topic, message.getPayload()); // queues only: this thread never waits on a device
-    } catch (RuntimeException e) { // Paho's callback thread must survive us
-      if (firstOf("command " + e)) LOG.error("MQTT: taking a command failed", e);
-    }
-  }
-
-  @Override
-  public void deliveryComplete(IMqttDeliveryToken token) {}
-
-  // --- Sending ---
-
-  /** The sender's client: Paho, acknowledging through {@link #acknowledgement}. */
-  private void publish(
-      String topic, byte[] payload, int qos, boolean retain, BrokerClient.Delivery delivery)
-      throws MqttException {
-    try {
-      client.publish(topic, payload, qos, retain, delivery, acknowledgement);
-    } catch (MqttException e) {
-      if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) lastError = describe(e);
-      throw e;
-    }
-  }
-
-  /** Broker acknowledgements (QoS 1/2) or writes (QoS 0): the sender commits them. */
-  private final IMqttActionListener acknowledgement =
-      new IMqttActionListener() {
-        @Override
-        public void onSuccess(IMqttToken token) {
-          try {
-            ((BrokerClient.Delivery) token.getUserContext()).acknowledged();
-          } catch (RuntimeException e) {
-            LOG.error("MQTT: handling an acknowledgement failed", e);
-          }
-        }
-
-        @Override
-        public void onFailure(IMqttToken token, Throwable cause) {
-          lastError = describe(cause); // the connection is lost; connectionLost rewinds
-        }
-      };
-
   // --- Stop ---
 
   /**
@@ -739,21 +552,7 @@ public class MqttTelemetry
     sender.awaitDrained(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.flushTimeoutMs));
     running = false;
     sender.stop();
-    if (client != null) {
-      try {
-        if (client.isConnected()) {
-          client.publish(settings.topics.status(), OFFLINE, 1, true).waitForCompletion(1000);
-          client.disconnect(500).waitForCompletion(1500);
-        }
-      } catch (MqttException e) {
-        LOG.debug("MQTT: disconnect: {}", e.toString());
-      }
-      try {
-        client.close(true);
-      } catch (MqttException e) {
-        LOG.debug("MQTT: close: {}", e.toString());
-      }
-    }
+    if (connection != null) connection.close();
     housekeeping.shutdownNow();
     try {
       housekeeping.awaitTermination(2, TimeUnit.SECONDS);
@@ -794,8 +593,8 @@ public class MqttTelemetry
     int window = sender.inFlight();
     // Connected means sending: not while the sender is dead or stuck.
     figures.put("connected", up && (sender.threadRunning() && !sender.stuck()) ? 1 : 0);
-    figures.put("connects", reconnects.get());
-    figures.put("connectFailures", connectFailures.get());
+    figures.put("connects", connection == null ? 0 : connection.connects());
+    figures.put("connectFailures", connection == null ? 0 : connection.connectFailures());
     figures.put("published", sender.published());
     figures.put("acknowledged", sender.acknowledged());
     figures.put("inFlight", window);
@@ -817,7 +616,11 @@ public class MqttTelemetry
   public Health health() {
     boolean up = sender.isConnected();
     long now = System.nanoTime();
-    boolean connecting = client != null && !up && !everConnected && disconnected == null;
+    boolean connecting =
+        connection != null
+            && !up
+            && !connection.everConnected()
+            && connection.disconnected() == null;
     return TelemetryHealth.assess(
         new TelemetryHealth.Facts(
             settings.problems(),
@@ -826,10 +629,10 @@ public class MqttTelemetry
             heldCount,
             spoolUnsynced,
             connecting,
-            client == null || up ? null : disconnected,
+            connection == null || up ? null : connection.disconnected(),
             String.join(", ", settings.brokerUris),
             pending(),
-            client == null || sender.threadRunning(),
+            connection == null || sender.threadRunning(),
             up && pending() > 0 ? Duration.ofNanos(now - sender.progressNanos()) : null,
             sender.failureNanos() == 0 ? null : Duration.ofNanos(now - sender.failureNanos()),
             sender.failure(),
@@ -839,6 +642,6 @@ public class MqttTelemetry
 
   /** Why the last connection attempt failed or the connection was lost; empty while connected. */
   String lastError() {
-    return lastError;
+    return connection == null ? clientProblem : connection.lastError();
   }
 }
