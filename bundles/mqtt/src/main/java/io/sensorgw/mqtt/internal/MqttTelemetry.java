@@ -15,6 +15,7 @@ import io.sensorgw.format.ReadingFormat;
 import io.sensorgw.mqtt.internal.TelemetryHealth.Fault;
 import io.sensorgw.reporting.Reporter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -31,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -163,8 +165,29 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   /** A message on its way into the spool. */
   private record Outgoing(String topic, byte[] payload, int qos, boolean retain) {}
 
+  /** Creates the broker connection; a test's may throw. */
+  interface ConnectionFactory {
+    BrokerConnection create(
+        MqttSettings settings,
+        SpoolSender sender,
+        Commands commands,
+        ScheduledExecutorService housekeeping,
+        Incidents incidents,
+        BooleanSupplier running)
+        throws MqttException;
+  }
+
   @Activate
   public MqttTelemetry(MqttConfig config) {
+    this(config, BrokerConnection::new);
+  }
+
+  /**
+   * A constructor that throws gets no deactivate from DS: whatever it opened up to then (the
+   * spool's files, threads, the client) is closed before the exception goes on, or it would stay
+   * open until the gateway stops (and a new activation would find the spool in use).
+   */
+  MqttTelemetry(MqttConfig config, ConnectionFactory connections) {
     this.settings = new MqttSettings(config, MqttTelemetry::hostName);
     this.homeAssistant =
         new HomeAssistant(settings.homeAssistantPrefix, settings.gatewayId, settings.topics);
@@ -173,58 +196,102 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
       LOG.error("MQTT: bad settings ({}): {}", stopped(), String.join("; ", settings.problems()));
     }
     this.sender = new SpoolSender(this::publish, settings.maxInflight, incidents);
-    if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
-    this.alarms =
-        new AlarmPublisher(settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
-    this.commands =
-        settings.commandsEnabled
-                && !settings.stops(MqttSettings.Part.COMMANDS)
-                && !settings.stops(MqttSettings.Part.READINGS)
-            ? new Commands(
-                settings,
-                sensors::bySegment,
-                () -> configAdmin,
-                (topic, json) -> spoolAppend(topic, json, 1, false))
-            : null;
-    if (discovery() && !settings.stops(MqttSettings.Part.READINGS)) {
-      try { // the gateway's device, which each sensor's device points to
-        spoolAppend(
-            homeAssistant.gatewayConfigTopic(),
-            mapper.writeValueAsBytes(homeAssistant.gatewayConfig()),
-            1,
-            true);
-      } catch (IOException e) {
-        drop("the gateway's discovery config could not be written as JSON");
+    try {
+      if (!settings.stops(MqttSettings.Part.READINGS)) openSpool();
+      this.alarms =
+          new AlarmPublisher(
+              settings.topics, discovery() ? homeAssistant : null, this::spoolAppend);
+      this.commands =
+          settings.commandsEnabled
+                  && !settings.stops(MqttSettings.Part.COMMANDS)
+                  && !settings.stops(MqttSettings.Part.READINGS)
+              ? new Commands(
+                  settings,
+                  sensors::bySegment,
+                  () -> configAdmin,
+                  (topic, json) -> spoolAppend(topic, json, 1, false))
+              : null;
+      if (discovery() && !settings.stops(MqttSettings.Part.READINGS)) {
+        try { // the gateway's device, which each sensor's device points to
+          spoolAppend(
+              homeAssistant.gatewayConfigTopic(),
+              mapper.writeValueAsBytes(homeAssistant.gatewayConfig()),
+              1,
+              true);
+        } catch (IOException e) {
+          drop("the gateway's discovery config could not be written as JSON");
+        }
       }
+      BrokerConnection created = null;
+      String problem = "";
+      if (!settings.stops(MqttSettings.Part.READINGS)
+          && !settings.stops(MqttSettings.Part.CONNECTION)) {
+        try {
+          created =
+              connections.create(
+                  settings, sender, commands, housekeeping, incidents, () -> running);
+          // Paho's own checks of the URIs and the client id: a state, not a failed activation
+        } catch (MqttException | RuntimeException e) {
+          LOG.error("MQTT: cannot create the client for {}: {}", settings.brokerUris, e.toString());
+          problem = BrokerConnection.describe(e);
+        }
+      }
+      this.connection = created;
+      this.clientProblem = problem;
+      housekeeping.scheduleWithFixedDelay(
+          incidents.guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
+      if (connection != null) {
+        sender.start();
+        LOG.info(
+            "MQTT: publishing to {} under {}/ (spool {} pending)",
+            String.join(", ", settings.brokerUris),
+            settings.prefix,
+            spool == null ? "not open" : spool.pending());
+        connection.connect();
+      } else if (!settings.stops(MqttSettings.Part.READINGS)) {
+        LOG.warn(
+            "MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
+      }
+    } catch (RuntimeException | Error e) {
+      closeAfterFailedStart(e);
+      throw e;
     }
-    BrokerConnection created = null;
-    String problem = "";
-    if (!settings.stops(MqttSettings.Part.READINGS)
-        && !settings.stops(MqttSettings.Part.CONNECTION)) {
+  }
+
+  /** What the constructor opened, closed after it failed; further failures are added to its. */
+  private void closeAfterFailedStart(Throwable failure) {
+    running = false;
+    List<Runnable> steps = new ArrayList<>();
+    if (commands != null) steps.add(commands::close);
+    if (alarms != null) steps.add(alarms::close);
+    steps.add(sender::stop);
+    if (connection != null) steps.add(connection::close);
+    steps.add(
+        () -> {
+          housekeeping.shutdownNow();
+          try {
+            housekeeping.awaitTermination(2, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    Spool current = spool;
+    if (current != null) {
+      steps.add(
+          () -> {
+            try {
+              current.close();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+    }
+    for (Runnable step : steps) {
       try {
-        created =
-            new BrokerConnection(
-                settings, sender, commands, housekeeping, incidents, () -> running);
-      } catch (MqttException | RuntimeException e) { // Paho's own checks of the URIs and client id
-        LOG.error("MQTT: cannot create the client for {}: {}", settings.brokerUris, e.toString());
-        problem = BrokerConnection.describe(e);
+        step.run();
+      } catch (RuntimeException | Error e) {
+        failure.addSuppressed(e);
       }
-    }
-    this.connection = created;
-    this.clientProblem = problem;
-    housekeeping.scheduleWithFixedDelay(
-        incidents.guarded("housekeeping", this::tick), 1, 1, TimeUnit.SECONDS);
-    if (connection != null) {
-      sender.start();
-      LOG.info(
-          "MQTT: publishing to {} under {}/ (spool {} pending)",
-          String.join(", ", settings.brokerUris),
-          settings.prefix,
-          spool == null ? "not open" : spool.pending());
-      connection.connect();
-    } else if (!settings.stops(MqttSettings.Part.READINGS)) {
-      LOG.warn(
-          "MQTT: not connecting until the settings are fixed; readings are kept in the spool meanwhile");
     }
   }
 
