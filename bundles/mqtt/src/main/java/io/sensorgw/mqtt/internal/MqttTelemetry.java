@@ -6,6 +6,7 @@ import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Alarms;
 import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -1070,6 +1071,11 @@ public class MqttTelemetry
   }
 
   // --- State ---
+
+  @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return MqttMetrics.DESCRIPTIONS;
+  }
 
   @Override
   public Map<String, Number> metrics() {
