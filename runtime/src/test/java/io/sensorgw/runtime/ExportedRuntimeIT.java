@@ -108,10 +108,10 @@ class ExportedRuntimeIT {
     assertTrue(reading.contains("\"quality\":\"simulated\""), reading);
     socket.get().abort();
 
-    // /health answers before every bundle has registered its figures: wait for the limiter's.
+    // /health answers before every bundle has registered its metrics: wait for the limiter's.
     awaitResponse(
         "/metrics",
-        r -> r.body().contains("sensorgw_source_metric{name=\"limit\",source=\"backpressure\"} 64"),
+        r -> r.body().contains("\nsensorgw_backpressure_limit 64"),
         "default limiter in /metrics");
   }
 

@@ -119,10 +119,7 @@ class MqttCommandsIT {
   }
 
   private static double metric(RunningGateway gateway, String name) {
-    Pattern line =
-        Pattern.compile(
-            "^sensorgw_source_metric\\{name=\"" + name + "\",source=\"mqtt\"} (\\S+)$",
-            Pattern.MULTILINE);
+    Pattern line = RunningGateway.sourceMetricLine("mqtt", name);
     try {
       Matcher m = line.matcher(gateway.get("/metrics", null).body());
       return m.find() ? Double.parseDouble(m.group(1)) : -1;

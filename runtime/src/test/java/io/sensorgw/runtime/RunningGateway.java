@@ -21,6 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -313,20 +315,25 @@ final class RunningGateway implements AutoCloseable {
     return health().path("parts").path(part).path("state").asText("absent");
   }
 
-  /** A figure of a metrics source ({@code store}, {@code mqtt}) in {@code /metrics}, or -1. */
+  /**
+   * A metric of a metrics source ({@code store}, {@code mqtt}) in {@code /metrics} by the name the
+   * source gives it ({@code written}, {@code spoolPending}), or -1: the series {@code
+   * sensorgw_<source>_<name in snake case>}, with {@code _total} when it is a counter.
+   */
   double sourceMetric(String source, String name) {
     try {
-      for (String line : get("/metrics", null).body().split("\n")) {
-        if (line.startsWith("sensorgw_source_metric{")
-            && line.contains("source=\"" + source + "\"")
-            && line.contains("name=\"" + name + "\"")) {
-          return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-        }
-      }
+      Matcher m = sourceMetricLine(source, name).matcher(get("/metrics", null).body());
+      return m.find() ? Double.parseDouble(m.group(1)) : -1;
     } catch (IOException | NumberFormatException e) {
       return -1;
     }
-    return -1;
+  }
+
+  /** The sample line of {@link #sourceMetric}, its value as group 1. */
+  static Pattern sourceMetricLine(String source, String name) {
+    String snake = name.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    return Pattern.compile(
+        "^sensorgw_" + source + "_" + snake + "(?:_total)? (\\S+)$", Pattern.MULTILINE);
   }
 
   /** SIGTERM (the framework stops every bundle, up to 30 s), then SIGKILL; with its children. */

@@ -60,9 +60,33 @@ public interface Sensor {
   ExecutorStats executorStats();
 
   /**
-   * The driver's own counters, by name: reads, cache hits, errors, dropped frames and the like.
-   * Consumers show them as they are; names are lower camel case.
+   * The driver's own metrics, by name: reads, cache hits, errors, dropped frames and the like.
+   * Consumers show them as they are; names are lower camel case. A driver built against api 1.8 or
+   * earlier implements {@link #statistics()} instead, which this answers by default.
+   *
+   * @since 1.9
    */
+  default Map<String, Number> metrics() {
+    return statistics();
+  }
+
+  /**
+   * What each of {@link #metrics()} is (counter or gauge, unit, help), by the same names; constant
+   * for the life of the service. A metric not described here is exported as a unitless gauge.
+   *
+   * @since 1.9
+   */
+  default Map<String, MetricDescription> metricDescriptions() {
+    return Map.of();
+  }
+
+  /**
+   * The driver's metrics under their old name.
+   *
+   * @deprecated since 1.9: call and implement {@link #metrics()}; kept so that drivers and
+   *     consumers built against an earlier 1.x keep working.
+   */
+  @Deprecated
   default Map<String, Number> statistics() {
     return Map.of();
   }

@@ -16,5 +16,5 @@
  * io.sensorgw.api.HealthSource}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.8.1")
+@org.osgi.annotation.versioning.Version("1.9.0")
 package io.sensorgw.api;

@@ -1,6 +1,7 @@
 package io.sensorgw.core;
 
 import io.sensorgw.api.ExecutorStats;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
@@ -16,10 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link Sensor} side every driver shares: reads, state and statistics come from its {@link
+ * The {@link Sensor} side every driver shares: reads, state and metrics come from its {@link
  * SensorReader} and {@link ManagedExecutor}, which the driver builds from its configuration and
- * hands over with {@link #attach}. A driver adds its own counters with {@link #deviceStatistics}
- * and releases both with {@link #detach}.
+ * hands over with {@link #attach}. A driver adds its own metrics with {@link #deviceMetrics} (and
+ * says what they are with {@link #deviceMetricDescriptions}) and releases both with {@link
+ * #detach}.
  *
  * <p>Activation never blocks on, or fails for, a device: a configuration that {@link ConfigCheck}
  * found problems in is attached in state ERROR with the problems as its reason ({@link
@@ -146,7 +148,25 @@ public abstract class DeviceSensor implements Sensor {
     return executor;
   }
 
-  /** The driver's own counters, added after the reader's; none by default. */
+  /**
+   * The driver's own metrics, added after the reader's; by default those of a driver built against
+   * core 2.0, which implements {@link #deviceStatistics} instead.
+   */
+  protected Map<String, Number> deviceMetrics() {
+    return deviceStatistics();
+  }
+
+  /** What each of {@link #deviceMetrics} is; a metric not described is exported as a gauge. */
+  protected Map<String, MetricDescription> deviceMetricDescriptions() {
+    return Map.of();
+  }
+
+  /**
+   * The driver's own metrics under their old name; none by default.
+   *
+   * @deprecated since core 2.1: implement {@link #deviceMetrics}.
+   */
+  @Deprecated
   protected Map<String, Number> deviceStatistics() {
     return Map.of();
   }
@@ -177,10 +197,27 @@ public abstract class DeviceSensor implements Sensor {
   }
 
   @Override
+  public Map<String, Number> metrics() {
+    Map<String, Number> metrics = new LinkedHashMap<>(reader.stats().toMap());
+    if (opensInBackground) metrics.put("openFailures", openFailures.get());
+    metrics.putAll(deviceMetrics());
+    return metrics;
+  }
+
+  @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    Map<String, MetricDescription> descriptions =
+        new LinkedHashMap<>(SensorReader.Stats.DESCRIPTIONS);
+    descriptions.put(
+        "openFailures", MetricDescription.counter("Failed attempts to open the device"));
+    descriptions.putAll(deviceMetricDescriptions());
+    return descriptions;
+  }
+
+  /** For consumers built against api 1.8 or earlier. */
+  @Deprecated
+  @Override
   public Map<String, Number> statistics() {
-    Map<String, Number> stats = new LinkedHashMap<>(reader.stats().toMap());
-    if (opensInBackground) stats.put("openFailures", openFailures.get());
-    stats.putAll(deviceStatistics());
-    return stats;
+    return metrics();
   }
 }

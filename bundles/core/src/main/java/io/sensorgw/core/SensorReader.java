@@ -1,5 +1,6 @@
 package io.sensorgw.core;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorInfo;
@@ -48,7 +49,24 @@ public final class SensorReader implements AutoCloseable {
       long errors,
       long timeouts,
       double lastAcquisitionMillis) {
-    /** The figures by name, for {@code Sensor.statistics()}. */
+    /** What each of {@link #toMap()} is, by the same names. */
+    public static final Map<String, MetricDescription> DESCRIPTIONS =
+        Map.of(
+            "reads",
+            MetricDescription.counter("Calls of read()"),
+            "cacheHits",
+            MetricDescription.counter("Reads served from cache"),
+            "acquisitions",
+            MetricDescription.counter("Device accesses started"),
+            "errors",
+            MetricDescription.counter("Device accesses that failed or timed out"),
+            "timeouts",
+            MetricDescription.counter("Device accesses that timed out"),
+            "lastAcquisitionMs",
+            MetricDescription.gauge(
+                MetricDescription.MILLISECONDS, "Duration of the last successful device access"));
+
+    /** The metrics by name, for {@code Sensor.metrics()}. */
     public Map<String, Number> toMap() {
       Map<String, Number> map = new LinkedHashMap<>();
       map.put("reads", reads);

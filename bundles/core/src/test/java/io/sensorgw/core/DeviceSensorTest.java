@@ -165,8 +165,10 @@ class DeviceSensorTest {
     Reading reading = sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES);
     assertSame(reading, published.get(0));
     assertEquals(SensorState.OK, sensor.state());
+    assertTrue(sensor.metrics().get("openFailures").longValue() >= 2, sensor.metrics().toString());
     assertTrue(
-        sensor.statistics().get("openFailures").longValue() >= 2, sensor.statistics().toString());
+        sensor.metricDescriptions().keySet().containsAll(sensor.metrics().keySet()),
+        "every metric described, so /metrics knows counters from gauges: " + sensor.metrics());
   }
 
   @Test

@@ -248,9 +248,7 @@ class AlarmsTest {
                                   == 20,
                       "the alarm and the value in /metrics")
                   .body();
-          assertTrue(
-              metric(metrics, "sensorgw_source_metric{name=\"raised\",source=\"alarms\"}") >= 1,
-              metrics);
+          assertTrue(metric(metrics, "sensorgw_alarms_raised_total") >= 1, metrics);
           assertEquals(
               7,
               metric(
@@ -348,9 +346,7 @@ class AlarmsTest {
             },
             null);
     double errorsBefore =
-        metric(
-            gateway.get("/metrics").body(),
-            "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}");
+        metric(gateway.get("/metrics").body(), "sensorgw_alarms_listener_errors_total");
     try (TestSensor sensor =
         new TestSensor(
                 context,
@@ -406,9 +402,7 @@ class AlarmsTest {
       assertFalse(stateAlarms.get(1).active());
       gateway.getUntil(
           "/metrics",
-          r ->
-              metric(r.body(), "sensorgw_source_metric{name=\"listenerErrors\",source=\"alarms\"}")
-                  >= errorsBefore + 2,
+          r -> metric(r.body(), "sensorgw_alarms_listener_errors_total") >= errorsBefore + 2,
           "the throwing listener's two failures counted");
 
       // Fixed in place: the refused rule watches.

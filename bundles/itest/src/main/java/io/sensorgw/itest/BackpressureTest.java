@@ -96,8 +96,12 @@ class BackpressureTest {
     return limiter().getOrDefault(name, -1).longValue();
   }
 
-  private static double metric(String exposition, String name) {
-    String prefix = "sensorgw_source_metric{name=\"" + name + "\",source=\"backpressure\"} ";
+  /**
+   * A backpressure metric by its series name, e.g. {@code limit} or {@code
+   * rejected_queue_full_total}.
+   */
+  private static double metric(String exposition, String series) {
+    String prefix = "sensorgw_backpressure_" + series + " ";
     return exposition
         .lines()
         .filter(l -> l.startsWith(prefix))
@@ -182,9 +186,9 @@ class BackpressureTest {
       assertEquals(
           10L, requests.stream().filter(r -> !r.isDone()).count(), "the ten admitted still wait");
       Gateway.await(
-          () -> held.statistics().get("reads").longValue() == 10,
+          () -> held.metrics().get("reads").longValue() == 10,
           "only the ten admitted reached the device",
-          () -> " " + held.statistics());
+          () -> " " + held.metrics());
       gate.countDown();
 
       List<Outcome> outcomes = new ArrayList<>();
@@ -212,7 +216,7 @@ class BackpressureTest {
           () -> " " + limiter());
       assertEquals(
           figure("rejectedWaitedTooLong"),
-          metric(gateway.get("/metrics").body(), "rejectedWaitedTooLong"),
+          metric(gateway.get("/metrics").body(), "rejected_waited_too_long_total"),
           "rejections counted in /metrics");
     }
   }
@@ -252,7 +256,7 @@ class BackpressureTest {
           "the running client's permit given back before its device answered",
           () -> " " + limiter());
       assertEquals(
-          1L, held.statistics().get("reads").longValue(), "the device is still on its first read");
+          1L, held.metrics().get("reads").longValue(), "the device is still on its first read");
 
       try (Socket next = open(reading)) {
         Gateway.await(
@@ -452,15 +456,14 @@ class BackpressureTest {
       Gateway.await(() -> figure("inFlight") == 1 && figure("waiting") == 1, "one runs, one waits");
       assertEquals(
           1L,
-          sensor.statistics().get("reads").longValue(),
+          sensor.metrics().get("reads").longValue(),
           "the waiting one has not reached the sensor");
 
       limiterBundle.stop();
       try {
         // The waiter is let through as the filter leaves, and new requests are no longer limited.
         Gateway.await(
-            () -> sensor.statistics().get("reads").longValue() == 2,
-            "the waiter reaches the sensor");
+            () -> sensor.metrics().get("reads").longValue() == 2, "the waiter reaches the sensor");
         for (int i = 0; i < 3; i++) {
           requests.add(
               client.sendAsync(
@@ -468,8 +471,7 @@ class BackpressureTest {
                   HttpResponse.BodyHandlers.ofString()));
         }
         Gateway.await(
-            () -> sensor.statistics().get("reads").longValue() == 5,
-            "five reads at once, no limit");
+            () -> sensor.metrics().get("reads").longValue() == 5, "five reads at once, no limit");
         assertEquals(200, gateway.get("/health").statusCode());
         gate.countDown();
         for (CompletableFuture<HttpResponse<String>> request : requests) {

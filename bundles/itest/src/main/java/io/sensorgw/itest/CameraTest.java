@@ -69,7 +69,7 @@ class CameraTest {
     Matcher m =
         Pattern.compile("\"overlaysDrawn\":(\\d+)")
             .matcher(gateway.get("/api/sensors/it-cam").body());
-    assertTrue(m.find(), "overlaysDrawn in the sensor's statistics");
+    assertTrue(m.find(), "overlaysDrawn in the sensor's metrics");
     return Long.parseLong(m.group(1));
   }
 

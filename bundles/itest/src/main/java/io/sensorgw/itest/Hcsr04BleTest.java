@@ -57,7 +57,7 @@ class Hcsr04BleTest {
 
   private long statistic(String id, String name) {
     Sensor sensor = sensor(id);
-    return sensor == null ? -1 : sensor.statistics().getOrDefault(name, -1).longValue();
+    return sensor == null ? -1 : sensor.metrics().getOrDefault(name, -1).longValue();
   }
 
   @Test
@@ -129,7 +129,7 @@ class Hcsr04BleTest {
       Gateway.await(
           () -> statistic("it-sonar", "notifications") > 0,
           "notifications reach the driver",
-          () -> " " + (sensor("it-sonar") == null ? "no sensor" : sensor("it-sonar").statistics()));
+          () -> " " + (sensor("it-sonar") == null ? "no sensor" : sensor("it-sonar").metrics()));
       HttpResponse<String> reading =
           gateway.getUntil(
               "/hcsr04/sensor",

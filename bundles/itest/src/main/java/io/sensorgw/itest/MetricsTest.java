@@ -1,6 +1,7 @@
 package io.sensorgw.itest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Quality;
@@ -8,6 +9,7 @@ import io.sensorgw.api.Value;
 import io.sensorgw.core.Measurement;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -70,12 +72,9 @@ class MetricsTest {
                           >= 3
                       && value(
                               r.body(),
-                              "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}")
+                              "sensorgw_executor_completed_total{executor=\"it-metrics\",sensor=\"it-metrics\"}")
                           >= 4
-                      && value(
-                              r.body(),
-                              "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}")
-                          >= 1
+                      && value(r.body(), "sensorgw_sensor_errors_total{sensor=\"it-metrics\"}") >= 1
                       && value(
                               r.body(),
                               "sensorgw_sensor_up{model=\"tfluna\",sensor=\"it-metrics\",state=\"error\"}")
@@ -87,14 +86,13 @@ class MetricsTest {
         if (line.isEmpty() || line.startsWith("# HELP ") || line.startsWith("# TYPE ")) continue;
         assertTrue(SAMPLE.matcher(line).matches(), "not a Prometheus sample line: " + line);
       }
-      assertEquals(
-          4, value(body, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
-      assertEquals(
-          1, value(body, "sensorgw_sensor_statistic{name=\"errors\",sensor=\"it-metrics\"}"));
+      assertEquals(4, value(body, "sensorgw_sensor_reads_total{sensor=\"it-metrics\"}"));
+      assertEquals(1, value(body, "sensorgw_sensor_errors_total{sensor=\"it-metrics\"}"));
       assertEquals(
           4,
           value(
-              body, "sensorgw_executor_completed{executor=\"it-metrics\",sensor=\"it-metrics\"}"));
+              body,
+              "sensorgw_executor_completed_total{executor=\"it-metrics\",sensor=\"it-metrics\"}"));
       assertEquals(
           0,
           value(
@@ -102,18 +100,27 @@ class MetricsTest {
       assertTrue(
           value(body, "sensorgw_http_requests_total{route=\"/api/sensors/*\",status=\"200\"}") >= 3,
           body);
+      assertTrue(body.contains("\nsensorgw_store_written_total "), "the store's metrics");
+      // Counters are counters, so rate() applies; gauges are gauges, in base units.
+      for (String type :
+          List.of(
+              "# TYPE sensorgw_sensor_reads_total counter",
+              "# TYPE sensorgw_executor_completed_total counter",
+              "# TYPE sensorgw_store_written_total counter",
+              "# TYPE sensorgw_store_backlog gauge",
+              "# TYPE sensorgw_sensor_last_acquisition_seconds gauge",
+              "# TYPE sensorgw_executor_latency_max_seconds gauge"))
+        assertTrue(body.contains("\n" + type + "\n"), type + " in:\n" + body);
+      assertFalse(body.contains("sensorgw_sensor_statistic"), "no generic series any more");
+      assertFalse(body.contains("sensorgw_source_metric"), "no generic series any more");
       assertTrue(
-          body.contains("sensorgw_source_metric{name=\"written\",source=\"store\"}"),
-          "the store's figures");
-      assertTrue(
-          body.contains("sensorgw_listener_dropped_total{listener="), "fan-out listener figures");
+          body.contains("sensorgw_listener_dropped_total{listener="), "fan-out listener metrics");
 
       // They move: one more good read.
       failing.set(false);
       assertEquals(200, gateway.get("/api/sensors/it-metrics/reading").statusCode());
       String after = gateway.get("/metrics").body();
-      assertEquals(
-          5, value(after, "sensorgw_sensor_statistic{name=\"reads\",sensor=\"it-metrics\"}"));
+      assertEquals(5, value(after, "sensorgw_sensor_reads_total{sensor=\"it-metrics\"}"));
     }
   }
 }

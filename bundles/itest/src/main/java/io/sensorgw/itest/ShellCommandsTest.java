@@ -68,6 +68,10 @@ class ShellCommandsTest {
       assertTrue(reading.contains("it-shell #1"), reading);
       assertTrue(reading.contains("distance") && reading.contains("42.5000 cm"), reading);
 
+      String metrics = run("sensor:metrics it-shell");
+      assertTrue(metrics.contains("executor it-shell threads=1"), metrics);
+      assertTrue(metrics.contains("acquisitions") && metrics.contains("reads"), metrics);
+      // Its name before, for operators' scripts.
       String stats = run("sensor:stats it-shell");
       assertTrue(stats.contains("executor it-shell threads=1"), stats);
       assertTrue(stats.contains("acquisitions") && stats.contains("reads"), stats);

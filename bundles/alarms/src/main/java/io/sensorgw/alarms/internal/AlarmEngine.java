@@ -268,9 +268,9 @@ final class AlarmEngine implements WatchedRule.Changes {
     }
   }
 
-  /** The engine's figures, for the {@code alarms} metrics source. */
+  /** The engine's metrics, for the {@code alarms} metrics source. */
   Map<String, Number> metrics() {
-    Map<String, Number> figures = new LinkedHashMap<>();
+    Map<String, Number> metrics = new LinkedHashMap<>();
     int rules = 0;
     int refused = 0;
     synchronized (configLock) {
@@ -279,14 +279,14 @@ final class AlarmEngine implements WatchedRule.Changes {
         else rules++;
       }
     }
-    figures.put("rules", rules);
-    figures.put("rulesInError", refused);
+    metrics.put("rules", rules);
+    metrics.put("rulesInError", refused);
     synchronized (alarmsLock) {
-      figures.put("active", active.size());
+      metrics.put("active", active.size());
     }
-    figures.put("raised", raised.sum());
-    figures.put("cleared", cleared.sum());
-    figures.put("readings", readings.sum());
-    return figures;
+    metrics.put("raised", raised.sum());
+    metrics.put("cleared", cleared.sum());
+    metrics.put("readings", readings.sum());
+    return metrics;
   }
 }

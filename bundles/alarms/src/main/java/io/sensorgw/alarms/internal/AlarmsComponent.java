@@ -4,6 +4,7 @@ import io.sensorgw.api.Alarm;
 import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Alarms;
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -197,12 +198,37 @@ public class AlarmsComponent implements Alarms, ReadingListener, MetricsSource, 
   }
 
   @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return Map.of(
+        "rules",
+        MetricDescription.gauge("Alarm rules in force"),
+        "rulesInError",
+        MetricDescription.gauge("Alarm rules refused for an error"),
+        "active",
+        MetricDescription.gauge("Alarms raised now"),
+        "raised",
+        MetricDescription.counter("Alarms raised"),
+        "cleared",
+        MetricDescription.counter("Alarms cleared"),
+        "readings",
+        MetricDescription.counter("Readings evaluated against the rules"),
+        "listeners",
+        MetricDescription.gauge("Alarm listeners bound"),
+        "delivered",
+        MetricDescription.counter("Alarm changes delivered to listeners"),
+        "listenerErrors",
+        MetricDescription.counter("Alarm listener calls that threw"),
+        "listenerDropped",
+        MetricDescription.counter("Alarm changes dropped because a listener fell behind"));
+  }
+
+  @Override
   public Map<String, Number> metrics() {
-    Map<String, Number> figures = new LinkedHashMap<>(engine.metrics());
-    figures.put("listeners", dispatcher.listeners());
-    figures.put("delivered", dispatcher.delivered.sum());
-    figures.put("listenerErrors", dispatcher.listenerErrors.sum());
-    figures.put("listenerDropped", dispatcher.dropped.sum());
-    return figures;
+    Map<String, Number> metrics = new LinkedHashMap<>(engine.metrics());
+    metrics.put("listeners", dispatcher.listeners());
+    metrics.put("delivered", dispatcher.delivered.sum());
+    metrics.put("listenerErrors", dispatcher.listenerErrors.sum());
+    metrics.put("listenerDropped", dispatcher.dropped.sum());
+    return metrics;
   }
 }

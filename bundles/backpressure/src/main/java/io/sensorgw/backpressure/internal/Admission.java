@@ -141,7 +141,7 @@ final class Admission {
     }
   }
 
-  /** Figures for /metrics and the Sensors page. */
+  /** Metrics for /metrics and the Sensors page. */
   Snapshot snapshot() {
     synchronized (lock) {
       return new Snapshot(

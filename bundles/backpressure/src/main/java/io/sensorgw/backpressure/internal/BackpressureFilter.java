@@ -6,6 +6,7 @@ import com.netflix.concurrency.limits.limit.FixedLimit;
 import com.netflix.concurrency.limits.limit.Gradient2Limit;
 import com.netflix.concurrency.limits.limit.WindowedLimit;
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.SensorState;
 import jakarta.servlet.AsyncContext;
@@ -449,20 +450,44 @@ public class BackpressureFilter implements Filter, MetricsSource, HealthSource {
   }
 
   @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return Map.ofEntries(
+        Map.entry(
+            "adaptive", MetricDescription.gauge("1 when the limit adapts to latency, else 0")),
+        Map.entry("limit", MetricDescription.gauge("Requests allowed in flight now")),
+        Map.entry("inFlight", MetricDescription.gauge("Requests in flight")),
+        Map.entry("waiting", MetricDescription.gauge("Requests waiting for admission")),
+        Map.entry("admitted", MetricDescription.counter("Requests admitted")),
+        Map.entry("queued", MetricDescription.counter("Requests that waited before admission")),
+        Map.entry("completed", MetricDescription.counter("Admitted requests completed")),
+        Map.entry(
+            "rejectedQueueFull", MetricDescription.counter("Requests refused, waiting room full")),
+        Map.entry(
+            "rejectedWaitedTooLong",
+            MetricDescription.counter("Requests refused after waiting too long")),
+        Map.entry(
+            "abandonedWhileWaiting",
+            MetricDescription.counter("Requests whose client left while waiting")),
+        Map.entry(
+            "releasedOnDisconnect",
+            MetricDescription.counter("Admissions released when the client disconnected")));
+  }
+
+  @Override
   public Map<String, Number> metrics() {
     Admission.Snapshot now = admission.snapshot();
-    Map<String, Number> figures = new LinkedHashMap<>();
-    figures.put("adaptive", settings.mode() == BackpressureMode.ADAPTIVE ? 1 : 0);
-    figures.put("limit", now.limit());
-    figures.put("inFlight", now.inFlight());
-    figures.put("waiting", now.waiting());
-    figures.put("admitted", now.admitted());
-    figures.put("queued", now.queued());
-    figures.put("completed", now.completed());
-    figures.put("rejectedQueueFull", rejectedQueueFull.sum());
-    figures.put("rejectedWaitedTooLong", rejectedWaitedTooLong.sum());
-    figures.put("abandonedWhileWaiting", abandonedWhileWaiting.sum());
-    figures.put("releasedOnDisconnect", releasedOnDisconnect.sum());
-    return figures;
+    Map<String, Number> metrics = new LinkedHashMap<>();
+    metrics.put("adaptive", settings.mode() == BackpressureMode.ADAPTIVE ? 1 : 0);
+    metrics.put("limit", now.limit());
+    metrics.put("inFlight", now.inFlight());
+    metrics.put("waiting", now.waiting());
+    metrics.put("admitted", now.admitted());
+    metrics.put("queued", now.queued());
+    metrics.put("completed", now.completed());
+    metrics.put("rejectedQueueFull", rejectedQueueFull.sum());
+    metrics.put("rejectedWaitedTooLong", rejectedWaitedTooLong.sum());
+    metrics.put("abandonedWhileWaiting", abandonedWhileWaiting.sum());
+    metrics.put("releasedOnDisconnect", releasedOnDisconnect.sum());
+    return metrics;
   }
 }

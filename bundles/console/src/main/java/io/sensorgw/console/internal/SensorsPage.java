@@ -30,9 +30,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The Web Console's "Sensors" page: every sensor with model, state, source, latest reading, cache
- * hit rate, executor figures and errors, refreshed every second from {@code sensors/data.json};
+ * hit rate, executor metrics and errors, refreshed every second from {@code sensors/data.json};
  * then the state of each other part ({@link HealthSource}: the store, telemetry) with its reason,
- * and below it the figures of each {@link MetricsSource} present. The latest readings come from the
+ * and below it the metrics of each {@link MetricsSource} present. The latest readings come from the
  * reading whiteboard, so the page never reads a device itself.
  */
 @Component(
@@ -66,7 +66,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
 
   private final transient Map<MetricsSource, String> sources = new ConcurrentHashMap<>();
 
-  /** Telemetry, the store and other non-sensor bundles show their figures here when present. */
+  /** Telemetry, the store and other non-sensor bundles show their metrics here when present. */
   @Reference(
       service = MetricsSource.class,
       cardinality = ReferenceCardinality.MULTIPLE,
@@ -109,7 +109,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       response.setCharacterEncoding("UTF-8");
       mapper.writeValue(
           response.getOutputStream(),
-          Map.of("sensors", rows(), "parts", partRows(), "sources", sourceFigures()));
+          Map.of("sensors", rows(), "parts", partRows(), "sources", sourceMetrics()));
       return;
     }
     super.doGet(request, response);
@@ -144,7 +144,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
               + "</tr>");
     }
     out.println("</tbody></table>");
-    for (Map.Entry<String, Map<String, Number>> source : sourceFigures().entrySet()) {
+    for (Map.Entry<String, Map<String, Number>> source : sourceMetrics().entrySet()) {
       out.println("<p class='statline'>" + escape(source.getKey()) + "</p>");
       out.println("<table class='nicetable' data-source='" + escape(source.getKey()) + "'><tbody>");
       source
@@ -198,7 +198,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     for (Map.Entry<Sensor, Map<String, Object>> entry : sensors.entrySet()) {
       Sensor sensor = entry.getKey();
       SensorInfo info = sensor.info();
-      Map<String, Number> stats = sensor.statistics();
+      Map<String, Number> metrics = sensor.metrics();
       ExecutorStats executor = sensor.executorStats();
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("id", info.id());
@@ -208,12 +208,12 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
       if (reason != null && !reason.isEmpty()) row.put("stateReason", reason);
       row.put("source", info.simulated() ? "simulated" : "hardware");
       row.put("latest", describe(latest.get(info.id())));
-      long reads = number(stats.get("reads"));
+      long reads = number(metrics.get("reads"));
       row.put(
           "cacheHitRate",
           reads == 0
               ? "-"
-              : String.format("%.0f %%", 100.0 * number(stats.get("cacheHits")) / reads));
+              : String.format("%.0f %%", 100.0 * number(metrics.get("cacheHits")) / reads));
       row.put(
           "executor",
           String.format(
@@ -224,7 +224,7 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
               executor.completed(),
               executor.rejected(),
               executor.meanLatencyMillis()));
-      row.put("errors", number(stats.get("errors")));
+      row.put("errors", number(metrics.get("errors")));
       Object pid = entry.getValue().get("service.pid");
       if (pid != null) {
         row.put("configPid", pid.toString());
@@ -256,10 +256,10 @@ public class SensorsPage extends AbstractServlet implements ReadingListener {
     return rows;
   }
 
-  private Map<String, Map<String, Number>> sourceFigures() {
-    Map<String, Map<String, Number>> figures = new java.util.TreeMap<>();
-    sources.forEach((source, name) -> figures.put(name, source.metrics()));
-    return figures;
+  private Map<String, Map<String, Number>> sourceMetrics() {
+    Map<String, Map<String, Number>> metrics = new java.util.TreeMap<>();
+    sources.forEach((source, name) -> metrics.put(name, source.metrics()));
+    return metrics;
   }
 
   private static String describe(Reading reading) {

@@ -1,5 +1,6 @@
 package io.sensorgw.core.internal;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -52,7 +53,7 @@ public class ReadingFanOut implements ReadingPublisher {
   private final LongAdder reportedBefore = new LongAdder();
 
   private final LongAdder heldBefore = new LongAdder();
-  private volatile ServiceRegistration<MetricsSource> figures;
+  private volatile ServiceRegistration<MetricsSource> metricsRegistration;
 
   @Reference(
       service = ReadingListener.class,
@@ -132,7 +133,7 @@ public class ReadingFanOut implements ReadingPublisher {
   }
 
   /**
-   * Registers the reporting figures as a {@link MetricsSource} of its own, not as a service of this
+   * Registers the reporting metrics as a {@link MetricsSource} of its own, not as a service of this
    * component: a reading listener that also shows every metrics source (the console's Sensors page)
    * would otherwise make a cycle with the fan-out that binds it.
    */
@@ -140,10 +141,31 @@ public class ReadingFanOut implements ReadingPublisher {
   void activate(BundleContext context) {
     Hashtable<String, Object> properties = new Hashtable<>();
     properties.put(MetricsSource.NAME, "reporting");
-    figures = context.registerService(MetricsSource.class, this::metrics, properties);
+    metricsRegistration =
+        context.registerService(
+            MetricsSource.class,
+            new MetricsSource() {
+              @Override
+              public Map<String, Number> metrics() {
+                return ReadingFanOut.this.metrics();
+              }
+
+              @Override
+              public Map<String, MetricDescription> metricDescriptions() {
+                return METRIC_DESCRIPTIONS;
+              }
+            },
+            properties);
   }
 
-  /** Reporting figures: rules applied and in error, readings reported and held by rules. */
+  private static final Map<String, MetricDescription> METRIC_DESCRIPTIONS =
+      Map.of(
+          "rules", MetricDescription.gauge("Reporting rules applied"),
+          "rulesInError", MetricDescription.gauge("Reporting rules refused for an error"),
+          "reported", MetricDescription.counter("Readings passed on to reported listeners"),
+          "held", MetricDescription.counter("Readings held back by reporting rules"));
+
+  /** Reporting metrics: rules applied and in error, readings reported and held by rules. */
   Map<String, Number> metrics() {
     long inError = configuredRules.stream().filter(rule -> rule.rule() == null).count();
     long reported = reportedBefore.sum();
@@ -166,9 +188,9 @@ public class ReadingFanOut implements ReadingPublisher {
 
   @Deactivate
   void deactivate() {
-    ServiceRegistration<MetricsSource> registered = figures;
+    ServiceRegistration<MetricsSource> registered = metricsRegistration;
     if (registered != null) {
-      figures = null;
+      metricsRegistration = null;
       registered.unregister();
     }
     for (ListenerQueue queue : queues) queue.close(CLOSE_WAIT);

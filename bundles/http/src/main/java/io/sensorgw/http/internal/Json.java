@@ -110,7 +110,10 @@ final class Json {
     body.put("maxAgeMs", info.maxAge().toMillis());
     body.put("description", info.description());
     body.put("executor", executor(sensor.executorStats()));
-    body.put("statistics", sensor.statistics());
+    Map<String, Number> metrics = sensor.metrics();
+    body.put("metrics", metrics);
+    // The same map under its name before api 1.9, for clients not yet reading "metrics".
+    body.put("statistics", metrics);
     return body;
   }
 

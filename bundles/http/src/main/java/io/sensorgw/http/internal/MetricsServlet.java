@@ -35,7 +35,7 @@ import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPa
 
 /**
  * {@code GET /metrics} in Prometheus text format, written by the Prometheus Java client from
- * figures read at scrape time: each sensor's driver statistics and executor, the reading fan-out's
+ * metrics read at scrape time: each sensor's driver metrics and executor, the reading fan-out's
  * listener queues, HTTP requests by route and status, every {@link MetricsSource} (store,
  * telemetry, alarms) without knowing what they are, each numeric value of each registered sensor's
  * latest reading ({@link LatestReadings}: one series per sensor and value, so the cardinality is
@@ -52,6 +52,29 @@ public class MetricsServlet extends HttpServlet {
   private final transient LatestReadings latest;
   private final transient Map<MetricsSource, String> sources = new ConcurrentHashMap<>();
   private final transient PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+  /**
+   * The metrics this servlet writes itself (counters without {@code _total}), which no sensor's or
+   * source's metric may take: a source's {@code alarms_active} is the same figure as the alarms'.
+   */
+  static final Set<String> OWN_METRICS =
+      Set.of(
+          "sensorgw_sensor_up",
+          "sensorgw_reading_value",
+          "sensorgw_executor_active",
+          "sensorgw_executor_queued",
+          "sensorgw_executor_queue_capacity",
+          "sensorgw_executor_latency_mean_seconds",
+          "sensorgw_executor_latency_max_seconds",
+          "sensorgw_executor_completed",
+          "sensorgw_executor_failed",
+          "sensorgw_executor_rejected",
+          "sensorgw_listener_queued",
+          "sensorgw_listener_delivered",
+          "sensorgw_listener_dropped",
+          "sensorgw_listener_failed",
+          "sensorgw_http_requests",
+          "sensorgw_alarms_active");
 
   @Activate
   public MetricsServlet(
@@ -98,32 +121,38 @@ public class MetricsServlet extends HttpServlet {
         GaugeSnapshot.builder()
             .name("sensorgw_sensor_up")
             .help("1 when the sensor's state is ok or starting, else 0; the state is a label");
-    GaugeSnapshot.Builder sensorStats =
-        GaugeSnapshot.builder()
-            .name("sensorgw_sensor_statistic")
-            .help("A driver's own counters (reads, cacheHits, errors, frames, ...) by name");
     GaugeSnapshot.Builder readingValue =
         GaugeSnapshot.builder()
             .name("sensorgw_reading_value")
             .help(
                 "Each numeric value of a sensor's latest reading, by sensor, value name and unit");
+    DescribedMetrics described = new DescribedMetrics(OWN_METRICS);
     Set<String> registered = new java.util.HashSet<>();
-    Map<String, GaugeSnapshot.Builder> executor = new LinkedHashMap<>();
-    for (String figure :
-        List.of(
-            "active",
-            "queued",
-            "queue_capacity",
-            "completed",
-            "failed",
-            "rejected",
-            "latency_mean_ms",
-            "latency_max_ms")) {
-      executor.put(
+    Map<String, GaugeSnapshot.Builder> executorGauges = new LinkedHashMap<>();
+    for (String figure : List.of("active", "queued", "queue_capacity")) {
+      executorGauges.put(
           figure,
           GaugeSnapshot.builder()
               .name("sensorgw_executor_" + figure)
               .help("Managed executor of a sensor: " + figure.replace('_', ' ')));
+    }
+    executorGauges.put(
+        "latency_mean",
+        GaugeSnapshot.builder()
+            .name("sensorgw_executor_latency_mean_seconds")
+            .help("Managed executor of a sensor: mean task latency"));
+    executorGauges.put(
+        "latency_max",
+        GaugeSnapshot.builder()
+            .name("sensorgw_executor_latency_max_seconds")
+            .help("Managed executor of a sensor: longest task latency"));
+    Map<String, CounterSnapshot.Builder> executorCounters = new LinkedHashMap<>();
+    for (String figure : List.of("completed", "failed", "rejected")) {
+      executorCounters.put(
+          figure,
+          CounterSnapshot.builder()
+              .name("sensorgw_executor_" + figure)
+              .help("Managed executor of a sensor: tasks " + figure));
     }
     for (SensorDirectory.Entry entry : sensors.all()) {
       String state = entry.sensor().state().name().toLowerCase(Locale.ROOT);
@@ -151,32 +180,27 @@ public class MetricsServlet extends HttpServlet {
               .labels(Labels.of("sensor", entry.id(), "model", entry.model(), "state", state))
               .value(state.equals("ok") || state.equals("starting") ? 1 : 0)
               .build());
-      entry
-          .sensor()
-          .statistics()
-          .forEach(
-              (name, value) ->
-                  sensorStats.dataPoint(
-                      GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                          .labels(Labels.of("sensor", entry.id(), "name", name))
-                          .value(value.doubleValue())
-                          .build()));
+      described.add(
+          "sensorgw_sensor",
+          entry.sensor().metrics(),
+          entry.sensor().metricDescriptions(),
+          Labels.of("sensor", entry.id()));
       ExecutorStats stats = entry.sensor().executorStats();
       Labels labels = Labels.of("sensor", entry.id(), "executor", stats.name());
-      point(executor.get("active"), labels, stats.active());
-      point(executor.get("queued"), labels, stats.queued());
-      point(executor.get("queue_capacity"), labels, stats.queueCapacity());
-      point(executor.get("completed"), labels, stats.completed());
-      point(executor.get("failed"), labels, stats.failed());
-      point(executor.get("rejected"), labels, stats.rejected());
-      point(executor.get("latency_mean_ms"), labels, stats.meanLatencyMillis());
-      point(executor.get("latency_max_ms"), labels, stats.maxLatencyMillis());
+      point(executorGauges.get("active"), labels, stats.active());
+      point(executorGauges.get("queued"), labels, stats.queued());
+      point(executorGauges.get("queue_capacity"), labels, stats.queueCapacity());
+      point(executorGauges.get("latency_mean"), labels, stats.meanLatencyMillis() / 1000);
+      point(executorGauges.get("latency_max"), labels, stats.maxLatencyMillis() / 1000);
+      point(executorCounters.get("completed"), labels, stats.completed());
+      point(executorCounters.get("failed"), labels, stats.failed());
+      point(executorCounters.get("rejected"), labels, stats.rejected());
     }
     latest.retain(registered);
     all.add(sensorUp.build());
     all.add(readingValue.build());
-    all.add(sensorStats.build());
-    executor.values().forEach(builder -> all.add(builder.build()));
+    executorGauges.values().forEach(builder -> all.add(builder.build()));
+    executorCounters.values().forEach(builder -> all.add(builder.build()));
 
     List<ListenerStats> listeners = publisher.listenerStats();
     all.add(
@@ -221,22 +245,16 @@ public class MetricsServlet extends HttpServlet {
                         .build()));
     all.add(http.build());
 
-    GaugeSnapshot.Builder source =
-        GaugeSnapshot.builder()
-            .name("sensorgw_source_metric")
-            .help("Figures of other bundles (store, telemetry) by source and name");
-    sources.forEach(
-        (metrics, name) ->
-            metrics
-                .metrics()
-                .forEach(
-                    (figure, value) ->
-                        source.dataPoint(
-                            GaugeSnapshot.GaugeDataPointSnapshot.builder()
-                                .labels(Labels.of("source", name, "name", figure))
-                                .value(value.doubleValue())
-                                .build())));
-    all.add(source.build());
+    // Each source's metrics under its own name: sensorgw_store_written_total, not a label.
+    new java.util.TreeMap<>(invert(sources))
+        .forEach(
+            (name, source) ->
+                described.add(
+                    "sensorgw_" + DescribedMetrics.snakeCase(name),
+                    source.metrics(),
+                    source.metricDescriptions(),
+                    Labels.EMPTY));
+    all.addAll(described.snapshots());
 
     Alarms current = alarms;
     if (current != null) {
@@ -251,6 +269,18 @@ public class MetricsServlet extends HttpServlet {
               .build());
     }
     return new MetricSnapshots(all);
+  }
+
+  /** By name; of two sources registered under one name, one is shown. */
+  private static Map<String, MetricsSource> invert(Map<MetricsSource, String> sources) {
+    Map<String, MetricsSource> byName = new java.util.HashMap<>();
+    sources.forEach((source, name) -> byName.putIfAbsent(name, source));
+    return byName;
+  }
+
+  private static void point(CounterSnapshot.Builder builder, Labels labels, double value) {
+    builder.dataPoint(
+        CounterSnapshot.CounterDataPointSnapshot.builder().labels(labels).value(value).build());
   }
 
   private static void point(GaugeSnapshot.Builder builder, Labels labels, double value) {

@@ -6,6 +6,7 @@ import io.sensorgw.api.AlarmListener;
 import io.sensorgw.api.Alarms;
 import io.sensorgw.api.Calibratable;
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -652,6 +653,11 @@ public class MqttTelemetry implements ReadingListener, MetricsSource, HealthSour
   }
 
   // --- State ---
+
+  @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return MqttMetrics.DESCRIPTIONS;
+  }
 
   @Override
   public Map<String, Number> metrics() {

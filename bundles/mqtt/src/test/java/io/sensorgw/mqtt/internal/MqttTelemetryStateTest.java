@@ -114,6 +114,9 @@ class MqttTelemetryStateTest {
         "the reading, and no discovery config for a bad prefix");
     assertEquals(0, metric(telemetry, "refused"));
     assertEquals(1, metric(telemetry, "settingsProblems"));
+    assertTrue(
+        telemetry.metricDescriptions().keySet().containsAll(telemetry.metrics().keySet()),
+        "every metric described, so /metrics knows counters from gauges: " + telemetry.metrics());
   }
 
   @Test

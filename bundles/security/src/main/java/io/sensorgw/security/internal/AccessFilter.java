@@ -2,6 +2,7 @@ package io.sensorgw.security.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.web.FailureThrottle;
@@ -352,20 +353,38 @@ public class AccessFilter implements Filter, MetricsSource, HealthSource {
   }
 
   @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return Map.ofEntries(
+        Map.entry("allowed", MetricDescription.counter("Requests allowed with a credential")),
+        Map.entry("anonymous", MetricDescription.counter("Requests allowed without a credential")),
+        Map.entry(
+            "missingCredential", MetricDescription.counter("Requests refused, no credential")),
+        Map.entry("badCredential", MetricDescription.counter("Requests refused, bad credential")),
+        Map.entry("forbidden", MetricDescription.counter("Requests refused, role not allowed")),
+        Map.entry("throttled", MetricDescription.counter("Requests refused, too many failures")),
+        Map.entry("hostRefused", MetricDescription.counter("Requests refused for their Host")),
+        Map.entry("originRefused", MetricDescription.counter("Requests refused for their Origin")),
+        Map.entry("methodRefused", MetricDescription.counter("Requests refused for their method")),
+        Map.entry("throttleAddresses", MetricDescription.gauge("Client addresses being throttled")),
+        Map.entry("tokens", MetricDescription.gauge("API tokens configured")),
+        Map.entry("browserSessions", MetricDescription.gauge("Browser sessions open")));
+  }
+
+  @Override
   public Map<String, Number> metrics() {
-    Map<String, Number> figures = new LinkedHashMap<>();
-    figures.put("allowed", outcomes.get(AccessPolicy.Outcome.ALLOWED).sum());
-    figures.put("anonymous", outcomes.get(AccessPolicy.Outcome.ANONYMOUS).sum());
-    figures.put("missingCredential", outcomes.get(AccessPolicy.Outcome.MISSING).sum());
-    figures.put("badCredential", outcomes.get(AccessPolicy.Outcome.INVALID).sum());
-    figures.put("forbidden", outcomes.get(AccessPolicy.Outcome.FORBIDDEN).sum());
-    figures.put("throttled", outcomes.get(AccessPolicy.Outcome.THROTTLED).sum());
-    figures.put("hostRefused", outcomes.get(AccessPolicy.Outcome.HOST_REFUSED).sum());
-    figures.put("originRefused", outcomes.get(AccessPolicy.Outcome.ORIGIN_REFUSED).sum());
-    figures.put("methodRefused", outcomes.get(AccessPolicy.Outcome.METHOD_REFUSED).sum());
-    figures.put("throttleAddresses", settings.throttle().addresses());
-    figures.put("tokens", tokens.list().size());
-    figures.put("browserSessions", browserSessions.sessions().size());
-    return figures;
+    Map<String, Number> metrics = new LinkedHashMap<>();
+    metrics.put("allowed", outcomes.get(AccessPolicy.Outcome.ALLOWED).sum());
+    metrics.put("anonymous", outcomes.get(AccessPolicy.Outcome.ANONYMOUS).sum());
+    metrics.put("missingCredential", outcomes.get(AccessPolicy.Outcome.MISSING).sum());
+    metrics.put("badCredential", outcomes.get(AccessPolicy.Outcome.INVALID).sum());
+    metrics.put("forbidden", outcomes.get(AccessPolicy.Outcome.FORBIDDEN).sum());
+    metrics.put("throttled", outcomes.get(AccessPolicy.Outcome.THROTTLED).sum());
+    metrics.put("hostRefused", outcomes.get(AccessPolicy.Outcome.HOST_REFUSED).sum());
+    metrics.put("originRefused", outcomes.get(AccessPolicy.Outcome.ORIGIN_REFUSED).sum());
+    metrics.put("methodRefused", outcomes.get(AccessPolicy.Outcome.METHOD_REFUSED).sum());
+    metrics.put("throttleAddresses", settings.throttle().addresses());
+    metrics.put("tokens", tokens.list().size());
+    metrics.put("browserSessions", browserSessions.sessions().size());
+    return metrics;
   }
 }

@@ -1,5 +1,6 @@
 package io.sensorgw.security.internal;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -181,10 +182,19 @@ public class HeaderTimeout implements Filter, MetricsSource {
   }
 
   @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    return Map.of(
+        "headerTimeouts",
+        MetricDescription.counter("Connections closed, headers not sent in time"),
+        "http1Connections",
+        MetricDescription.gauge("HTTP/1 connections watched"));
+  }
+
+  @Override
   public Map<String, Number> metrics() {
-    Map<String, Number> figures = new LinkedHashMap<>();
-    figures.put("headerTimeouts", closed.sum());
-    figures.put("http1Connections", watched);
-    return figures;
+    Map<String, Number> metrics = new LinkedHashMap<>();
+    metrics.put("headerTimeouts", closed.sum());
+    metrics.put("http1Connections", watched);
+    return metrics;
   }
 }

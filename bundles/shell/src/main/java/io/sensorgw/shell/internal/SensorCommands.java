@@ -22,8 +22,9 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * Gogo commands for operators: {@code sensor:list}, {@code sensor:read <id>}, {@code sensor:stats
- * [id]}, {@code sensor:health}. Each returns the text it shows, so it can be piped and tested.
+ * Gogo commands for operators: {@code sensor:list}, {@code sensor:read <id>}, {@code sensor:metrics
+ * [id]} (also {@code sensor:stats}, its name before), {@code sensor:health}. Each returns the text
+ * it shows, so it can be piped and tested.
  */
 @Component(
     service = SensorCommands.class,
@@ -31,6 +32,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
       "osgi.command.scope=sensor",
       "osgi.command.function=list",
       "osgi.command.function=read",
+      "osgi.command.function=metrics",
       "osgi.command.function=stats",
       "osgi.command.function=health"
     })
@@ -155,19 +157,29 @@ public class SensorCommands {
     return out.toString();
   }
 
-  /** sensor:stats: executor and driver figures of every sensor. */
-  public String stats() {
+  /** sensor:metrics: executor and driver metrics of every sensor. */
+  public String metrics() {
     StringBuilder out = new StringBuilder();
-    for (Sensor sensor : sorted()) out.append(stats(sensor));
+    for (Sensor sensor : sorted()) out.append(metrics(sensor));
     return out.length() == 0 ? "(no sensors)\n" : out.toString();
   }
 
-  /** sensor:stats ID: executor and driver figures of one sensor. */
-  public String stats(String id) {
-    return stats(find(id));
+  /** sensor:metrics ID: executor and driver metrics of one sensor. */
+  public String metrics(String id) {
+    return metrics(find(id));
   }
 
-  private static String stats(Sensor sensor) {
+  /** sensor:stats, the name of sensor:metrics before, kept for operators' scripts. */
+  public String stats() {
+    return metrics();
+  }
+
+  /** sensor:stats ID, the name of sensor:metrics ID before. */
+  public String stats(String id) {
+    return metrics(id);
+  }
+
+  private static String metrics(Sensor sensor) {
     ExecutorStats e = sensor.executorStats();
     StringBuilder out =
         new StringBuilder(
@@ -186,7 +198,7 @@ public class SensorCommands {
                 e.meanLatencyMillis(),
                 e.maxLatencyMillis()));
     sensor
-        .statistics()
+        .metrics()
         .forEach((name, value) -> out.append(String.format("  %-18s %s%n", name, value)));
     return out.toString();
   }

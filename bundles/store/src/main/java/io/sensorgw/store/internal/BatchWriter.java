@@ -1,5 +1,6 @@
 package io.sensorgw.store.internal;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
 import java.sql.Connection;
@@ -472,6 +473,31 @@ final class BatchWriter implements AutoCloseable {
   boolean isAlive() {
     return thread.isAlive();
   }
+
+  /** What each of {@link #metrics()} is. */
+  static final Map<String, MetricDescription> METRIC_DESCRIPTIONS =
+      Map.ofEntries(
+          Map.entry("written", MetricDescription.counter("Readings written to the database")),
+          Map.entry("rows", MetricDescription.counter("Rows inserted (one per reading value)")),
+          Map.entry("batches", MetricDescription.counter("Batches committed")),
+          Map.entry("backlog", MetricDescription.gauge("Readings queued for writing")),
+          Map.entry("pending", MetricDescription.gauge("Readings in the batch being written")),
+          Map.entry("dropped", MetricDescription.counter("Oldest readings dropped, queue full")),
+          Map.entry("skipped", MetricDescription.counter("Readings with nothing to store")),
+          Map.entry("failures", MetricDescription.counter("Batch writes that failed")),
+          Map.entry(
+              "deadLetters",
+              MetricDescription.counter("Readings set aside, refused by the database")),
+          Map.entry("batchSplits", MetricDescription.counter("Refused batches split to find why")),
+          Map.entry("writerRestarts", MetricDescription.counter("Writer loop restarted")),
+          Map.entry(
+              "lastWriteMs",
+              MetricDescription.gauge(
+                  MetricDescription.MILLISECONDS, "Duration of the last batch write")),
+          Map.entry(
+              "meanWriteMs",
+              MetricDescription.gauge(
+                  MetricDescription.MILLISECONDS, "Mean duration of a batch write")));
 
   Map<String, Number> metrics() {
     Map<String, Number> metrics = new LinkedHashMap<>();

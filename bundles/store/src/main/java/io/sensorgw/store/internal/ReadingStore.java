@@ -1,6 +1,7 @@
 package io.sensorgw.store.internal;
 
 import io.sensorgw.api.HealthSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.MetricsSource;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
@@ -271,6 +272,29 @@ public class ReadingStore implements ReadingListener, MetricsSource, HealthSourc
               + "%)");
     }
     return Health.ok();
+  }
+
+  @Override
+  public Map<String, MetricDescription> metricDescriptions() {
+    Map<String, MetricDescription> descriptions =
+        new LinkedHashMap<>(BatchWriter.METRIC_DESCRIPTIONS);
+    descriptions.put("poolActive", MetricDescription.gauge("Database connections in use"));
+    descriptions.put(
+        "databaseOpens", MetricDescription.counter("Database connection pools opened"));
+    descriptions.put(
+        "databaseReopens", MetricDescription.counter("Database pool reopened after a loss"));
+    descriptions.put("historyAnswered", MetricDescription.counter("History queries answered"));
+    descriptions.put(
+        "historyRefused", MetricDescription.counter("History queries refused, too many at once"));
+    descriptions.put(
+        "historyUnknownSensor", MetricDescription.counter("History queries for an unknown sensor"));
+    descriptions.put(
+        "historyUnavailable",
+        MetricDescription.counter("History queries while the database was unavailable"));
+    descriptions.put("historyTimedOut", MetricDescription.counter("History queries timed out"));
+    descriptions.put("historyFailed", MetricDescription.counter("History queries failed"));
+    descriptions.put("up", MetricDescription.gauge("1 when the store is ok or starting, else 0"));
+    return descriptions;
   }
 
   @Override

@@ -36,6 +36,10 @@ class StoreTest {
       await(() -> writer.metrics().get("written").longValue() == 251, "251 readings written");
       assertEquals(502L, writer.metrics().get("rows"));
       assertTrue(writer.metrics().get("batches").longValue() >= 3);
+      assertEquals(
+          BatchWriter.METRIC_DESCRIPTIONS.keySet(),
+          writer.metrics().keySet(),
+          "every metric described, so /metrics knows counters from gauges");
     }
     History history = new History(db);
     Map<String, Object> first = history.readings("s1", T0, T0 + 10_000, null, 100);

@@ -1,5 +1,6 @@
 package io.sensorgw.device.hcsr04.internal;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
@@ -310,17 +311,31 @@ public class Hcsr04Sensor extends DeviceSensor {
   }
 
   @Override
-  protected Map<String, Number> deviceStatistics() {
-    Map<String, Number> stats = new LinkedHashMap<>();
-    stats.put("notifications", notifications.get());
-    stats.put("malformed", malformed.get());
-    stats.put("notificationsDropped", dropped.get());
-    stats.put("outOfRange", outOfRange.get());
-    stats.put("reconnects", reconnects.get());
-    stats.put("published", publishing.reported());
-    stats.put("notPublished", publishing.held());
+  protected Map<String, Number> deviceMetrics() {
+    Map<String, Number> metrics = new LinkedHashMap<>();
+    metrics.put("notifications", notifications.get());
+    metrics.put("malformed", malformed.get());
+    metrics.put("notificationsDropped", dropped.get());
+    metrics.put("outOfRange", outOfRange.get());
+    metrics.put("reconnects", reconnects.get());
+    metrics.put("published", publishing.reported());
+    metrics.put("notPublished", publishing.held());
     BleBridge current = bridge;
-    if (current != null) stats.put("dbusSignals", current.signals());
-    return stats;
+    if (current != null) metrics.put("dbusSignals", current.signals());
+    return metrics;
+  }
+
+  @Override
+  protected Map<String, MetricDescription> deviceMetricDescriptions() {
+    return Map.of(
+        "notifications", MetricDescription.counter("BLE notifications received"),
+        "malformed", MetricDescription.counter("Notifications that could not be decoded"),
+        "notificationsDropped",
+            MetricDescription.counter("Notifications dropped, arriving too fast"),
+        "outOfRange", MetricDescription.counter("Distances outside the sensor's range"),
+        "reconnects", MetricDescription.counter("Connections to the device reopened"),
+        "published", MetricDescription.counter("Readings published to listeners"),
+        "notPublished", MetricDescription.counter("Readings held back by reporting rules"),
+        "dbusSignals", MetricDescription.counter("D-Bus signals received from BlueZ"));
   }
 }

@@ -78,7 +78,7 @@ class Hcsr04FaultStatesTest {
     Hcsr04Sensor bad = sensor(Map.of(), "sensor_id", "sonar", "expected_interval_ms", 0L);
     assertErrorAtOnce(bad, "expected.interval.ms must be 10..60000, was 0");
     assertEquals(
-        0L, bad.statistics().get("notifications").longValue(), "the simulation never started");
+        0L, bad.metrics().get("notifications").longValue(), "the simulation never started");
 
     Hcsr04Sensor corrected = sensor(Map.of(), "sensor_id", "sonar", "expected_interval_ms", 70L);
     Reading reading = corrected.read().toCompletableFuture().get(2, TimeUnit.MINUTES);

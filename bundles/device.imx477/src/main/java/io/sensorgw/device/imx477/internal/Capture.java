@@ -1,5 +1,7 @@
 package io.sensorgw.device.imx477.internal;
 
+import io.sensorgw.api.MetricDescription;
+
 /**
  * A way to get frames from a camera; {@link #capture} runs on the camera's own executor and may
  * block.
@@ -19,8 +21,17 @@ interface Capture extends AutoCloseable {
     return describe();
   }
 
-  /** Figures for the sensor's statistics (processes started, restarts, ...). */
-  default java.util.Map<String, Number> statistics() {
+  /** What each of the captures' {@link #metrics()} is, by name. */
+  java.util.Map<String, MetricDescription> DESCRIPTIONS =
+      java.util.Map.of(
+          "processesStarted", MetricDescription.counter("Capture processes started"),
+          "processesKilled", MetricDescription.counter("Capture processes killed, overrunning"),
+          "processesFailed", MetricDescription.counter("Capture processes that failed"),
+          "processRestarts", MetricDescription.counter("Streaming capture process restarted"),
+          "framesStreamed", MetricDescription.counter("Frames read from the streaming process"));
+
+  /** Metrics for the sensor's own (processes started, restarts, ...). */
+  default java.util.Map<String, Number> metrics() {
     return java.util.Map.of();
   }
 

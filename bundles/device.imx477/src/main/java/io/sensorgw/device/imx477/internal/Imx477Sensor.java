@@ -1,6 +1,7 @@
 package io.sensorgw.device.imx477.internal;
 
 import io.sensorgw.api.FrameSource;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Sensor;
@@ -271,13 +272,26 @@ public class Imx477Sensor extends DeviceSensor implements FrameSource {
   }
 
   @Override
-  protected Map<String, Number> deviceStatistics() {
-    Map<String, Number> stats = new LinkedHashMap<>(capture.statistics());
-    stats.put("framesAnalysed", framesAnalysed.get());
-    stats.put("overlaysDrawn", overlaysDrawn.get());
-    stats.put("staleServed", reader().staleServed());
-    stats.put("published", publishing.reported());
-    stats.put("notPublished", publishing.held());
-    return stats;
+  protected Map<String, Number> deviceMetrics() {
+    Map<String, Number> metrics = new LinkedHashMap<>(capture.metrics());
+    metrics.put("framesAnalysed", framesAnalysed.get());
+    metrics.put("overlaysDrawn", overlaysDrawn.get());
+    metrics.put("staleServed", reader().staleServed());
+    metrics.put("published", publishing.reported());
+    metrics.put("notPublished", publishing.held());
+    return metrics;
+  }
+
+  @Override
+  protected Map<String, MetricDescription> deviceMetricDescriptions() {
+    Map<String, MetricDescription> descriptions = new LinkedHashMap<>(Capture.DESCRIPTIONS);
+    descriptions.put("framesAnalysed", MetricDescription.counter("Frames analysed"));
+    descriptions.put("overlaysDrawn", MetricDescription.counter("Frames with an overlay drawn"));
+    descriptions.put(
+        "staleServed", MetricDescription.counter("Reads answered with a stale frame's reading"));
+    descriptions.put("published", MetricDescription.counter("Readings published to listeners"));
+    descriptions.put(
+        "notPublished", MetricDescription.counter("Readings held back by reporting rules"));
+    return descriptions;
   }
 }

@@ -107,7 +107,7 @@ final class StillCapture implements Capture {
   }
 
   @Override
-  public Map<String, Number> statistics() {
+  public Map<String, Number> metrics() {
     return Map.of(
         "processesStarted",
         started.get(),

@@ -159,7 +159,7 @@ final class StreamCapture implements Capture {
   }
 
   @Override
-  public Map<String, Number> statistics() {
+  public Map<String, Number> metrics() {
     return Map.of(
         "processesStarted",
         started.get(),

@@ -85,7 +85,7 @@ class CaptureTest {
     IOException error = assertThrows(IOException.class, capture::capture);
     assertTrue(
         error.getMessage().contains("did not finish within 500 ms; killed"), error.getMessage());
-    assertEquals(1L, capture.statistics().get("processesKilled"));
+    assertEquals(1L, capture.metrics().get("processesKilled"));
     // What the process got to record before the kill (on a busy machine 500 ms may end it before
     // its first line): it and its child must be gone.
     List<Long> recorded = new ArrayList<>(fake.starts(fake.still));
@@ -154,11 +154,11 @@ class CaptureTest {
       CapturedFrame first = stream.capture();
       assertDecodes(first.jpeg());
       await(
-          () -> stream.statistics().get("processRestarts").longValue() >= 1,
+          () -> stream.metrics().get("processRestarts").longValue() >= 1,
           "a restart after the crash");
-      long before = stream.statistics().get("framesStreamed").longValue();
+      long before = stream.metrics().get("framesStreamed").longValue();
       await(
-          () -> stream.statistics().get("framesStreamed").longValue() > before + 3,
+          () -> stream.metrics().get("framesStreamed").longValue() > before + 3,
           "frames again after the restart");
       assertTrue(stream.capture().sequence() > first.sequence(), "the latest frame, not the first");
       assertTrue(fake.starts(fake.vid).size() >= 2, "the process was started again");

@@ -100,7 +100,7 @@ class Imx477FaultStatesTest {
         sensor(
             Map.of(), "sensor_id", "cam", "width", 160, "height", 120, "capture_timeout_ms", -5L);
     assertErrorAtOnce(bad, "capture.timeout.ms must be 100..900000, was -5");
-    assertEquals(0L, bad.statistics().get("framesAnalysed").longValue());
+    assertEquals(0L, bad.metrics().get("framesAnalysed").longValue());
 
     Imx477Sensor corrected =
         sensor(

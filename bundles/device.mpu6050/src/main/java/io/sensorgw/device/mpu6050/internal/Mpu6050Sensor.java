@@ -6,6 +6,7 @@ import com.pi4j.io.i2c.I2C;
 import com.pi4j.io.i2c.I2CProvider;
 import com.pi4j.plugin.linuxfs.provider.i2c.LinuxFsI2CProviderImpl;
 import io.sensorgw.api.Calibratable;
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -79,7 +81,9 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   private volatile Context pi4j;
   private volatile I2C i2c;
 
-  /** The configuration registers as read back when the chip was opened, by name, for statistics. */
+  /**
+   * The configuration registers as read back when the chip was opened, by name, for its metrics.
+   */
   private volatile Map<String, Number> registersReadBack = Map.of();
 
   @Activate
@@ -214,7 +218,7 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
       throws IOException {
     device.writeRegister(register, (byte) value);
     int read = device.readRegister(register);
-    readBack.put(String.format("register0x%02X", register), read);
+    readBack.put(registerName(register), read);
     if (read != value) {
       throw new IOException(
           String.format(
@@ -322,10 +326,33 @@ public class Mpu6050Sensor extends DeviceSensor implements Calibratable {
   }
 
   @Override
-  protected Map<String, Number> deviceStatistics() {
-    Map<String, Number> stats = new LinkedHashMap<>(registersReadBack);
-    stats.put("published", publishing.reported());
-    stats.put("notPublished", publishing.held());
-    return stats;
+  protected Map<String, Number> deviceMetrics() {
+    Map<String, Number> metrics = new LinkedHashMap<>(registersReadBack);
+    metrics.put("published", publishing.reported());
+    metrics.put("notPublished", publishing.held());
+    return metrics;
+  }
+
+  @Override
+  protected Map<String, MetricDescription> deviceMetricDescriptions() {
+    Map<String, MetricDescription> descriptions = new LinkedHashMap<>();
+    for (int register :
+        List.of(
+            Registers.PWR_MGMT_1,
+            Registers.SMPLRT_DIV,
+            Registers.CONFIG,
+            Registers.GYRO_CONFIG,
+            Registers.ACCEL_CONFIG))
+      descriptions.put(
+          registerName(register),
+          MetricDescription.gauge("Configuration register as read back after writing it"));
+    descriptions.put("published", MetricDescription.counter("Readings published to listeners"));
+    descriptions.put(
+        "notPublished", MetricDescription.counter("Readings held back by reporting rules"));
+    return descriptions;
+  }
+
+  private static String registerName(int register) {
+    return String.format("register0x%02X", register);
   }
 }

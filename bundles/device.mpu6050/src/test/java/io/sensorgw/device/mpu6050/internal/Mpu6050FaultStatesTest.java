@@ -173,7 +173,7 @@ class Mpu6050FaultStatesTest {
             + " does not exist)",
         reason);
     assertErrorAtOnce(sensor, reason);
-    await(() -> sensor.statistics().get("openFailures").longValue() >= 2, "retries while absent");
+    await(() -> sensor.metrics().get("openFailures").longValue() >= 2, "retries while absent");
 
     Files.createFile(plugged);
     await(() -> sensor.i2c() != null, "the chip opened once it appeared");

@@ -142,12 +142,12 @@ class Mpu6050SensorTest {
             null);
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-      while (sensor.statistics().get("acquisitions").longValue() < 500) {
+      while (sensor.metrics().get("acquisitions").longValue() < 500) {
         assertTrue(System.nanoTime() < deadline, "500 samples within " + BOUND_S + " s");
         java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
       }
-      long acquisitions = sensor.statistics().get("acquisitions").longValue();
-      long publishedCount = sensor.statistics().get("published").longValue();
+      long acquisitions = sensor.metrics().get("acquisitions").longValue();
+      long publishedCount = sensor.metrics().get("published").longValue();
       long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       // At most one per 100 ms since the start, however fast the machine sampled: the bound is
       // taken from the time that really passed, not from an assumed sampling rate.
@@ -155,7 +155,7 @@ class Mpu6050SensorTest {
           publishedCount <= 1 + elapsedMs / 100,
           "at most one in 100 ms published: " + publishedCount + " in " + elapsedMs + " ms");
       assertTrue(
-          sensor.statistics().get("notPublished").longValue() > 0,
+          sensor.metrics().get("notPublished").longValue() > 0,
           "samples were held back: " + publishedCount + " of " + acquisitions + " published");
       // The latest reading is the latest sample, whatever was published.
       Reading latest = sensor.read().toCompletableFuture().get(BOUND_S, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package io.sensorgw.device.tfluna.internal;
 
+import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Quality;
 import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
@@ -181,15 +182,34 @@ public class TfLunaSensor extends DeviceSensor {
   }
 
   @Override
-  protected Map<String, Number> deviceStatistics() {
-    Map<String, Number> stats = new LinkedHashMap<>();
-    stats.put("frames", parser.frames());
-    stats.put("badChecksums", parser.badChecksums());
-    stats.put("skippedBytes", parser.skippedBytes());
-    stats.put("unreliableFrames", unreliableFrames.get());
-    stats.put("reconnects", reconnects.get());
-    stats.put("published", publishing.reported());
-    stats.put("notPublished", publishing.held());
-    return stats;
+  protected Map<String, Number> deviceMetrics() {
+    Map<String, Number> metrics = new LinkedHashMap<>();
+    metrics.put("frames", parser.frames());
+    metrics.put("badChecksums", parser.badChecksums());
+    metrics.put("skippedBytes", parser.skippedBytes());
+    metrics.put("unreliableFrames", unreliableFrames.get());
+    metrics.put("reconnects", reconnects.get());
+    metrics.put("published", publishing.reported());
+    metrics.put("notPublished", publishing.held());
+    return metrics;
+  }
+
+  @Override
+  protected Map<String, MetricDescription> deviceMetricDescriptions() {
+    return Map.of(
+        "frames",
+        MetricDescription.counter("Frames parsed from the serial stream"),
+        "badChecksums",
+        MetricDescription.counter("Frames dropped for a bad checksum"),
+        "skippedBytes",
+        MetricDescription.counter(MetricDescription.BYTES, "Bytes skipped to find the next frame"),
+        "unreliableFrames",
+        MetricDescription.counter("Frames the device marked unreliable"),
+        "reconnects",
+        MetricDescription.counter("Connections to the device reopened"),
+        "published",
+        MetricDescription.counter("Readings published to listeners"),
+        "notPublished",
+        MetricDescription.counter("Readings held back by reporting rules"));
   }
 }

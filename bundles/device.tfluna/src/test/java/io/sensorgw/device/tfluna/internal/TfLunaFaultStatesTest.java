@@ -78,7 +78,7 @@ class TfLunaFaultStatesTest {
     TfLunaSensor bad =
         sensor(Map.of(), "sensor_id", "lidar", "mode", "simulated", "read_timeout_ms", -1L);
     assertErrorAtOnce(bad, "read.timeout.ms must be 1..300000, was -1");
-    assertEquals(0L, bad.statistics().get("frames").longValue(), "the device loop never started");
+    assertEquals(0L, bad.metrics().get("frames").longValue(), "the device loop never started");
 
     TfLunaSensor corrected =
         sensor(Map.of(), "sensor_id", "lidar", "mode", "simulated", "read_timeout_ms", 1000L);
