@@ -107,6 +107,8 @@ class Mpu6050FaultStatesTest {
 
     Mpu6050Sensor corrected =
         sensor(Map.of(), "sensor_id", "imu-rate", "mode", "simulated", "sample_rate_hz", 100);
+    // Opening the chip (Pi4J's first context) can outlast a read's 500 ms on a busy machine.
+    await(() -> corrected.i2c() != null, "the corrected configuration's chip opened");
     assertEquals(Quality.SIMULATED, read(corrected).quality());
     assertEquals(SensorState.OK, corrected.state());
     assertEquals("", corrected.stateReason());
