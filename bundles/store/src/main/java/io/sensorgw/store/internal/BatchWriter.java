@@ -3,6 +3,8 @@ package io.sensorgw.store.internal;
 import io.sensorgw.api.MetricDescription;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
+import io.sensorgw.concurrent.ReconnectLoop;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -13,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -25,8 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes readings in batches on its own thread: a batch goes out when it is full or when its oldest
  * reading has waited the max delay. While the database is down the readings wait in a bounded
- * backlog (oldest dropped first, counted) and the failed batch is retried with backoff, so nothing
- * accepted is lost while the backlog has room.
+ * backlog (oldest dropped first, counted) and the failed batch is retried with backoff ({@link
+ * ReconnectLoop}), so nothing accepted is lost while the backlog has room.
  *
  * <p>A reading the database can never take is a dead letter, not a reason to retry forever: the
  * door ({@link ReadingCheck}) sets aside what is known to be unstorable (a 129-character id), and a
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchWriter implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BatchWriter.class);
-  private static final long MIN_BACKOFF_MS = 250;
-  private static final long MAX_BACKOFF_MS = 10_000;
+
+  /** How often a database refused as configured is looked at again (it may be reconfigured). */
+  private static final Duration RECONFIGURE_CHECK = Duration.ofSeconds(1);
+
   static final String INSERT =
       "INSERT INTO "
           + Schema.TABLE
@@ -74,6 +77,21 @@ final class BatchWriter implements AutoCloseable {
   private final Condition arrived = lock.newCondition();
   private final Thread thread;
   private volatile boolean closed;
+
+  /**
+   * Retries failed writes with backoff. Up once a write went through (not when the database merely
+   * opened): a database that connects but refuses writes is not hammered at the shortest delay.
+   */
+  private final ReconnectLoop connection;
+
+  private final WriterSession session = new WriterSession();
+
+  /** The writer thread's: failed attempts in a row, for the periodic reminder. */
+  private int failedAttempts;
+
+  /** The writer thread's: the session wrote what it could at shutdown and logged the rest. */
+  private boolean shutDown;
+
   private long oldestQueuedAt; // guarded by lock
 
   /** Parts of taken batches not yet written, in order; only the writer thread touches it. */
@@ -105,6 +123,8 @@ final class BatchWriter implements AutoCloseable {
     this.batchSize = settings.batchSize();
     this.maxDelayNanos = Duration.ofMillis(settings.maxDelayMs()).toNanos();
     this.capacity = settings.backlogCapacity();
+    this.connection =
+        ReconnectLoop.builder("Store").logger(LOG).upOnFirstData().onFailure(this::failed).build();
     this.thread = new Thread(this::run, "sensorgw-store-writer-" + name);
     thread.setDaemon(true);
   }
@@ -170,81 +190,115 @@ final class BatchWriter implements AutoCloseable {
               e);
         } catch (Throwable ignored) { // logging itself failed (out of memory): carry on regardless
         }
-        if (closed) return;
-        pause(1_000);
+        if (closed || !connection.pause(Duration.ofSeconds(1))) return;
       }
     }
   }
 
-  private void loop() {
-    long backoffMs = MIN_BACKOFF_MS;
-    int failedAttempts = 0;
-    while (true) {
-      if (!database.isOpen()) {
-        if (!database.needsOpening()) { // refused as configured: wait to be reconfigured
-          if (closed) {
-            logUnwrittenAtShutdown(database.unavailableReason());
-            return;
+  /**
+   * Writes with backoff until closed, then writes what is queued: when closing ended a pause
+   * between attempts, with one more try.
+   */
+  private void loop() throws IOException {
+    connection.run(() -> session);
+    if (!shutDown) {
+      closed = true; // an interrupt ended the loop: shut down as if closed
+      session.run();
+    }
+  }
+
+  /**
+   * Writes until a write fails. The database is opened (connect, migrate) first and again after it
+   * was lost. Once closed it writes what is queued and ends, a failure then ends it too, with what
+   * is left logged.
+   */
+  private final class WriterSession implements ReconnectLoop.Session {
+    @Override
+    public void open() {
+      // Opening the database is part of run(): a lost database is reopened within the session.
+    }
+
+    @Override
+    public void run() throws IOException {
+      while (true) {
+        if (!database.isOpen()) {
+          if (!database.needsOpening()) { // refused as configured: wait to be reconfigured
+            if (closed || !connection.pause(RECONFIGURE_CHECK)) {
+              shutDown(database.unavailableReason());
+              return;
+            }
+            continue;
           }
-          pause(1_000);
+          try { // at shutdown too: one try, so what is queued can still be written
+            database.open();
+          } catch (SQLException | RuntimeException e) { // StoreDatabase logs it, keeps the reason
+            if (closed) {
+              failures.incrementAndGet();
+              shutDown(database.unavailableReason());
+              return;
+            }
+            throw new IOException(Failures.describe(e, 300), e);
+          }
           continue;
         }
-        try { // at shutdown too: one try, so what is queued can still be written
-          database.open();
-          backoffMs = MIN_BACKOFF_MS;
-        } catch (SQLException | RuntimeException e) { // StoreDatabase logs it and keeps the reason
-          failures.incrementAndGet();
+        if (pending.isEmpty()) {
+          List<Reading> batch = new ArrayList<>(batchSize);
+          if (!takeBatch(batch)) {
+            if (closed && backlog() == 0) {
+              shutDown = true;
+              return;
+            }
+            continue;
+          }
+          pending.addLast(batch);
+          pendingReadings.addAndGet(batch.size());
+        }
+        try {
+          writePending();
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) { // the writer must outlive any driver failure (PgJDBC even asserts)
+          Failures.Kind kind = Failures.classify(e);
+          String why = Failures.describe(e, 300);
+          failing = (kind == Failures.Kind.DISK_FULL ? "disk full: " : "") + why;
+          if (kind.meansDatabaseLost()) database.lost(kind, e);
           if (closed) {
-            logUnwrittenAtShutdown(database.unavailableReason());
+            failures.incrementAndGet();
+            shutDown(why);
             return;
           }
-          pause(backoffMs);
-          backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+          throw new IOException(why, e);
         }
-        continue;
-      }
-      if (pending.isEmpty()) {
-        List<Reading> batch = new ArrayList<>(batchSize);
-        if (!takeBatch(batch)) {
-          if (closed && backlog() == 0) return;
-          continue;
-        }
-        pending.addLast(batch);
-        pendingReadings.addAndGet(batch.size());
-      }
-      try {
-        writePending();
-        if (failedAttempts > 0)
-          LOG.info("Store: writing again after {} failed attempts", failedAttempts);
         failedAttempts = 0;
         failing = null;
-        backoffMs = MIN_BACKOFF_MS;
-      } catch (VirtualMachineError e) {
-        throw e;
-      } catch (Throwable e) { // the writer must outlive any driver failure (PgJDBC even asserts)
-        failures.incrementAndGet();
-        failedAttempts++;
-        Failures.Kind kind = Failures.classify(e);
-        String why = Failures.describe(e, 300);
-        failing = (kind == Failures.Kind.DISK_FULL ? "disk full: " : "") + why;
-        if (kind.meansDatabaseLost()) database.lost(kind, e);
-        if (closed) {
-          logUnwrittenAtShutdown(why);
-          return;
-        }
-        if (failedAttempts == 1 || failedAttempts % 10 == 0) {
-          LOG.warn(
-              "Store: writing {} readings failed ({}, attempt {}); retrying in {} ms, backlog {}",
-              pendingReadings.get(),
-              why,
-              failedAttempts,
-              backoffMs,
-              backlog());
-        }
-        pause(backoffMs);
-        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        connection.heard(); // a write went through: the outage is over
       }
     }
+
+    @Override
+    public void close() {
+      // Nothing held between attempts: the pool and the database are StoreDatabase's.
+    }
+  }
+
+  /** On the writer thread, after every failed attempt but at shutdown. */
+  private void failed(Exception failure, Duration retryIn) {
+    failures.incrementAndGet();
+    // The loop logs the first failure of an outage; a reminder every tenth attempt says it lasts.
+    if (++failedAttempts % 10 == 0) {
+      LOG.warn(
+          "Store: writing {} readings still fails ({}, attempt {}); retrying in {} ms, backlog {}",
+          pendingReadings.get(),
+          failure.getMessage(),
+          failedAttempts,
+          retryIn.toMillis(),
+          backlog());
+    }
+  }
+
+  private void shutDown(String why) {
+    logUnwrittenAtShutdown(why);
+    shutDown = true;
   }
 
   /**
@@ -419,20 +473,6 @@ final class BatchWriter implements AutoCloseable {
     return text.length() <= max ? text : text.substring(0, max);
   }
 
-  private void pause(long millis) {
-    lock.lock();
-    try {
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-      long left;
-      while (!closed && (left = deadline - System.nanoTime()) > 0) arrived.awaitNanos(left);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      closed = true;
-    } finally {
-      lock.unlock();
-    }
-  }
-
   /** Readings waiting to be taken into a batch. */
   int backlog() {
     lock.lock();
@@ -528,10 +568,11 @@ final class BatchWriter implements AutoCloseable {
     closed = true;
     lock.lock();
     try {
-      arrived.signalAll();
+      arrived.signalAll(); // ends the wait for a batch
     } finally {
       lock.unlock();
     }
+    connection.close(); // ends a pause between attempts
     try {
       thread.join(wait.toMillis());
       if (thread.isAlive()) {

@@ -160,6 +160,22 @@ class StoreTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("databases")
+  void closeDuringAnOutageTriesOnceMoreAndWritesWhatIsQueued(String kind) throws Exception {
+    SwitchableDataSource db = StoreTestSupport.database(kind, "close-in-outage");
+    BatchWriter writer = new BatchWriter(db, 10, Duration.ofHours(1), 1000, "t");
+    writer.start();
+    await(() -> writer.database().isOpen(), "the writer opened the database");
+    db.down = true;
+    for (int i = 1; i <= 25; i++) writer.offer(reading("s1", i, T0 + i, i));
+    // Three failures: the writer is now most likely in a pause of a second or more.
+    await(() -> writer.metrics().get("failures").longValue() >= 3, "three failed attempts");
+    db.down = false;
+    assertTrue(writer.close(StoreTestSupport.BOUND), "closing ends the pause and the thread");
+    assertEquals(25L, writer.metrics().get("written"), "the one more try wrote all");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("databases")
   void retentionDeletesInChunks(String kind) throws Exception {
     SwitchableDataSource db = StoreTestSupport.database(kind, "retention");
     try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {

@@ -6,6 +6,7 @@ import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
+import io.sensorgw.concurrent.ReconnectLoop;
 import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.Measurement;
@@ -36,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * One HC-SR04 behind a BLE bridge. Each notification becomes a reading (distance in cm and m, or
  * quality error out of 2-400 cm); malformed payloads are counted and skipped. Silent for three
  * times the expected interval, the sensor is stale (state error, reads fail fast). The connection
- * is watched; a lost device, adapter or bus is retried with backoff until it is back. A bad
- * configuration registers the sensor in error with the reason (see {@link ConfigCheck}).
+ * is watched; a lost device, adapter or bus is retried with backoff until it is back ({@link
+ * ReconnectLoop}). A bad configuration registers the sensor in error with the reason (see {@link
+ * ConfigCheck}).
  */
 @Component(
     service = Sensor.class,
@@ -49,7 +51,9 @@ public class Hcsr04Sensor extends DeviceSensor {
   static final String PID = "io.sensorgw.device.hcsr04";
   private static final Logger LOG = LoggerFactory.getLogger(Hcsr04Sensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
-  private static final long MAX_BACKOFF_MS = 10_000;
+
+  /** How often a connected bridge is asked whether the device is still there. */
+  private static final Duration CONNECTION_CHECK = Duration.ofSeconds(1);
 
   private static final Pattern ADAPTER = Pattern.compile("hci[0-9]{1,3}");
   private static final Pattern BLUETOOTH_ADDRESS =
@@ -78,11 +82,13 @@ public class Hcsr04Sensor extends DeviceSensor {
   private final AtomicLong malformed = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong outOfRange = new AtomicLong();
-  private final AtomicLong reconnects = new AtomicLong();
   private final AtomicLong lastNotificationNanos = new AtomicLong(System.nanoTime());
   private volatile boolean closed;
   private volatile boolean stale;
   private volatile BleBridge bridge;
+
+  /** Reconnects the bridge with backoff; the sensor is in error while it is down. */
+  private final ReconnectLoop connection;
 
   @Activate
   public Hcsr04Sensor(
@@ -118,6 +124,11 @@ public class Hcsr04Sensor extends DeviceSensor {
         simulated || !deviceAddress.isEmpty() || !deviceName.isEmpty(),
         "give device.address or device.name");
     payload = new Payload(payloadFormat, temperatureC);
+    connection =
+        ReconnectLoop.builder("HC-SR04 " + id)
+            .logger(LOG)
+            .onFailure((failure, retryIn) -> reader().fail(failure))
+            .build();
     info =
         new SensorInfo(
             id,
@@ -163,8 +174,7 @@ public class Hcsr04Sensor extends DeviceSensor {
   @Deactivate
   void deactivate() {
     closed = true;
-    BleBridge current = bridge;
-    if (current != null) current.close();
+    connection.close(); // ends the pause, or closes the connected bridge
     if (!detach(CLOSE_WAIT))
       LOG.warn("HC-SR04 {}: threads did not stop within {}", info.id(), CLOSE_WAIT);
   }
@@ -266,48 +276,39 @@ public class Hcsr04Sensor extends DeviceSensor {
     };
   }
 
+  /** Keeps a bridge connected, until deactivated. */
   private void connectLoop() {
-    long backoffMs = 500;
-    boolean reportedDown = false;
-    while (!closed) {
-      BleBridge attempt =
-          new BleBridge(
-              dbusAddress, adapter, deviceAddress, deviceName, serviceUuid, characteristicUuid);
-      try {
-        attempt.start(this::onValue);
-        bridge = attempt;
-        lastNotificationNanos.set(System.nanoTime());
-        LOG.info("HC-SR04 {}: notifications from {}", info.id(), attempt.describe());
-        backoffMs = 500;
-        reportedDown = false;
-        while (!closed && attempt.connected()) {
-          if (!pause(1000)) return;
-        }
-        if (!closed) throw new IOException("device disconnected or gone");
-      } catch (Exception e) {
-        if (closed) break;
-        reader().fail(e);
-        if (!reportedDown) {
-          LOG.warn("HC-SR04 {}: {}; retrying with backoff", info.id(), e.getMessage());
-          reportedDown = true;
-        }
-        reconnects.incrementAndGet();
-      } finally {
-        bridge = null;
-        attempt.close();
-      }
-      if (!pause(backoffMs)) return;
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-    }
+    connection.run(BridgeSession::new);
   }
 
-  private boolean pause(long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!closed && System.nanoTime() < deadline) {
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-      if (Thread.currentThread().isInterrupted()) return false;
+  /** One connection to the device, watched until it is lost. */
+  private final class BridgeSession implements ReconnectLoop.Session {
+    private final BleBridge attempt =
+        new BleBridge(
+            dbusAddress, adapter, deviceAddress, deviceName, serviceUuid, characteristicUuid);
+
+    @Override
+    public void open() throws Exception {
+      attempt.start(Hcsr04Sensor.this::onValue);
+      bridge = attempt;
+      lastNotificationNanos.set(System.nanoTime());
+      LOG.info("HC-SR04 {}: notifications from {}", info.id(), attempt.describe());
     }
-    return !closed;
+
+    @Override
+    public void run() throws IOException {
+      while (attempt.connected()) {
+        if (!connection.pause(CONNECTION_CHECK)) return;
+      }
+      throw new IOException("device disconnected or gone");
+    }
+
+    /** Also from deactivate's thread, through the loop. */
+    @Override
+    public void close() {
+      bridge = null;
+      attempt.close();
+    }
   }
 
   @Override
@@ -317,7 +318,7 @@ public class Hcsr04Sensor extends DeviceSensor {
     metrics.put("malformed", malformed.get());
     metrics.put("notificationsDropped", dropped.get());
     metrics.put("outOfRange", outOfRange.get());
-    metrics.put("reconnects", reconnects.get());
+    metrics.put("reconnects", connection.reconnects());
     metrics.put("published", publishing.reported());
     metrics.put("notPublished", publishing.held());
     BleBridge current = bridge;

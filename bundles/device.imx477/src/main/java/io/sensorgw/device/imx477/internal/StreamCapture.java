@@ -1,5 +1,6 @@
 package io.sensorgw.device.imx477.internal;
 
+import io.sensorgw.concurrent.ReconnectLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -18,11 +19,11 @@ import org.slf4j.LoggerFactory;
  * One long-running camera process ({@code rpicam-vid --codec mjpeg -t 0 -o -}) whose stdout is
  * split into JPEGs by its own thread; the latest frame is kept, so a capture takes no time and a
  * request never waits for a camera to start (except for the very first frame). A process that dies
- * is restarted with backoff; its stderr goes to a temp file whose end is logged.
+ * is restarted with backoff ({@link ReconnectLoop}); its stderr goes to a temp file whose end is
+ * logged.
  */
 final class StreamCapture implements Capture {
   private static final Logger LOG = LoggerFactory.getLogger(StreamCapture.class);
-  private static final long MAX_BACKOFF_MS = 10_000;
 
   private final String name;
   private final List<String> command;
@@ -31,9 +32,13 @@ final class StreamCapture implements Capture {
   private final Object frameArrived = new Object();
   private final AtomicLong sequence = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
-  private final AtomicLong restarts = new AtomicLong();
-  private volatile boolean closed;
-  private volatile Process process;
+
+  /**
+   * Restarts a process that ended. Up only once it streamed a frame: a process that starts and dies
+   * at once (no camera) is retried slower and slower, one that worked for a while soon.
+   */
+  private final ReconnectLoop connection;
+
   private volatile String lastFailure = "";
   private Thread reader;
 
@@ -41,6 +46,7 @@ final class StreamCapture implements Capture {
     this.name = name;
     this.command = command;
     this.firstFrameTimeout = firstFrameTimeout;
+    this.connection = ReconnectLoop.builder("Camera " + name).logger(LOG).upOnFirstData().build();
   }
 
   @Override
@@ -50,78 +56,68 @@ final class StreamCapture implements Capture {
     reader.start();
   }
 
+  /** Restarts the process with backoff until closed. */
   private void run() {
-    long backoffMs = 250;
-    while (!closed) {
-      Path err = null;
-      String detail = ""; // for the log: the command line and its stderr, never for clients
+    connection.run(ProcessSession::new);
+  }
+
+  /** One run of the camera process, read until its output ends. */
+  private final class ProcessSession implements ReconnectLoop.Session {
+    private volatile Path err;
+    private volatile Process running;
+
+    @Override
+    public void open() throws IOException {
       try {
         err = Files.createTempFile("sensorgw-stream", ".err");
-        Process running = new ProcessBuilder(command).redirectError(err.toFile()).start();
-        process = running;
-        started.incrementAndGet();
-        long framesBefore = sequence.get();
-        MjpegSplitter splitter = new MjpegSplitter();
-        byte[] buffer = new byte[256 * 1024];
-        try (InputStream out = running.getInputStream()) {
-          for (int n; !closed && (n = out.read(buffer)) >= 0; ) {
-            splitter.feed(buffer, 0, n, this::onFrame);
-          }
-        }
-        if (closed) {
-          // close() may have run between the loop's check and the start: it saw the previous
-          // process (or none), so this one is killed here or it would outlive the camera.
-          Commands.kill(running);
-          break;
-        }
-        running.waitFor(2, TimeUnit.SECONDS);
-        String exit =
-            running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
-        lastFailure = "the stream program " + exit;
-        detail = String.join(" ", command) + " " + exit + Commands.stderrTail(err, 300);
-        if (sequence.get() > framesBefore) backoffMs = 250; // it worked for a while: retry soon
-        Commands.kill(running);
-      } catch (IOException | InterruptedException e) {
-        if (closed) break;
+        running = new ProcessBuilder(command).redirectError(err.toFile()).start();
+      } catch (IOException e) {
         lastFailure = "the stream program could not run";
-        detail = String.join(" ", command) + ": " + e.getMessage();
-      } finally {
-        if (err != null) {
-          try {
-            Files.deleteIfExists(err);
-          } catch (IOException ignored) {
-            // a temp file
-          }
+        // The message names the command line: for the log only; clients see lastFailure.
+        throw new IOException(String.join(" ", command) + ": " + e.getMessage(), e);
+      }
+      started.incrementAndGet();
+    }
+
+    @Override
+    public void run() throws IOException, InterruptedException {
+      MjpegSplitter splitter = new MjpegSplitter();
+      byte[] buffer = new byte[256 * 1024];
+      try (InputStream out = running.getInputStream()) {
+        for (int n; !connection.isClosed() && (n = out.read(buffer)) >= 0; ) {
+          splitter.feed(buffer, 0, n, StreamCapture.this::onFrame);
         }
       }
-      restarts.incrementAndGet();
-      LOG.warn("Camera {}: {}; restarting in {} ms", name, detail, backoffMs);
-      if (!sleep(backoffMs)) break;
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      if (connection.isClosed()) return;
+      running.waitFor(2, TimeUnit.SECONDS);
+      String exit = running.isAlive() ? "closed its output" : "exited with " + running.exitValue();
+      lastFailure = "the stream program " + exit;
+      // For the log only, like open()'s: the command line and the end of its stderr.
+      throw new IOException(String.join(" ", command) + " " + exit + Commands.stderrTail(err, 300));
+    }
+
+    /** Also from close()'s thread, through the loop: the process must not outlive the camera. */
+    @Override
+    public void close() {
+      Process process = running;
+      if (process != null) Commands.kill(process);
+      Path file = err;
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+          // a temp file
+        }
+      }
     }
   }
 
   private void onFrame(byte[] jpeg) {
     latest.set(new CapturedFrame(sequence.incrementAndGet(), jpeg, Instant.now(), Duration.ZERO));
+    connection.heard();
     synchronized (frameArrived) {
       frameArrived.notifyAll();
     }
-  }
-
-  private boolean sleep(long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    synchronized (frameArrived) {
-      while (!closed) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) return true;
-        try {
-          TimeUnit.NANOSECONDS.timedWait(frameArrived, left);
-        } catch (InterruptedException e) {
-          return false;
-        }
-      }
-    }
-    return false;
   }
 
   /** The latest frame; before the first one, waits for it up to the first-frame timeout. */
@@ -129,7 +125,7 @@ final class StreamCapture implements Capture {
   public CapturedFrame capture() throws Exception {
     long deadline = System.nanoTime() + firstFrameTimeout.toNanos();
     synchronized (frameArrived) {
-      while (latest.get() == null && !closed) {
+      while (latest.get() == null && !connection.isClosed()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new IOException(
@@ -143,7 +139,7 @@ final class StreamCapture implements Capture {
         TimeUnit.NANOSECONDS.timedWait(frameArrived, left);
       }
     }
-    if (closed) throw new IOException("camera closed");
+    if (connection.isClosed()) throw new IOException("camera closed");
     return latest.get();
   }
 
@@ -164,16 +160,14 @@ final class StreamCapture implements Capture {
         "processesStarted",
         started.get(),
         "processRestarts",
-        restarts.get(),
+        connection.reconnects(),
         "framesStreamed",
         sequence.get());
   }
 
   @Override
   public void close() {
-    closed = true;
-    Process running = process;
-    if (running != null) Commands.kill(running);
+    connection.close(); // kills the running process, or ends the pause
     synchronized (frameArrived) {
       frameArrived.notifyAll();
     }

@@ -6,6 +6,7 @@ import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
+import io.sensorgw.concurrent.ReconnectLoop;
 import io.sensorgw.core.ConfigCheck;
 import io.sensorgw.core.DeviceSensor;
 import io.sensorgw.core.Measurement;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One TF-Luna. Its own thread reads the byte stream continuously, every decoded frame becomes a
  * reading, and reads are served from the latest frame; no caller ever touches the port. When the
- * port fails the sensor is in error and reopens it with backoff until it is back. A bad
- * configuration registers the sensor in error with the reason (see {@link ConfigCheck}).
+ * port fails the sensor is in error and reopens it with backoff until it is back ({@link
+ * ReconnectLoop}). A bad configuration registers the sensor in error with the reason (see {@link
+ * ConfigCheck}).
  */
 @Component(
     service = Sensor.class,
@@ -44,10 +45,9 @@ public class TfLunaSensor extends DeviceSensor {
   static final String PID = "io.sensorgw.device.tfluna";
   private static final Logger LOG = LoggerFactory.getLogger(TfLunaSensor.class);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(3);
-  private static final long MAX_BACKOFF_MS = 10_000;
 
   /** A port that delivers no frame for this long is treated as gone and reopened. */
-  private static final long SILENCE_LIMIT_MS = 3_000;
+  private static final Duration SILENCE_LIMIT = Duration.ofSeconds(3);
 
   private final SensorInfo info;
   private final ByteSource source;
@@ -56,12 +56,12 @@ public class TfLunaSensor extends DeviceSensor {
   private final boolean simulated;
   private final FrameParser parser = new FrameParser();
   private final AtomicLong unreliableFrames = new AtomicLong();
-  private final AtomicLong reconnects = new AtomicLong();
 
   /** publish.interval.ms: the readings that go to the listeners (every one is still cached). */
   private final Reporter publishing;
 
-  private volatile boolean closed;
+  /** The port's reopening with backoff; in error while it is down. */
+  private final ReconnectLoop connection;
 
   @Activate
   public TfLunaSensor(
@@ -83,6 +83,11 @@ public class TfLunaSensor extends DeviceSensor {
     info =
         new SensorInfo(
             id, "tfluna", "distance", simulated, maxAge, "TF-Luna LiDAR on " + source.describe());
+    connection =
+        ReconnectLoop.builder("TF-Luna " + id)
+            .logger(LOG)
+            .onFailure((failure, retryIn) -> reader().fail(failure))
+            .build();
     // One thread: the reading loop. Reads never run here; they are served from its frames.
     ManagedExecutor executor = new ManagedExecutor(id, 1, 1);
     publishing = Reporter.atMostEvery(publishInterval);
@@ -100,62 +105,49 @@ public class TfLunaSensor extends DeviceSensor {
 
   @Deactivate
   void deactivate() {
-    closed = true;
-    source.close(); // ends a blocked read
+    connection.close(); // ends the pause, or a blocked read by closing the port
+    source.close();
     if (!detach(CLOSE_WAIT)) {
       LOG.warn("TF-Luna {}: reading thread did not stop within {}", info.id(), CLOSE_WAIT);
     }
   }
 
+  /** Keeps the port open, until deactivated; the silence watchdog lives in the session. */
   private void readLoop() {
-    byte[] buffer = new byte[512];
-    long backoffMs = 250;
-    boolean reportedDown = false;
-    while (!closed) {
-      try {
-        source.open();
-        source.write(Frames.setFormat(format));
-        source.write(Frames.setFrequency(outputRateHz));
-        LOG.info("TF-Luna {}: reading {} at {} Hz", info.id(), source.describe(), outputRateHz);
-        backoffMs = 250;
-        reportedDown = false;
-        long lastFrameAt = System.nanoTime();
-        while (!closed) {
-          int count = source.read(buffer);
-          long framesBefore = parser.frames();
-          if (count > 0) parser.feed(buffer, 0, count, this::onFrame);
-          if (parser.frames() != framesBefore) {
-            lastFrameAt = System.nanoTime();
-          } else if (System.nanoTime() - lastFrameAt
-              > TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MS)) {
-            throw new IOException(
-                "no frame from " + source.describe() + " for " + SILENCE_LIMIT_MS + " ms");
-          }
-        }
-      } catch (IOException | RuntimeException e) {
-        if (closed) break;
-        reader().fail(e);
-        source.close();
-        if (!reportedDown) {
-          LOG.warn("TF-Luna {}: {}; retrying with backoff", info.id(), e.getMessage());
-          reportedDown = true;
-        }
-        reconnects.incrementAndGet();
-        if (!pause(backoffMs)) break;
-        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-      }
-    }
+    connection.run(PortSession::new);
     source.close();
   }
 
-  /** Waits {@code millis} unless closed or interrupted; false when the loop must end. */
-  private boolean pause(long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!closed && System.nanoTime() < deadline) {
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-      if (Thread.currentThread().isInterrupted()) return false;
+  /** The port opened and configured, read until it fails or falls silent. */
+  private final class PortSession implements ReconnectLoop.Session {
+    @Override
+    public void open() throws IOException {
+      source.open();
+      source.write(Frames.setFormat(format));
+      source.write(Frames.setFrequency(outputRateHz));
+      LOG.info("TF-Luna {}: reading {} at {} Hz", info.id(), source.describe(), outputRateHz);
     }
-    return !closed;
+
+    @Override
+    public void run() throws IOException {
+      byte[] buffer = new byte[512];
+      while (!connection.isClosed()) {
+        int count = source.read(buffer);
+        long framesBefore = parser.frames();
+        if (count > 0) parser.feed(buffer, 0, count, TfLunaSensor.this::onFrame);
+        if (parser.frames() != framesBefore) {
+          connection.heard();
+        } else {
+          connection.checkHeardWithin(SILENCE_LIMIT, () -> "frame from " + source.describe());
+        }
+      }
+    }
+
+    /** Also from deactivate's thread, through the loop: ends a blocked read. */
+    @Override
+    public void close() {
+      source.close();
+    }
   }
 
   private void onFrame(int distance, int amplitude, int temperatureRaw) {
@@ -188,7 +180,7 @@ public class TfLunaSensor extends DeviceSensor {
     metrics.put("badChecksums", parser.badChecksums());
     metrics.put("skippedBytes", parser.skippedBytes());
     metrics.put("unreliableFrames", unreliableFrames.get());
-    metrics.put("reconnects", reconnects.get());
+    metrics.put("reconnects", connection.reconnects());
     metrics.put("published", publishing.reported());
     metrics.put("notPublished", publishing.held());
     return metrics;
