@@ -1,11 +1,12 @@
 package io.sensorgw.mqtt.internal;
 
+import io.sensorgw.concurrent.Backoff;
 import io.sensorgw.mqtt.internal.TelemetryHealth.Fault;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +42,10 @@ final class BrokerConnection implements BrokerClient, MqttCallbackExtended {
   private final SpoolSender sender;
   private final Commands commands; // null: commands off
   private final ScheduledExecutorService housekeeping;
+
+  /** Delays between connection attempts; Paho's threads and housekeeping take turns on it. */
+  private final Backoff reconnectDelays;
+
   private final Incidents incidents;
   private final BooleanSupplier running;
   private final MqttAsyncClient client;
@@ -73,6 +78,12 @@ final class BrokerConnection implements BrokerClient, MqttCallbackExtended {
     this.housekeeping = housekeeping;
     this.incidents = incidents;
     this.running = running;
+    // Half jitter: each delay between half and all of the doubled one, as MQTT has always waited.
+    this.reconnectDelays =
+        new Backoff(
+            Duration.ofMillis(settings.reconnectMinMs),
+            Duration.ofMillis(settings.reconnectMaxMs),
+            0.5);
     this.client =
         new MqttAsyncClient(settings.brokerUris.get(0), settings.clientId, new MemoryPersistence());
     client.setCallback(this);
@@ -129,9 +140,10 @@ final class BrokerConnection implements BrokerClient, MqttCallbackExtended {
   private void scheduleReconnect() {
     if (!running.getAsBoolean()) return;
     int attempt = failedAttempts.incrementAndGet();
-    long backoff =
-        Math.min(settings.reconnectMaxMs, settings.reconnectMinMs << Math.min(20, attempt - 1));
-    long delay = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1); // jitter
+    long delay;
+    synchronized (reconnectDelays) {
+      delay = reconnectDelays.next().toMillis();
+    }
     if (attempt == 1 || attempt % 10 == 0) {
       LOG.warn(
           "MQTT: cannot reach {} ({}); retrying in {} ms, {} messages spooled",
@@ -185,6 +197,9 @@ final class BrokerConnection implements BrokerClient, MqttCallbackExtended {
         }
       }
       failedAttempts.set(0);
+      synchronized (reconnectDelays) {
+        reconnectDelays.reset();
+      }
       sender.connected(); // resends what was not acknowledged
       everConnected = true;
       disconnected = null;
