@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.ExecutorStats;
-import io.sensorgw.core.Waits;
+import io.sensorgw.testing.Await;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -35,7 +35,7 @@ class ManagedExecutorTest {
               ExecutionException.class, () -> failing.get(BOUND_S, TimeUnit.SECONDS));
       assertInstanceOf(IllegalStateException.class, error.getCause());
       ExecutorStats stats =
-          Waits.until(executor::stats, s -> s.completed() == 2, "two completions");
+          Await.until(executor::stats, s -> s.completed() == 2, "two completions");
       assertEquals(1, stats.failed());
       assertEquals(0, stats.rejected());
       assertTrue(stats.maxLatencyMillis() >= stats.meanLatencyMillis());
@@ -48,7 +48,7 @@ class ManagedExecutorTest {
     try (ManagedExecutor executor = new ManagedExecutor("full", 1, 2)) {
       CompletableFuture<Boolean> running =
           executor.submit(() -> release.await(BOUND_S, TimeUnit.SECONDS));
-      Waits.until(executor::stats, s -> s.active() == 1, "one active task");
+      Await.until(executor::stats, s -> s.active() == 1, "one active task");
       CompletableFuture<Boolean> queued1 = executor.submit(() -> true);
       CompletableFuture<Boolean> queued2 = executor.submit(() -> true);
       CompletableFuture<Boolean> rejected = executor.submit(() -> true);
@@ -88,11 +88,11 @@ class ManagedExecutorTest {
     // also ends within it depends on the scheduler, so its end is awaited, not timed. Only an
     // interrupt ends the task: without one this wait fails.
     executor.close(Duration.ofMillis(200));
-    Waits.until(() -> worker.get().isAlive(), alive -> !alive, "the interrupted worker ended");
+    Await.until(() -> worker.get().isAlive(), alive -> !alive, "the interrupted worker ended");
     assertTrue(executor.close(Duration.ofSeconds(BOUND_S)), "every thread ended");
     assertTrue(stuck.isCompletedExceptionally());
     assertTrue(executor.submit(() -> 1).isCompletedExceptionally(), "closed executor rejects");
-    Waits.until(
+    Await.until(
         () ->
             Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("sensorgw-stuck-")),
@@ -135,7 +135,7 @@ class ManagedExecutorTest {
         Duration.ofMillis(5));
     assertTrue(ticks.await(BOUND_S, TimeUnit.SECONDS));
     assertTrue(executor.close(Duration.ofSeconds(BOUND_S))); // returns as soon as the threads ended
-    Waits.until(
+    Await.until(
         () ->
             Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(t -> t.getName().startsWith("sensorgw-sched-")),

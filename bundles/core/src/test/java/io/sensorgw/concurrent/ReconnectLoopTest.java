@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sensorgw.core.Waits;
+import io.sensorgw.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -165,7 +165,7 @@ class ReconnectLoopTest {
                 Scripted.Step.RUN_FAILS, // was up: the next pause starts from min again
                 Scripted.Step.OPEN_FAILS,
                 Scripted.Step.RUN_ENDS));
-    Waits.until(sessions::size, n -> n == 8, "the eighth session, which runs");
+    Await.until(sessions::size, n -> n == 8, "the eighth session, which runs");
     assertEquals(List.of(1L, 2L, 4L, 4L, 1L, 2L, 1L), delaysMs());
     assertEquals(7, loop.reconnects());
     assertEquals("refused", failures.get(0).reason());
@@ -192,8 +192,8 @@ class ReconnectLoopTest {
                 Scripted.Step.OPEN_FAILS,
                 Scripted.Step.RUN_FAILS, // up, then down again: a second outage
                 Scripted.Step.OPEN_FAILS));
-    Waits.until(sessions::size, n -> n == 6, "the sixth session, which runs");
-    Waits.until(() -> log.at(Level.INFO).size(), n -> n == 2, "the second recovery");
+    Await.until(sessions::size, n -> n == 6, "the sixth session, which runs");
+    Await.until(() -> log.at(Level.INFO).size(), n -> n == 2, "the second recovery");
     assertEquals(
         List.of(
             "WARN test link: refused; retrying with backoff",
@@ -215,7 +215,7 @@ class ReconnectLoopTest {
   void closeEndsAPauseAtOnce() throws Exception {
     ReconnectLoop loop = loop(Duration.ofHours(1), Duration.ofHours(1));
     CompletableFuture<Void> running = start(loop, script(loop, Scripted.Step.OPEN_FAILS));
-    Waits.until(failures::size, n -> n == 1, "the first failure, then an hour's pause");
+    Await.until(failures::size, n -> n == 1, "the first failure, then an hour's pause");
     assertTrue(loop.isDown());
     long start = System.nanoTime();
     loop.close();
@@ -230,7 +230,7 @@ class ReconnectLoopTest {
   void closeEndsARunningSessionByClosingIt() throws Exception {
     ReconnectLoop loop = loop(Duration.ofMillis(1), Duration.ofMillis(1));
     CompletableFuture<Void> running = start(loop, script(loop));
-    Waits.until(sessions::size, n -> n == 1, "a running session");
+    Await.until(sessions::size, n -> n == 1, "a running session");
     loop.close();
     running.get(BOUND_S, TimeUnit.SECONDS);
     assertEquals(0, loop.reconnects());
@@ -249,7 +249,7 @@ class ReconnectLoopTest {
               interruptedAfter.complete(Thread.currentThread().isInterrupted());
             });
     thread.start();
-    Waits.until(failures::size, n -> n == 1, "the first failure, then an hour's pause");
+    Await.until(failures::size, n -> n == 1, "the first failure, then an hour's pause");
     thread.interrupt();
     assertTrue(interruptedAfter.get(BOUND_S, TimeUnit.SECONDS), "the interrupt stays set");
     assertEquals(1, sessions.size());
@@ -286,7 +286,7 @@ class ReconnectLoopTest {
               public void close() {}
             };
     CompletableFuture<Void> running = start(loop, sessions);
-    Waits.until(attempt::get, n -> n == 5, "the fifth session");
+    Await.until(attempt::get, n -> n == 5, "the fifth session");
     assertEquals(List.of(1L, 2L, 1L, 2L), delaysMs(), "reset only after the one that heard data");
     assertEquals(1, log.at(Level.INFO).size(), "back once: when data came");
     assertEquals(2, log.at(Level.WARN).size(), "two outages");
@@ -319,7 +319,7 @@ class ReconnectLoopTest {
                   @Override
                   public void close() {}
                 });
-    Waits.until(failures::size, n -> n == 1, "the silence noticed");
+    Await.until(failures::size, n -> n == 1, "the silence noticed");
     assertEquals("no frame for 20 ms", failures.get(0).reason());
     loop.close();
     running.get(BOUND_S, TimeUnit.SECONDS);

@@ -11,6 +11,7 @@ import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
+import io.sensorgw.testing.Await;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -150,16 +151,16 @@ class DeviceSensorTest {
         },
         opened::incrementAndGet);
 
-    Waits.until(sensor::state, s -> s == SensorState.ERROR, "error while absent");
+    Await.until(sensor::state, s -> s == SensorState.ERROR, "error while absent");
     assertEquals("no device at I2C bus 1 address 0x68", sensor.stateReason());
     Throwable cause = failureOf(sensor.readerForTest().read());
     assertEquals("no device at I2C bus 1 address 0x68", cause.getMessage());
-    Waits.until(attempts::get, n -> n >= 3, "retries while absent");
+    Await.until(attempts::get, n -> n >= 3, "retries while absent");
     assertEquals(0, opened.get());
     assertEquals(0, deviceAccesses.get());
 
     present.set(true); // plugged in: no reconfiguration
-    Waits.until(opened::get, n -> n == 1, "opened once the device appeared");
+    Await.until(opened::get, n -> n == 1, "opened once the device appeared");
     assertEquals(SensorState.STARTING, sensor.state());
     assertEquals("", sensor.stateReason());
     Reading reading = sensor.read().toCompletableFuture().get(2, TimeUnit.MINUTES);
@@ -186,7 +187,7 @@ class DeviceSensorTest {
     ExecutionException failed =
         assertThrows(ExecutionException.class, () -> early.get(2, TimeUnit.MINUTES));
     assertEquals(0, deviceAccesses.get(), "the device was never read: " + failed.getCause());
-    Waits.until(
+    Await.until(
         sensor::stateReason,
         r -> r.equals("WHO_AM_I is 0x70, expected 0x68"),
         "the opening's reason");
@@ -202,7 +203,7 @@ class DeviceSensorTest {
           throw new IOException("absent");
         },
         () -> {});
-    Waits.until(attempts::get, n -> n >= 1, "a first attempt");
+    Await.until(attempts::get, n -> n >= 1, "a first attempt");
     sensors.remove(sensor);
     assertTrue(sensor.detach(Duration.ofMinutes(1)), "threads ended");
     assertEquals(SensorState.STOPPED, sensor.state());

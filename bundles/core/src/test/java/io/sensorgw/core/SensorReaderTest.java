@@ -14,6 +14,7 @@ import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
+import io.sensorgw.testing.Await;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,7 +138,7 @@ class SensorReaderTest {
     assertEquals(2, reader.stats().acquisitions(), "one refresh for all twenty");
     assertEquals(20, reader.staleServed());
     capture.release();
-    Waits.until(
+    Await.until(
         () -> reader.read().getNow(null),
         r -> r != null && r.sequence() == 2,
         "the refreshed reading");
@@ -186,13 +187,13 @@ class SensorReaderTest {
         assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertInstanceOf(TimeoutException.class, error.getCause());
     assertTrue(interrupted.await(2, TimeUnit.MINUTES), "hung device access interrupted");
-    Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
+    Await.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
     assertEquals(1, reader.stats().timeouts());
 
     // The next read tries the device again. Its own 100 ms may run out on a busy machine, so
     // read until one succeeds: what matters is that the reader is not wedged.
     Reading recovered =
-        Waits.until(
+        Await.until(
             () -> reader.read().handle((r, e) -> r).join(),
             r -> r != null,
             "a read after the timeout succeeds");
@@ -216,7 +217,7 @@ class SensorReaderTest {
     ExecutionException error =
         assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertEquals("port gone", error.getCause().getMessage());
-    Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
+    Await.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
     assertTrue(published.isEmpty());
   }
 
@@ -226,7 +227,7 @@ class SensorReaderTest {
     CountDownLatch release = new CountDownLatch(1);
     try {
       tiny.submit(() -> release.await(2, TimeUnit.MINUTES));
-      Waits.until(tiny::stats, s -> s.active() == 1, "blocker running");
+      Await.until(tiny::stats, s -> s.active() == 1, "blocker running");
       tiny.submit(() -> true); // fills the queue
       SensorReader reader =
           new SensorReader(
@@ -234,7 +235,7 @@ class SensorReaderTest {
       CompletableFuture<Reading> rejected = reader.read();
       assertTrue(rejected.isCompletedExceptionally());
       release.countDown();
-      Waits.until(tiny::stats, s -> s.queued() == 0 && s.active() == 0, "queue drained");
+      Await.until(tiny::stats, s -> s.queued() == 0 && s.active() == 0, "queue drained");
       assertEquals(1, reader.read().get(2, TimeUnit.MINUTES).sequence());
     } finally {
       tiny.close();
@@ -251,7 +252,7 @@ class SensorReaderTest {
             this::measure,
             published::add);
     reader.sampleEvery(Duration.ofMillis(5));
-    Waits.until(published::size, n -> n >= 3, "three sampled readings");
+    Await.until(published::size, n -> n >= 3, "three sampled readings");
     reader.close();
     assertEquals(SensorState.STOPPED, reader.state());
     assertTrue(reader.read().isCompletedExceptionally(), "closed reader refuses fresh reads");
@@ -324,7 +325,7 @@ class SensorReaderTest {
             },
             published::add);
     assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
-    Waits.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
+    Await.until(reader::state, s -> s == SensorState.ERROR, "state ERROR");
     assertEquals("no ACK at 0x68", reader.stateReason());
     reader.read().get(2, TimeUnit.MINUTES);
     assertEquals(SensorState.OK, reader.state());
@@ -376,7 +377,7 @@ class SensorReaderTest {
     ExecutionException error =
         assertThrows(ExecutionException.class, () -> reader.read().get(2, TimeUnit.MINUTES));
     assertInstanceOf(TimeoutException.class, error.getCause());
-    Waits.until(reader::state, s -> s == SensorState.ERROR, "silent device in error");
+    Await.until(reader::state, s -> s == SensorState.ERROR, "silent device in error");
   }
 
   /** A clock the test moves by hand. */

@@ -8,7 +8,8 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.fanout.ReadingPublisher;
-import java.lang.reflect.Proxy;
+import io.sensorgw.testing.Await;
+import io.sensorgw.testing.Configs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,30 +46,12 @@ class ThermalSensorTest {
 
   /** A configuration as ConfigAdmin hands it over: the given properties, else the defaults. */
   private ThermalSensor activate(Map<String, Object> properties) {
-    ThermalConfig config =
-        (ThermalConfig)
-            Proxy.newProxyInstance(
-                ThermalConfig.class.getClassLoader(),
-                new Class<?>[] {ThermalConfig.class},
-                (proxy, method, args) -> {
-                  Object value = properties.get(method.getName().replace('_', '.'));
-                  return value != null ? value : method.getDefaultValue();
-                });
-    sensor = new ThermalSensor(config, properties, publisher);
+    sensor = new ThermalSensor(Configs.of(ThermalConfig.class, properties), properties, publisher);
     return sensor;
   }
 
   private static Reading read(ThermalSensor sensor) throws Exception {
     return sensor.read().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  private static void awaitState(ThermalSensor sensor, SensorState wanted) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (sensor.state() != wanted) {
-      if (System.nanoTime() > deadline)
-        throw new AssertionError("state " + sensor.state() + ", not " + wanted);
-      LockSupport.parkNanos(1_000_000);
-    }
   }
 
   @Test
@@ -87,7 +69,7 @@ class ThermalSensorTest {
     Files.delete(zone);
     assertThrows(ExecutionException.class, () -> read(thermal));
     // The failed read completes first; the state follows on the sensor's thread.
-    awaitState(thermal, SensorState.ERROR);
+    Await.until(thermal::state, SensorState.ERROR::equals, "the error state");
     assertTrue(thermal.stateReason().contains("temp"), thermal.stateReason());
 
     Files.writeString(zone, "51000\n");

@@ -9,6 +9,7 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.ReadingListener;
 import io.sensorgw.fanout.ReadingPublisher.ListenerStats;
+import io.sensorgw.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,14 +41,6 @@ class ReadingFanOutTest {
     map.put("service.id", serviceId);
     for (int i = 0; i < extra.length; i += 2) map.put((String) extra[i], extra[i + 1]);
     return map;
-  }
-
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      LockSupport.parkNanos(1_000_000);
-    }
   }
 
   @Test
@@ -84,7 +75,7 @@ class ReadingFanOutTest {
     assertTrue(blockedEntered.await(BOUND_S, TimeUnit.SECONDS));
     // The publisher returns for every reading although one listener is stuck.
     for (long seq = 2; seq <= 100; seq++) fanOut.publish(reading("a", seq));
-    await(() -> fastGot.size() == 100, "fast listener got all 100");
+    Await.until(() -> fastGot.size() == 100, "fast listener got all 100");
     for (int i = 0; i < 100; i++) assertEquals(i + 1, fastGot.get(i).sequence());
 
     ListenerStats blockedStats =
@@ -93,7 +84,7 @@ class ReadingFanOutTest {
     assertEquals(95, blockedStats.dropped(), "99 queued behind a stuck listener, capacity 4");
     release.countDown();
     // Released, it is told of the drop once, before the four newest readings.
-    await(() -> blockedGot.size() == 5, "the four newest readings after the first");
+    Await.until(() -> blockedGot.size() == 5, "the four newest readings after the first");
     assertEquals(List.of(95L), toldDropped);
     assertEquals(List.of(1L, 97L, 98L, 99L, 100L), blockedGot);
   }
@@ -108,8 +99,8 @@ class ReadingFanOutTest {
         },
         props(3));
     for (long seq = 1; seq <= 10; seq++) fanOut.publish(reading("a", seq));
-    await(() -> seen.size() == 10, "all ten delivered");
-    await(() -> fanOut.listenerStats().get(0).failed() == 5, "five failures counted");
+    Await.until(() -> seen.size() == 10, "all ten delivered");
+    Await.until(() -> fanOut.listenerStats().get(0).failed() == 5, "five failures counted");
     assertEquals(5, fanOut.listenerStats().get(0).delivered());
   }
 
@@ -120,12 +111,12 @@ class ReadingFanOutTest {
     fanOut.addListener(listener, props(4, ReadingListener.SENSOR_FILTER, "b"));
     fanOut.publish(reading("a", 1));
     fanOut.publish(reading("b", 1));
-    await(() -> got.size() == 1, "one reading of sensor b");
+    Await.until(() -> got.size() == 1, "one reading of sensor b");
     assertEquals("b", got.get(0).sensorId());
 
     fanOut.removeListener(listener);
     assertTrue(fanOut.listenerStats().isEmpty());
-    await(
+    Await.until(
         () ->
             Thread.getAllStackTraces().keySet().stream()
                 .noneMatch(
@@ -217,7 +208,7 @@ class ReadingFanOutTest {
     assertTrue(firstEntered.await(BOUND_S, TimeUnit.SECONDS));
     for (long seq = 2; seq <= 6; seq++) fanOut.publish(reading("a", seq)); // a burst queues up
     release.countDown();
-    await(() -> calls.contains("caught up"), "caught up");
+    Await.until(() -> calls.contains("caught up"), "caught up");
     assertEquals(
         List.of(
             "reading 1",
@@ -278,7 +269,7 @@ class ReadingFanOutTest {
     double[] cm = {100, 102, 104, 105, 108, 107, 99};
     for (int i = 0; i < cm.length; i++) fanOut.publish(distance(i + 1, cm[i]));
     fanOut.publish(reading("imu", 1));
-    await(
+    Await.until(
         () -> raw.size() == cm.length && reported.size() == 3 && otherSensor.size() == 1,
         "deliveries");
     assertEquals(List.of(1L, 4L, 7L), reported, "100, then 105 (5 from 100), then 99 (6 from 105)");
@@ -301,7 +292,7 @@ class ReadingFanOutTest {
     fanOut.addListener(r -> reported.add(r.sequence()), props(1));
     fanOut.addRule(bad);
     for (int i = 1; i <= 3; i++) fanOut.publish(distance(i, 100));
-    await(() -> reported.size() == 3, "every reading, the rule not applied");
+    Await.until(() -> reported.size() == 3, "every reading, the rule not applied");
     assertEquals(1, fanOut.metrics().get("rulesInError").intValue());
     fanOut.removeRule(bad);
     assertEquals(0, fanOut.metrics().get("rulesInError").intValue());

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.Alarm;
 import io.sensorgw.api.Alarms;
+import io.sensorgw.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,19 +38,11 @@ class AlarmPublisherTest {
     return new Alarms.Rule(name, "tfluna-1", "distance below 30", Alarms.RuleState.OK, "");
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void eachRuleHasAnEntityWhileItExistsAndADeletedRuleLosesItsEntityAndRetainedState()
       throws Exception {
     publisher.followRules(List.of(rule("close"), rule("far")));
-    await(() -> sent.size() == 2, "two discovery configs");
+    Await.until(() -> sent.size() == 2, "two discovery configs");
     assertEquals(
         List.of(
             "homeassistant/binary_sensor/gw-1/alarm_close/config",
@@ -63,7 +55,7 @@ class AlarmPublisherTest {
     sent.clear();
     publisher.followRules(List.of(rule("close"), rule("far"))); // unchanged: nothing is sent
     publisher.followRules(List.of(rule("close")));
-    await(() -> sent.size() == 2, "the deleted rule's entity and state removed");
+    Await.until(() -> sent.size() == 2, "the deleted rule's entity and state removed");
     assertEquals(
         List.of(
             new Sent("homeassistant/binary_sensor/gw-1/alarm_far/config", "", true),
@@ -74,12 +66,12 @@ class AlarmPublisherTest {
     sent.clear();
     publisher.accept(
         new Alarm("elsewhere", "camera-1", "laser lost", true, Instant.EPOCH, Double.NaN, ""));
-    await(
+    Await.until(
         () -> sent.size() == 3,
         "an alarm of a rule the alarms bundle does not have: entity, state, event");
     sent.clear();
     publisher.followRules(List.of(rule("close"), rule("far")));
-    await(() -> sent.size() == 1, "the rule made again");
+    Await.until(() -> sent.size() == 1, "the rule made again");
     publisher.close(); // what was queued is done
     assertEquals(1, sent.size(), "the other source's alarm keeps its entity: " + sent);
     assertEquals("homeassistant/binary_sensor/gw-1/alarm_far/config", sent.get(0).topic());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.api.SensorState;
-import java.lang.reflect.Proxy;
+import io.sensorgw.testing.Configs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,16 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 class AccessFilterSettingsTest {
   @TempDir Path dir;
 
-  /** A configuration with the annotation's defaults but for {@code overrides} (by method name). */
-  private static SecurityConfig config(Map<String, Object> overrides) {
-    return (SecurityConfig)
-        Proxy.newProxyInstance(
-            SecurityConfig.class.getClassLoader(),
-            new Class<?>[] {SecurityConfig.class},
-            (proxy, method, args) ->
-                overrides.containsKey(method.getName())
-                    ? overrides.get(method.getName())
-                    : method.getDefaultValue());
+  /** A configuration with the annotation's defaults but for {@code properties}, as DS makes it. */
+  private static SecurityConfig config(Map<String, Object> properties) {
+    return Configs.of(SecurityConfig.class, properties);
   }
 
   private static AccessPolicy.Request plainGet(String path, String token) {
@@ -36,7 +29,7 @@ class AccessFilterSettingsTest {
   void anUnknownHttpModeClosesPlainHttpAndIsAnErrorUntilFixed() throws Exception {
     Tokens tokens = new Tokens(dir.resolve("data/tokens.json"), dir.resolve("data/admin-token"));
     String admin = Files.readString(dir.resolve("data/admin-token")).trim();
-    SecurityConfig typo = config(Map.of("http_mode", "healthonly"));
+    SecurityConfig typo = config(Map.of("http.mode", "healthonly"));
     AccessFilter filter = new AccessFilter(typo, tokens, new BrowserSessions(typo));
 
     assertEquals(SensorState.ERROR, filter.health().state());
@@ -48,7 +41,7 @@ class AccessFilterSettingsTest {
     assertFalse(filter.policy().decide(plainGet("/api/sensors", admin)).allowed());
     assertTrue(filter.policy().decide(plainGet("/health", null)).allowed());
 
-    filter.apply(config(Map.of("http_mode", "both")));
+    filter.apply(config(Map.of("http.mode", "both")));
     assertEquals(SensorState.OK, filter.health().state());
     assertTrue(filter.policy().decide(plainGet("/api/sensors", admin)).allowed());
   }

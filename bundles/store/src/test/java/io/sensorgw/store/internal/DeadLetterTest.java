@@ -1,11 +1,11 @@
 package io.sensorgw.store.internal;
 
-import static io.sensorgw.store.internal.StoreTestSupport.await;
 import static io.sensorgw.store.internal.StoreTestSupport.reading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
+import io.sensorgw.testing.Await;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -58,7 +58,7 @@ class DeadLetterTest {
     try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofHours(1), 10_000, "t")) {
       writer.start();
       for (int i = 1; i <= 100; i++) writer.offer(reading("s1", i, T0 + i, i == 37 ? REFUSED : i));
-      await(
+      Await.until(
           () ->
               writer.metrics().get("written").longValue() == 99
                   && writer.metrics().get("deadLetters").longValue() == 1,
@@ -85,7 +85,7 @@ class DeadLetterTest {
       }
       writer.offer(
           reading("bad\nid", 1, T0, 1)); // a control character: never stored, never logged raw
-      await(
+      Await.until(
           () -> writer.metrics().get("written").longValue() == 40,
           "the normal sensor's 40 readings");
       assertEquals(41L, writer.metrics().get("deadLetters"));
@@ -104,13 +104,13 @@ class DeadLetterTest {
     SwitchableDataSource db = refusingDatabase(kind, "midsplit");
     try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofHours(1), 10_000, "t")) {
       writer.start();
-      await(() -> writer.database().isOpen(), "the writer opened the database");
+      Await.until(() -> writer.database().isOpen(), "the writer opened the database");
       // Connection 1 writes the whole batch (refused), 2 the first half (written), 3 the second
       // half: it fails as if the server went away. The second half must be retried, the first
       // never written again.
       db.failingConnection.set(3);
       for (int i = 1; i <= 100; i++) writer.offer(reading("s1", i, T0 + i, i == 80 ? REFUSED : i));
-      await(
+      Await.until(
           () ->
               writer.metrics().get("written").longValue() == 99
                   && writer.metrics().get("deadLetters").longValue() == 1,
@@ -129,14 +129,14 @@ class DeadLetterTest {
     SwitchableDataSource db = StoreTestSupport.database(kind, "transient");
     try (BatchWriter writer = new BatchWriter(db, 100, Duration.ofMillis(20), 10_000, "t")) {
       writer.start();
-      await(() -> writer.database().isOpen(), "the writer opened the database");
+      Await.until(() -> writer.database().isOpen(), "the writer opened the database");
       db.down = true;
       for (int i = 1; i <= 100; i++) writer.offer(reading("s1", i, T0 + i, i));
-      await(() -> writer.metrics().get("failures").longValue() >= 2, "two failed attempts");
+      Await.until(() -> writer.metrics().get("failures").longValue() >= 2, "two failed attempts");
       assertEquals(0L, writer.metrics().get("deadLetters"));
       assertEquals(0L, writer.metrics().get("written"));
       db.down = false;
-      await(
+      Await.until(
           () -> writer.metrics().get("written").longValue() == 100,
           "all 100 written after recovery");
       assertEquals(0L, writer.metrics().get("deadLetters"));

@@ -1,6 +1,5 @@
 package io.sensorgw.store.internal;
 
-import static io.sensorgw.store.internal.StoreTestSupport.await;
 import static io.sensorgw.store.internal.StoreTestSupport.metric;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -11,6 +10,7 @@ import io.sensorgw.api.Reading;
 import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
+import io.sensorgw.testing.Await;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,7 +78,7 @@ class HistoryRouteTest {
   private void write(ReadingStore store, List<Reading> readings) {
     long before = metric(store, "written");
     readings.forEach(store::onReading);
-    await(
+    Await.until(
         () -> metric(store, "written") == before + readings.size(),
         readings.size() + " readings written");
   }
@@ -97,7 +97,7 @@ class HistoryRouteTest {
     // Exactly at the bound is fine: 10000 buckets of 1 s.
     assertEquals(
         400, get(route, "s1", "every=1s&from=" + (T0 - 1) + "&to=" + (T0 + 10_000_000)).status());
-    await(() -> store.database().isOpen(), "store open");
+    Await.until(() -> store.database().isOpen(), "store open");
     assertEquals(
         200, get(route, "s1", "every=1s&from=" + T0 + "&to=" + (T0 + 10_000_000)).status());
 
@@ -233,7 +233,7 @@ class HistoryRouteTest {
     db.down = true;
     ReadingStore store = store(fast(kind), db);
     HistoryRoute route = new HistoryRoute(store, Set.of("s1")::contains, executor);
-    await(
+    Await.until(
         () -> store.database().phase() == StoreDatabase.Phase.UNREACHABLE,
         "the store found it unreachable");
     HistoryRoute.Answer answer = get(route, "s1", "");
@@ -244,7 +244,7 @@ class HistoryRouteTest {
         error(answer));
     assertEquals("5", answer.headers().get("Retry-After"));
     db.down = false;
-    await(() -> store.database().isOpen(), "open once reachable");
+    Await.until(() -> store.database().isOpen(), "open once reachable");
     assertEquals(200, get(route, "s1", "").status());
   }
 

@@ -1,6 +1,5 @@
 package io.sensorgw.store.internal;
 
-import static io.sensorgw.store.internal.StoreTestSupport.await;
 import static io.sensorgw.store.internal.StoreTestSupport.metric;
 import static io.sensorgw.store.internal.StoreTestSupport.reading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +9,7 @@ import io.sensorgw.api.HealthSource.Health;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
+import io.sensorgw.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,7 +53,7 @@ class StoreHealthTest {
   }
 
   private static void awaitState(ReadingStore store, SensorState state, String reasonPart) {
-    await(
+    Await.until(
         () -> store.health().state() == state && store.health().reason().contains(reasonPart),
         state + " with '" + reasonPart + "' (last: " + store.health() + ")");
   }
@@ -83,7 +83,7 @@ class StoreHealthTest {
     assertEquals(0L, metric(store, "up"));
     db.down = false;
     awaitState(store, SensorState.OK, "");
-    await(() -> metric(store, "written") == 1, "the waiting reading written");
+    Await.until(() -> metric(store, "written") == 1, "the waiting reading written");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -100,7 +100,7 @@ class StoreHealthTest {
         degraded.reason().contains("1 reading set aside as dead letters")
             && degraded.reason().contains("longer than 128 characters (129)"),
         degraded.reason());
-    await(() -> metric(store, "written") == 1, "the good reading written");
+    Await.until(() -> metric(store, "written") == 1, "the good reading written");
     awaitState(store, SensorState.OK, ""); // 1 s after the last dead letter
     assertEquals(1L, metric(store, "deadLetters"));
   }
@@ -180,7 +180,7 @@ class StoreHealthTest {
     try {
       HistoryRoute route = new HistoryRoute(store, id -> true, executor);
       for (int i = 1; i <= 50; i++) store.onReading(reading("s1", i, T0 + i, i));
-      await(() -> metric(store, "written") == 50, "50 written");
+      Await.until(() -> metric(store, "written") == 50, "50 written");
 
       try (Connection direct = h2.getConnection();
           Statement statement = direct.createStatement()) {
@@ -196,12 +196,12 @@ class StoreHealthTest {
       assertTrue(
           String.valueOf(((Map<?, ?>) first.body()).get("error")).contains("closed"),
           String.valueOf(first.body()));
-      await(
+      Await.until(
           () -> metric(store, "databaseReopens") == 1 && store.health().state() == SensorState.OK,
           "reopened (health " + store.health() + ", metrics " + store.metrics() + ")");
 
       for (int i = 51; i <= 100; i++) store.onReading(reading("s1", i, T0 + i, i));
-      await(() -> metric(store, "written") == 100, "50 more written after the reopen");
+      Await.until(() -> metric(store, "written") == 100, "50 more written after the reopen");
       HistoryRoute.Answer all =
           route
               .get("s1", name -> name.equals("from") ? "0" : null, Instant.now())

@@ -1,6 +1,5 @@
 package io.sensorgw.store.internal;
 
-import static io.sensorgw.store.internal.StoreTestSupport.await;
 import static io.sensorgw.store.internal.StoreTestSupport.reading;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sensorgw.store.internal.StoreTestSupport.SwitchableDataSource;
+import io.sensorgw.testing.Await;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -33,7 +33,7 @@ class StoreTest {
       writer.start();
       for (int i = 1; i <= 250; i++) writer.offer(reading("s1", i, T0 + i * 10L, i));
       writer.offer(reading("other", 1, T0, 5));
-      await(() -> writer.metrics().get("written").longValue() == 251, "251 readings written");
+      Await.until(() -> writer.metrics().get("written").longValue() == 251, "251 readings written");
       assertEquals(502L, writer.metrics().get("rows"));
       assertTrue(writer.metrics().get("batches").longValue() >= 3);
       assertEquals(
@@ -73,7 +73,7 @@ class StoreTest {
       writer.start();
       // One reading a second for 3 minutes; distance = seconds since T0.
       for (int s = 0; s < 180; s++) writer.offer(reading("s1", s + 1, T0 + s * 1000L, s));
-      await(() -> writer.metrics().get("written").longValue() == 180, "180 written");
+      Await.until(() -> writer.metrics().get("written").longValue() == 180, "180 written");
     }
     Map<String, Object> result = new History(db).buckets("s1", T0, T0 + 180_000, 60_000, 100);
     List<?> buckets = (List<?>) result.get("buckets");
@@ -120,16 +120,17 @@ class StoreTest {
     // first 50 however slowly this thread offers them (a 20 ms delay cut it short when it stalled).
     try (BatchWriter writer = new BatchWriter(db, 50, Duration.ofHours(1), 300, "t")) {
       writer.start();
-      await(() -> writer.database().isOpen(), "the writer opened the database");
+      Await.until(() -> writer.database().isOpen(), "the writer opened the database");
       db.down = true;
       for (int i = 1; i <= 50; i++) writer.offer(reading("s1", i, T0 + i, i));
-      await(() -> writer.metrics().get("failures").longValue() >= 1, "the first batch failed");
+      Await.until(
+          () -> writer.metrics().get("failures").longValue() >= 1, "the first batch failed");
       for (int i = 51; i <= 400; i++) writer.offer(reading("s1", i, T0 + i, i));
       // 400 offered, at most 300 held plus the batch being retried: the oldest were dropped.
       long dropped = writer.metrics().get("dropped").longValue();
       assertEquals(50, dropped, "400 offered, 50 in the batch being retried, 300 held");
       db.down = false;
-      await(
+      Await.until(
           () -> writer.metrics().get("written").longValue() == 400 - dropped,
           "backlog written after recovery");
       assertEquals(0, writer.metrics().get("backlog").intValue());
@@ -164,11 +165,11 @@ class StoreTest {
     SwitchableDataSource db = StoreTestSupport.database(kind, "close-in-outage");
     BatchWriter writer = new BatchWriter(db, 10, Duration.ofHours(1), 1000, "t");
     writer.start();
-    await(() -> writer.database().isOpen(), "the writer opened the database");
+    Await.until(() -> writer.database().isOpen(), "the writer opened the database");
     db.down = true;
     for (int i = 1; i <= 25; i++) writer.offer(reading("s1", i, T0 + i, i));
     // Three failures: the writer is now most likely in a pause of a second or more.
-    await(() -> writer.metrics().get("failures").longValue() >= 3, "three failed attempts");
+    Await.until(() -> writer.metrics().get("failures").longValue() >= 3, "three failed attempts");
     db.down = false;
     assertTrue(writer.close(StoreTestSupport.BOUND), "closing ends the pause and the thread");
     assertEquals(25L, writer.metrics().get("written"), "the one more try wrote all");
@@ -181,7 +182,7 @@ class StoreTest {
     try (BatchWriter writer = new BatchWriter(db, 1000, Duration.ofMillis(20), 10_000, "t")) {
       writer.start();
       for (int i = 0; i < 1000; i++) writer.offer(reading("s1", i + 1, T0 + i, i));
-      await(() -> writer.metrics().get("written").longValue() == 1000, "written");
+      Await.until(() -> writer.metrics().get("written").longValue() == 1000, "written");
     }
     History history = new History(db);
     assertEquals(1200, history.deleteOlderThan(T0 + 600, 100), "600 readings x 2 values");

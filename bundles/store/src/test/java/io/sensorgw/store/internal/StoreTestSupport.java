@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -92,14 +90,6 @@ final class StoreTestSupport {
 
   /** Bound of every wait: generous for a busy machine; the normal case returns at once. */
   static final Duration BOUND = Duration.ofMinutes(2);
-
-  static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + BOUND.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      LockSupport.parkNanos(5_000_000);
-    }
-  }
 
   /**
    * Delegates to a real database; while "down", connections fail like an unreachable server (SQL

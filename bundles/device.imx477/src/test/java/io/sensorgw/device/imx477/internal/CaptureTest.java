@@ -12,6 +12,7 @@ import io.sensorgw.api.Value;
 import io.sensorgw.concurrent.ManagedExecutor;
 import io.sensorgw.core.Measurement;
 import io.sensorgw.core.SensorReader;
+import io.sensorgw.testing.Await;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,14 +44,6 @@ class CaptureTest {
   @BeforeEach
   void setUp() throws IOException {
     fake = new FakeRpicam(dir);
-  }
-
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + BOUND.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      LockSupport.parkNanos(20_000_000);
-    }
   }
 
   private static void assertDecodes(byte[] jpeg) {
@@ -92,7 +83,7 @@ class CaptureTest {
     recorded.addAll(fake.children(fake.still));
     assertTrue(fake.starts(fake.still).size() <= 1, "one process: " + recorded);
     for (long pid : recorded) {
-      await(
+      Await.until(
           () -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true),
           "process " + pid + " gone");
     }
@@ -153,11 +144,11 @@ class CaptureTest {
     try {
       CapturedFrame first = stream.capture();
       assertDecodes(first.jpeg());
-      await(
+      Await.until(
           () -> stream.metrics().get("processRestarts").longValue() >= 1,
           "a restart after the crash");
       long before = stream.metrics().get("framesStreamed").longValue();
-      await(
+      Await.until(
           () -> stream.metrics().get("framesStreamed").longValue() > before + 3,
           "frames again after the restart");
       assertTrue(stream.capture().sequence() > first.sequence(), "the latest frame, not the first");
@@ -166,7 +157,7 @@ class CaptureTest {
       stream.close();
     }
     long last = fake.starts(fake.vid).get(fake.starts(fake.vid).size() - 1);
-    await(
+    Await.until(
         () -> ProcessHandle.of(last).map(p -> !p.isAlive()).orElse(true),
         "closing stops the process");
     assertFalse(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false));

@@ -9,6 +9,7 @@ import io.sensorgw.api.Quality;
 import io.sensorgw.api.Reading;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.fanout.ReadingPublisher;
+import io.sensorgw.testing.Await;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,14 +73,6 @@ class Mpu6050FaultStatesTest {
     return sensor;
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
-      LockSupport.parkNanos(1_000_000);
-    }
-  }
-
   /** The sensor is in error with {@code reason}, and a read fails at once with it. */
   private static void assertErrorAtOnce(Mpu6050Sensor sensor, String reason) {
     assertEquals(SensorState.ERROR, sensor.state());
@@ -108,7 +99,7 @@ class Mpu6050FaultStatesTest {
     Mpu6050Sensor corrected =
         sensor(Map.of(), "sensor_id", "imu-rate", "mode", "simulated", "sample_rate_hz", 100);
     // Opening the chip (Pi4J's first context) can outlast a read's 500 ms on a busy machine.
-    await(() -> corrected.i2c() != null, "the corrected configuration's chip opened");
+    Await.until(() -> corrected.i2c() != null, "the corrected configuration's chip opened");
     assertEquals(Quality.SIMULATED, read(corrected).quality());
     assertEquals(SensorState.OK, corrected.state());
     assertEquals("", corrected.stateReason());
@@ -167,7 +158,7 @@ class Mpu6050FaultStatesTest {
             "simulated",
             "simulation_presence_file",
             plugged.toString());
-    await(() -> sensor.state() == SensorState.ERROR, "error while the chip is absent");
+    Await.until(() -> sensor.state() == SensorState.ERROR, "error while the chip is absent");
     String reason = sensor.stateReason();
     assertEquals(
         "MPU-6050 on I2C bus 1 address 0x68: no answer (simulated chip absent: "
@@ -175,10 +166,11 @@ class Mpu6050FaultStatesTest {
             + " does not exist)",
         reason);
     assertErrorAtOnce(sensor, reason);
-    await(() -> sensor.metrics().get("openFailures").longValue() >= 2, "retries while absent");
+    Await.until(
+        () -> sensor.metrics().get("openFailures").longValue() >= 2, "retries while absent");
 
     Files.createFile(plugged);
-    await(() -> sensor.i2c() != null, "the chip opened once it appeared");
+    Await.until(() -> sensor.i2c() != null, "the chip opened once it appeared");
     Reading reading = read(sensor);
     assertEquals(Quality.SIMULATED, reading.quality());
     assertEquals(SensorState.OK, sensor.state());
