@@ -14,6 +14,7 @@ import io.sensorgw.api.Sensor;
 import io.sensorgw.api.SensorInfo;
 import io.sensorgw.api.SensorState;
 import io.sensorgw.api.Value;
+import io.sensorgw.testing.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -613,7 +614,7 @@ class MqttCommandsBrokerTest {
     Client late = new Client(broker.uri(), state);
     closing.add(late);
     await(
-        () -> late.on(state).stream().anyMatch(p -> p.contains("\"active\":false")),
+        () -> late.on(state).stream().anyMatch(p -> !Json.parse(p).path("active").asBoolean(true)),
         "the retained cleared state",
         () -> late.on(state).toString() + broker.log());
     JsonNode cleared = JSON.readTree(late.on(state).get(late.on(state).size() - 1));
@@ -640,12 +641,12 @@ class MqttCommandsBrokerTest {
     await(
         () ->
             events.on(event).stream()
-                .anyMatch(p -> p.contains("\"since\":\"2026-01-02T03:04:15Z\"")),
+                .anyMatch(p -> Json.parse(p).path("since").asText().equals("2026-01-02T03:04:15Z")),
         "the fresh change's event",
         () -> events.messages.toString());
     String fresh =
         events.on(event).stream()
-            .filter(p -> p.contains("\"since\":\"2026-01-02T03:04:15Z\""))
+            .filter(p -> Json.parse(p).path("since").asText().equals("2026-01-02T03:04:15Z"))
             .findFirst()
             .orElseThrow();
     JsonNode again = JSON.readTree(fresh);
