@@ -195,6 +195,11 @@ public class Hcsr04Sensor extends DeviceSensor {
 
   /** Decodes one payload into a reading; never throws. */
   private void accept(byte[] value) {
+    accept(value, Instant.now());
+  }
+
+  /** Decodes one payload, measured at {@code acquiredAt}, into a reading; never throws. */
+  private void accept(byte[] value, Instant acquiredAt) {
     notifications.incrementAndGet();
     lastNotificationNanos.set(System.nanoTime());
     stale = false;
@@ -226,7 +231,7 @@ public class Hcsr04Sensor extends DeviceSensor {
                   Payload.MIN_CM,
                   Payload.MAX_CM));
     }
-    reader().offer(measurement, Instant.now(), Duration.ZERO);
+    reader().offer(measurement, acquiredAt, Duration.ZERO);
   }
 
   private void watchSilence() {
@@ -248,11 +253,19 @@ public class Hcsr04Sensor extends DeviceSensor {
     SimulatedTarget target = new SimulatedTarget(simulationSeed);
     long period = TimeUnit.MILLISECONDS.toNanos(66); // the HC-SR04's ~15 Hz measurement cycle
     long next = System.nanoTime();
+    // Measurements in pairs, as a BLE link hands over the notifications queued since its last
+    // connection event: the thread wakes 7.5 times a second instead of 15. Each reading keeps the
+    // time it was measured; the latest is up to two periods old before the next pair arrives, so
+    // pairs only while that is within max.age.ms (250 by default), else one at a time as before.
+    int perWakeUp = info.maxAge().toNanos() >= 2 * period ? 2 : 1;
     while (!closed) {
-      long echo = target.nextEchoMicros(temperatureC);
-      accept(encode(echo));
-      next += period;
-      LockSupport.parkNanos(next - System.nanoTime());
+      long now = System.nanoTime();
+      for (int i = 0; i < perWakeUp && next - now <= 0; i++) {
+        long echo = target.nextEchoMicros(temperatureC);
+        accept(encode(echo), Instant.now().minusNanos(now - next));
+        next += period;
+      }
+      LockSupport.parkNanos(next + (perWakeUp - 1) * period - System.nanoTime());
       if (Thread.currentThread().isInterrupted()) return;
     }
   }
